@@ -1,0 +1,3 @@
+"""TrustPulse: measure customer trust and build it."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,5 @@
+"""`python -m trustpulse` runs the CLI."""
+
+from trustpulse.cli import main
+
+main()

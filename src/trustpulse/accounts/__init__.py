@@ -1,0 +1,1 @@
+"""Users and teams (accounts, passwords and roles arrive with the security issue)."""

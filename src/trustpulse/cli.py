@@ -1,0 +1,41 @@
+"""Typer root: mounts each domain's commands and maps user errors to exit codes."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from trustpulse.errors import TrustPulseError
+
+app = typer.Typer(
+    name="trustpulse",
+    help="TrustPulse: measure customer trust and build it.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+err_console = Console(stderr=True)
+
+
+def _mount() -> None:
+    # Imported here so `trustpulse --help` stays fast and import cycles stay impossible.
+    from trustpulse.complaints.cli import app as complaints_app  # noqa: PLC0415
+    from trustpulse.demo.cli import register as register_demo  # noqa: PLC0415
+    from trustpulse.imports.cli import register as register_import  # noqa: PLC0415
+    from trustpulse.system_cli import register as register_system  # noqa: PLC0415
+
+    register_import(app)
+    register_demo(app)
+    register_system(app)
+    app.add_typer(complaints_app, name="complaints", help="Complaint cases.")
+
+
+def main() -> None:
+    _mount()
+    try:
+        app()
+    except TrustPulseError as exc:
+        # A user error: one line, no traceback.
+        err_console.print(f"[red]error:[/red] {exc.message}", highlight=False)
+        sys.exit(1)

@@ -1,0 +1,59 @@
+"""Process settings (env vars TRUSTPULSE_* and an optional config file)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="TRUSTPULSE_", env_file=".env", extra="ignore", validate_default=True
+    )
+
+    # TRUSTPULSE_HOME holds the embedded database, models, rejects and logs (issue #2).
+    home: Path = Path("~/.trustpulse")
+    database_url: str | None = None  # None: SQLite file under home
+    redis_url: str | None = None  # None: jobs run in-process (embedded mode)
+    secret_key: SecretStr = SecretStr("dev-only")
+    environment: Literal["development", "production"] = "development"
+    default_locale: Literal["zh-CN", "en"] = "zh-CN"
+    default_timezone: str = "Asia/Shanghai"
+    config_dir: Path | None = None  # YAML configuration; None: home/config
+    import_chunk_rows: int = 20_000
+
+    @field_validator("home", mode="after")
+    @classmethod
+    def _expand_home(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.environment == "production" and self.secret_key.get_secret_value() == "dev-only":
+            raise ValueError("TRUSTPULSE_SECRET_KEY must be set in production")
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'trustpulse.db'}"
+
+    @property
+    def effective_config_dir(self) -> Path:
+        return self.config_dir or self.home / "config"
+
+    @property
+    def rejects_dir(self) -> Path:
+        return self.home / "rejects"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

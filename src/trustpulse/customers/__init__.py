@@ -1,0 +1,1 @@
+"""Brands (tenants), customers and their orders."""

@@ -1,0 +1,1 @@
+"""Feedback: one record per customer voice, whatever the channel, with its scores."""

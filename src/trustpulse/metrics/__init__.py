@@ -1,0 +1,1 @@
+"""Trust metrics; for now the operational KPIs that trust dimensions rest on."""

@@ -1,0 +1,21 @@
+"""Imports every domain's tables so Base.metadata is complete (Alembic, tests)."""
+
+from trustpulse.accounts import models as accounts_models
+from trustpulse.complaints import models as complaints_models
+from trustpulse.customers import models as customers_models
+from trustpulse.feedback import models as feedback_models
+from trustpulse.imports import models as imports_models
+from trustpulse.jobs import models as jobs_models
+from trustpulse.metrics import models as metrics_models
+from trustpulse.notifications import models as notifications_models
+
+__all__ = [
+    "accounts_models",
+    "complaints_models",
+    "customers_models",
+    "feedback_models",
+    "imports_models",
+    "jobs_models",
+    "metrics_models",
+    "notifications_models",
+]

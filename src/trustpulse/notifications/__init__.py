@@ -1,0 +1,1 @@
+"""The notification outbox: messages written with the event that causes them, delivered by a job."""

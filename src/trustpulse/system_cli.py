@@ -1,0 +1,65 @@
+"""Commands about the installation itself: serve, stats, migrate."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.table import Table
+
+from trustpulse import migrations
+from trustpulse.config import get_settings
+from trustpulse.db import session_scope
+from trustpulse.feedback.stats import count_entities
+from trustpulse.runtime import build_runtime, set_runtime
+
+console = Console()
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+) -> None:
+    """Serve the dashboard at / and the API under /api."""
+    from trustpulse.app import create_app  # noqa: PLC0415 -- keeps CLI start-up light
+
+    settings = get_settings()
+    runtime = build_runtime(settings)
+    migrations.upgrade(runtime.engine, "head")
+    console.print(f"TrustPulse on http://{host}:{port}  (database: {runtime.engine.url!r})")
+    uvicorn.run(create_app(settings, engine=runtime.engine), host=host, port=port)
+
+
+def stats(as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
+    """Row counts per entity."""
+    runtime = build_runtime(get_settings())
+    set_runtime(runtime)
+    migrations.upgrade(runtime.engine, "head")
+    with session_scope(runtime.session_factory) as session:
+        counts = count_entities(session)
+    if as_json:
+        typer.echo(json.dumps(counts))
+        return
+    table = Table("entity", "rows")
+    for key, value in counts.items():
+        if isinstance(value, dict):
+            for sub, n in value.items():
+                table.add_row(f"{key}.{sub}", f"{n:,}")
+        else:
+            table.add_row(key, f"{value:,}")
+    console.print(table)
+
+
+def migrate() -> None:
+    """Bring the database schema up to date (alembic upgrade head)."""
+    runtime = build_runtime(get_settings())
+    migrations.upgrade(runtime.engine, "head")
+    console.print("schema is at head")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)
+    app.command()(stats)
+    app.command()(migrate)

@@ -1,0 +1,61 @@
+"""UTC timestamps and the savepoint isolation every other test relies on."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import StatementError
+from sqlalchemy.orm import Session
+
+from tests.factories import make_brand
+from trustpulse.clock import ManualClock, use_clock, utcnow
+from trustpulse.customers.models import Brand
+
+
+def test_naive_datetime_is_refused(session: Session) -> None:
+    brand = Brand(code="naive", name="N", created_at=datetime(2026, 1, 1))  # noqa: DTZ001
+    session.add(brand)
+    with pytest.raises(StatementError, match="naive datetime"):
+        session.flush()
+
+
+def test_aware_datetime_comes_back_as_the_same_instant_in_utc(session: Session) -> None:
+    beijing = timezone(timedelta(hours=8))
+    brand = Brand(code="tz", name="T", created_at=datetime(2026, 3, 1, 8, 30, tzinfo=beijing))
+    session.add(brand)
+    session.flush()
+    session.expire_all()
+    loaded = session.scalars(select(Brand).where(Brand.code == "tz")).one()
+    assert loaded.created_at == datetime(2026, 3, 1, 0, 30, tzinfo=UTC)
+    assert loaded.created_at.tzinfo == UTC
+
+
+def test_timestamps_compare_in_time_order_in_sql(session: Session) -> None:
+    beijing = timezone(timedelta(hours=8))
+    make_brand(session, code="early").created_at = datetime(2026, 1, 1, 7, tzinfo=beijing)
+    make_brand(session, code="late").created_at = datetime(2026, 1, 1, 0, 30, tzinfo=UTC)
+    session.flush()
+    cutoff = datetime(2025, 12, 31, 23, 30, tzinfo=UTC)  # 07:30 Beijing
+    codes = session.scalars(select(Brand.code).where(Brand.created_at > cutoff)).all()
+    assert codes == ["late"]
+
+
+def test_each_test_starts_empty_first(session: Session) -> None:
+    make_brand(session, code="isolation")
+    assert session.scalar(select(func.count()).select_from(Brand)) == 1
+
+
+def test_each_test_starts_empty_second(session: Session) -> None:
+    assert session.scalar(select(func.count()).select_from(Brand)) == 0
+
+
+def test_manual_clock_moves_only_when_told() -> None:
+    start = datetime(2026, 11, 11, tzinfo=UTC)
+    with use_clock(ManualClock(start)) as clock:
+        assert utcnow() == start
+        assert isinstance(clock, ManualClock)
+        clock.advance(timedelta(minutes=15))
+        assert utcnow() == start + timedelta(minutes=15)
+    assert utcnow() > start + timedelta(days=1) or utcnow() < start
