@@ -25,7 +25,7 @@ def client(settings: Settings, session: Session) -> Iterator[TestClient]:
 
 
 def _feedback(
-    session: Session, brand_id: int, n: int, at: datetime, channel: str, text: str
+    session: Session, brand_id: int, n: int, *, at: datetime, channel: str, text: str
 ) -> None:
     for i in range(n):
         session.add(
@@ -49,8 +49,10 @@ def test_overview_counts_per_channel_and_month_in_brand_zone(
 ) -> None:
     brand = make_brand(session, code="acme")
     # 2026-01-31 17:00 UTC is 2026-02-01 01:00 in Shanghai: it belongs to February
-    _feedback(session, brand.id, 3, datetime(2026, 1, 31, 17, tzinfo=UTC), "weibo", "ok")
-    _feedback(session, brand.id, 2, datetime(2026, 1, 15, tzinfo=UTC), "jd", "fine")
+    _feedback(
+        session, brand.id, 3, at=datetime(2026, 1, 31, 17, tzinfo=UTC), channel="weibo", text="ok"
+    )
+    _feedback(session, brand.id, 2, at=datetime(2026, 1, 15, tzinfo=UTC), channel="jd", text="fine")
     page = client.get("/?brand=acme&lang=en")
     assert page.status_code == 200
     html = page.text
