@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from trustpulse import db, migrations
 from trustpulse.config import Settings
 from trustpulse.db import Base
+from trustpulse.jobs.queue import InProcessBackend, in_process_backend, use_backend
 from trustpulse.runtime import Runtime, build_runtime, set_runtime
 
 PG_ADMIN_URL = os.environ.get(
@@ -117,3 +118,16 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip("../shared/data not present")
     return SHARED_DATA
+
+
+@pytest.fixture
+def jobs(runtime: Runtime) -> Iterator[InProcessBackend]:
+    """An in-process job queue for code that enqueues; call `jobs.drain()` to wait for jobs.
+
+    Jobs open their own sessions, so tests using it commit through `runtime.session_factory`.
+    """
+    backend = in_process_backend(runtime.settings)
+    with use_backend(backend):
+        yield backend
+        backend.drain()  # no job may outlive the test's tables
+    backend.close()
