@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -11,14 +13,43 @@ from sqlalchemy.engine import Engine
 from trustpulse import __version__
 from trustpulse.config import Settings
 from trustpulse.errors import TrustPulseError
-from trustpulse.runtime import build_runtime
+from trustpulse.jobs.scheduler import Scheduler
+from trustpulse.runtime import build_runtime, set_runtime
 
 logger = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, *, engine: Engine | None = None, serve_jobs: bool = False
+) -> FastAPI:
+    """Build the app. `serve_jobs` (the `serve` command) installs this app's runtime for jobs
+    and, in embedded mode (no Redis), runs the in-process scheduler while the app is up."""
     runtime = build_runtime(settings, engine)
+    owns_engine = engine is None
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if not serve_jobs:
+            yield
+            if owns_engine:
+                runtime.engine.dispose()
+            return
+        set_runtime(runtime)
+        scheduler = (
+            None if settings.redis_url else Scheduler(runtime.session_factory, settings=settings)
+        )
+        if scheduler is not None:
+            scheduler.start()
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                scheduler.stop()
+            if owns_engine:
+                runtime.engine.dispose()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="TrustPulse",
         version=__version__,
         description="Customer-trust management: voice of the customer, complaints, trust metrics.",

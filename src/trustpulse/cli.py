@@ -16,18 +16,26 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 err_console = Console(stderr=True)
+_mounted: list[bool] = []  # _mount() is called by main() and by tests; register once
 
 
 def _mount() -> None:
     # Imported here so `trustpulse --help` stays fast and import cycles stay impossible.
     from trustpulse.complaints.cli import app as complaints_app  # noqa: PLC0415
+    from trustpulse.config_cli import register as register_config  # noqa: PLC0415
     from trustpulse.demo.cli import register as register_demo  # noqa: PLC0415
     from trustpulse.imports.cli import register as register_import  # noqa: PLC0415
+    from trustpulse.jobs.worker import register as register_worker  # noqa: PLC0415
     from trustpulse.system_cli import register as register_system  # noqa: PLC0415
 
+    if _mounted:
+        return
+    _mounted.append(True)
     register_import(app)
     register_demo(app)
     register_system(app)
+    register_config(app)
+    register_worker(app)
     app.add_typer(complaints_app, name="complaints", help="Complaint cases.")
 
 

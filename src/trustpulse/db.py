@@ -98,7 +98,10 @@ def _install_pysqlite_transaction_recipe(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock up front: a deferred transaction that reads, then
+        # writes after another thread wrote fails at once with "database is locked" (the busy
+        # timeout does not apply to that upgrade). SQLite serialises writers anyway.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_session_factory(settings_or_engine: Settings | Engine) -> sessionmaker[Session]:

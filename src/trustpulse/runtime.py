@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
@@ -26,6 +28,18 @@ def build_runtime(settings: Settings, engine: Engine | None = None) -> Runtime:
     return Runtime(
         settings=settings, engine=engine, session_factory=db.make_session_factory(engine)
     )
+
+
+@contextmanager
+def open_runtime(settings: Settings) -> Iterator[Runtime]:
+    """Build, install and finally dispose a runtime: the pattern for one CLI command."""
+    runtime = build_runtime(settings)
+    set_runtime(runtime)
+    try:
+        yield runtime
+    finally:
+        set_runtime(None)
+        runtime.engine.dispose()
 
 
 def set_runtime(runtime: Runtime | None) -> None:

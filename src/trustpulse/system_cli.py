@@ -13,7 +13,7 @@ from trustpulse import migrations
 from trustpulse.config import get_settings
 from trustpulse.db import session_scope
 from trustpulse.feedback.stats import count_entities
-from trustpulse.runtime import build_runtime, set_runtime
+from trustpulse.runtime import build_runtime, open_runtime
 
 console = Console()
 
@@ -29,16 +29,15 @@ def serve(
     runtime = build_runtime(settings)
     migrations.upgrade(runtime.engine, "head")
     console.print(f"TrustPulse on http://{host}:{port}  (database: {runtime.engine.url!r})")
-    uvicorn.run(create_app(settings, engine=runtime.engine), host=host, port=port)
+    uvicorn.run(create_app(settings, engine=runtime.engine, serve_jobs=True), host=host, port=port)
 
 
 def stats(as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
     """Row counts per entity."""
-    runtime = build_runtime(get_settings())
-    set_runtime(runtime)
-    migrations.upgrade(runtime.engine, "head")
-    with session_scope(runtime.session_factory) as session:
-        counts = count_entities(session)
+    with open_runtime(get_settings()) as runtime:
+        migrations.upgrade(runtime.engine, "head")
+        with session_scope(runtime.session_factory) as session:
+            counts = count_entities(session)
     if as_json:
         typer.echo(json.dumps(counts))
         return
@@ -54,8 +53,8 @@ def stats(as_json: bool = typer.Option(False, "--json", help="Print one JSON obj
 
 def migrate() -> None:
     """Bring the database schema up to date (alembic upgrade head)."""
-    runtime = build_runtime(get_settings())
-    migrations.upgrade(runtime.engine, "head")
+    with open_runtime(get_settings()) as runtime:
+        migrations.upgrade(runtime.engine, "head")
     console.print("schema is at head")
 
 

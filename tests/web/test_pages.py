@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from tests.factories import make_brand
@@ -17,8 +18,8 @@ from trustpulse.feedback.models import Feedback, FeedbackKind
 
 
 @pytest.fixture
-def client(settings: Settings, session: Session) -> Iterator[TestClient]:
-    app = create_app(settings)
+def client(settings: Settings, engine: Engine, session: Session) -> Iterator[TestClient]:
+    app = create_app(settings, engine=engine)
     app.dependency_overrides[get_session] = lambda: session
     with TestClient(app) as client:
         yield client

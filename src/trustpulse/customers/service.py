@@ -61,7 +61,7 @@ def customer_ids_by_external_id(
                 Customer.brand_id == brand_id, Customer.external_id.in_(batch)
             )
         )
-        found.update(dict(rows.tuples().all()))
+        found.update({row[0]: row[1] for row in rows})
     missing = [e for e in wanted if e not in found]
     if missing:
         new = [Customer(brand_id=brand_id, external_id=e, attributes={}) for e in missing]

@@ -51,7 +51,8 @@ def demo(
     from trustpulse.app import create_app  # noqa: PLC0415 -- keeps CLI start-up light
 
     console.print(f"TrustPulse demo on http://{host}:{port}")
-    uvicorn.run(create_app(settings, engine=runtime.engine), host=host, port=port)
+    app = create_app(settings, engine=runtime.engine, serve_jobs=True)
+    uvicorn.run(app, host=host, port=port)
 
 
 def _report(result: DemoBuild) -> None:

@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -20,7 +20,8 @@ def _utc_hour_bucket(session: Session) -> ColumnElement[str]:
     # Hour buckets in UTC are exact for every zone with whole-hour offsets (Asia/Shanghai and
     # most others); the month is then cut in the brand's zone in Python.
     if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(Feedback.occurred_at.op("AT TIME ZONE")("UTC"), "YYYY-MM-DD HH24")
+        utc = func.timezone(literal_column("'UTC'"), Feedback.occurred_at)
+        return func.to_char(utc, "YYYY-MM-DD HH24")
     return func.strftime("%Y-%m-%d %H", Feedback.occurred_at)
 
 
@@ -42,9 +43,8 @@ def count_by_channel_and_month(session: Session, *, brand: Brand) -> dict[str, d
 
 def count_entities(session: Session) -> dict[str, object]:
     """Row counts per entity: the shape `trustpulse stats --json` promises (issue #2)."""
-    by_kind = dict(
-        session.execute(select(Feedback.kind, func.count()).group_by(Feedback.kind)).tuples().all()
-    )
+    rows = session.execute(select(Feedback.kind, func.count()).group_by(Feedback.kind))
+    by_kind: dict[str, int] = {row[0]: row[1] for row in rows}
     return {
         "brands": session.scalar(select(func.count()).select_from(Brand)) or 0,
         "customers": session.scalar(select(func.count()).select_from(Customer)) or 0,
