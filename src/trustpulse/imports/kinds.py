@@ -1,0 +1,42 @@
+"""Per-kind assembly and writing of a validated chunk (feedback, complaint, kpi)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from trustpulse.complaints import service as complaints
+from trustpulse.feedback import service as feedback
+from trustpulse.feedback.validation import Checked, Reject, feedback_rows
+from trustpulse.metrics import service as metrics
+
+
+@dataclass
+class Counts:
+    imported: int
+    updated: int
+    duplicates: int
+
+
+def write(
+    session: Session, checked: Checked, *, kind: str, brand_id: int, source: str, run_id: int | None
+) -> tuple[Counts, list[Reject]]:
+    """Finish validation for the kind, write the valid rows, and return counts and rejects."""
+    if kind == "complaint":
+        complaint_rows = complaints.complaint_rows(checked)
+        case = complaints.upsert_complaints(
+            session, complaint_rows, brand_id=brand_id, source=source, import_run_id=run_id
+        )
+        return Counts(case.imported, case.updated, case.duplicates), complaint_rows.rejects
+    if kind == "kpi":
+        kpi_rows = metrics.kpi_rows(checked)
+        kpi = metrics.upsert_kpi_measures(
+            session, kpi_rows, brand_id=brand_id, source=source, import_run_id=run_id
+        )
+        return Counts(kpi.imported, kpi.updated, kpi.duplicates), kpi_rows.rejects
+    rows = feedback_rows(checked, kind=kind)
+    result = feedback.upsert_feedback(
+        session, rows, brand_id=brand_id, source=source, kind=kind, import_run_id=run_id
+    )
+    return Counts(result.imported, result.updated, result.duplicates), rows.rejects
