@@ -31,6 +31,7 @@ DEFAULTS_DIR = Path(__file__).resolve().parent / "config_defaults"
 # so this low-level module imports no domain). Ship a default for each in config_defaults/.
 KNOWN_CONFIGS: dict[str, str] = {
     "notifications": "trustpulse.notifications.schemas:NotificationsConfig",
+    "text": "trustpulse.text.config:TextConfig",
 }
 
 _BRAND_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")

@@ -8,6 +8,7 @@ from trustpulse.imports import models as imports_models
 from trustpulse.jobs import models as jobs_models
 from trustpulse.metrics import models as metrics_models
 from trustpulse.notifications import models as notifications_models
+from trustpulse.text import models as text_models
 
 __all__ = [
     "accounts_models",
@@ -18,4 +19,5 @@ __all__ = [
     "jobs_models",
     "metrics_models",
     "notifications_models",
+    "text_models",
 ]

@@ -1,0 +1,115 @@
+"""Language detection (zh / en / other), normalisation and tokenisation (jieba, regex)."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import Any, Literal
+
+from trustpulse.text.pii import PLACEHOLDER_PATTERN, fold_width
+
+logger = logging.getLogger(__name__)
+
+Language = Literal["zh", "en", "other"]
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z]")
+_LETTER = re.compile(r"[^\W\d_]")
+_EN_TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)*|[^\sa-z0-9\W]", re.IGNORECASE)
+# A few Han characters among Latin words still make a Chinese text (brand names, product
+# codes and English loanwords are common in Chinese reviews, the reverse is rare).
+HAN_SHARE_FOR_ZH = 0.15
+LATIN_SHARE_FOR_EN = 0.5
+
+
+def detect_language(text: str) -> Language:
+    """zh, en or other from the share of Han and Latin letters (placeholders are ignored).
+
+    Script-based: Japanese kana and Korean hangul count as other letters, so ja/ko text is
+    `other` unless it is mostly kanji.
+    """
+    text = PLACEHOLDER_PATTERN.sub(" ", text)
+    letters = len(_LETTER.findall(text))
+    if letters == 0:
+        return "other"
+    han = len(_HAN.findall(text))
+    if han / letters >= HAN_SHARE_FOR_ZH:
+        return "zh"
+    if len(_LATIN.findall(fold_width(text))) / letters >= LATIN_SHARE_FOR_EN:
+        return "en"
+    return "other"
+
+
+@lru_cache(maxsize=1)
+def _opencc() -> Any | None:
+    try:
+        import opencc  # noqa: PLC0415 -- optional dependency
+
+        return opencc.OpenCC("t2s")
+    except ImportError:
+        logger.info("opencc not installed: traditional characters are kept")
+        return None
+
+
+def traditional_to_simplified_available() -> bool:
+    return _opencc() is not None
+
+
+def normalise(text: str, *, to_simplified: bool = True) -> str:
+    """Full-width ASCII to half-width, NFC, whitespace runs collapsed, optionally t2s (OpenCC).
+
+    Width folding keeps offsets (one code point for one); collapsing whitespace and t2s do not,
+    so PII spans are always taken before normalisation.
+    """
+    text = unicodedata.normalize("NFC", fold_width(text))
+    text = re.sub(r"\s+", " ", text).strip()
+    converter = _opencc() if to_simplified else None
+    if converter is not None and _HAN.search(text):
+        text = str(converter.convert(text))
+    return text
+
+
+_jieba_lock = threading.Lock()
+_user_terms: set[str] = set()
+
+
+def _jieba() -> Any:
+    import jieba  # noqa: PLC0415 -- 1 s to import; only text analysis needs it
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba
+
+
+def add_user_terms(terms: Iterable[str]) -> None:
+    """Teach the segmenter brand and product terms (e.g. 小米汤圆, 极速达) so they stay whole."""
+    with _jieba_lock:
+        jieba = _jieba()
+        for raw in terms:
+            term = raw.strip()
+            if term and term not in _user_terms:
+                jieba.add_word(term, freq=2000)
+                _user_terms.add(term)
+
+
+def tokenise(text: str, language: Language | None = None) -> list[str]:
+    """Words: jieba for Chinese (user terms included), a regex for everything else.
+
+    Punctuation and whitespace tokens are dropped; English is lower-cased.
+    """
+    language = language or detect_language(text)
+    if language == "zh":
+        return [t for t in _jieba().lcut(text) if _LETTER.search(t) or t.isdigit()]
+    return [t.lower() for t in _EN_TOKEN.findall(text)]
+
+
+def tokenise_mixed(text: str) -> list[str]:
+    """Tokeniser for models: picklable, detects the language of each text."""
+    return tokenise(text)
+
+
+def tokenise_many(texts: Sequence[str]) -> list[list[str]]:
+    return [tokenise(t) for t in texts]

@@ -1,0 +1,242 @@
+"""Sentiment models: trainable TF-IDF + logistic regression, versioned model files, predictions.
+
+A model file is a joblib dump of a dict (format, format_version, pipeline, classes,
+training_data_hash, metrics, created_at, name). joblib files are pickles: load only model files
+you made or trust.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+from sklearn.base import clone
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from trustpulse.db import utcnow
+from trustpulse.errors import InvalidInputError
+from trustpulse.text.language import normalise, tokenise_mixed
+
+MODEL_FORMAT = "trustpulse.text.sentiment"
+FORMAT_VERSION = 1
+HOLDOUT_SHARE = 0.2
+MIN_ROWS_FOR_HOLDOUT = 50
+
+
+@dataclass(frozen=True)
+class Prediction:
+    label: str
+    score: float  # probability of `label`
+
+
+@dataclass
+class SentimentModel:
+    """A fitted classifier over normalised text plus the facts needed to trust it later."""
+
+    pipeline: Pipeline
+    classes: list[str]
+    training_data_hash: str
+    name: str = "custom"
+    metrics: dict[str, Any] = field(default_factory=dict)
+    created_at: str = field(default_factory=lambda: utcnow().isoformat())
+
+    @property
+    def version(self) -> str:
+        return f"{self.name}-{self.training_data_hash[:12]}"
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray[Any, np.dtype[np.float64]]:
+        """Rows of class probabilities, columns in `self.classes` order."""
+        if not texts:
+            return np.zeros((0, len(self.classes)))
+        proba: np.ndarray[Any, np.dtype[np.float64]] = self.pipeline.predict_proba(
+            [normalise(t) for t in texts]
+        )
+        return proba
+
+    def predict(self, texts: Sequence[str]) -> list[Prediction]:
+        proba = self.probabilities(texts)
+        best = proba.argmax(axis=1) if len(texts) else np.zeros(0, dtype=int)
+        return [Prediction(self.classes[i], float(proba[row, i])) for row, i in enumerate(best)]
+
+    def save(self, path: Path) -> None:
+        """Write atomically, so a reader never sees half a model."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        payload = {
+            "format": MODEL_FORMAT,
+            "format_version": FORMAT_VERSION,
+            "pipeline": self.pipeline,
+            "classes": self.classes,
+            "training_data_hash": self.training_data_hash,
+            "metrics": self.metrics,
+            "created_at": self.created_at,
+            "name": self.name,
+        }
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(fd)
+        try:
+            joblib.dump(payload, tmp, compress=3)
+            Path(tmp).replace(path)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+
+
+def load_model(path: Path) -> SentimentModel:
+    """Read a model file written by `SentimentModel.save`; InvalidInputError if it is not one."""
+    try:
+        payload = joblib.load(path)
+    except FileNotFoundError:
+        raise InvalidInputError(f"model file {path} does not exist", file=str(path)) from None
+    except Exception as exc:  # joblib raises anything pickle can: all mean "not a model file"
+        raise InvalidInputError(f"{path} is not a readable model file: {exc}") from exc
+    if not isinstance(payload, dict) or payload.get("format") != MODEL_FORMAT:
+        raise InvalidInputError(f"{path} is not a TrustPulse sentiment model", file=str(path))
+    if payload.get("format_version") != FORMAT_VERSION:
+        raise InvalidInputError(
+            f"{path} has model format {payload.get('format_version')}, expected {FORMAT_VERSION}"
+        )
+    return SentimentModel(
+        pipeline=payload["pipeline"],
+        classes=list(payload["classes"]),
+        training_data_hash=payload["training_data_hash"],
+        name=payload["name"],
+        metrics=dict(payload["metrics"]),
+        created_at=payload["created_at"],
+    )
+
+
+def data_hash(texts: Sequence[str], labels: Sequence[str]) -> str:
+    """sha256 over the (text, label) pairs in order: the identity of a training set."""
+    digest = hashlib.sha256()
+    for text, label in zip(texts, labels, strict=True):
+        digest.update(text.encode("utf-8", "surrogatepass"))
+        digest.update(b"\x1f")
+        digest.update(label.encode("utf-8", "surrogatepass"))
+        digest.update(b"\x1e")
+    return digest.hexdigest()
+
+
+def char_pipeline(*, c: float = 4.0, max_ngram: int = 3) -> Pipeline:
+    """Character 1..3-grams: no segmentation needed, robust to typos and Chinese word splits."""
+    return Pipeline(
+        [
+            (
+                "tfidf",
+                TfidfVectorizer(
+                    analyzer="char", ngram_range=(1, max_ngram), min_df=2, sublinear_tf=True
+                ),
+            ),
+            ("clf", LogisticRegression(C=c, max_iter=3000)),
+        ]
+    )
+
+
+def char_word_pipeline(*, c: float = 4.0) -> Pipeline:
+    """Characters 1..3 plus words 1..2 (jieba for Chinese, regex for English): custom models."""
+    features = FeatureUnion(
+        [
+            (
+                "char",
+                TfidfVectorizer(
+                    analyzer="char_wb", ngram_range=(1, 3), min_df=2, sublinear_tf=True
+                ),
+            ),
+            (
+                "word",
+                TfidfVectorizer(
+                    tokenizer=tokenise_mixed,
+                    token_pattern=None,
+                    lowercase=False,
+                    ngram_range=(1, 2),
+                    min_df=2,
+                    sublinear_tf=True,
+                ),
+            ),
+        ]
+    )
+    return Pipeline([("features", features), ("clf", LogisticRegression(C=c, max_iter=3000))])
+
+
+def check_training_data(texts: Sequence[str], labels: Sequence[str]) -> None:
+    if len(texts) != len(labels):
+        raise InvalidInputError("texts and labels differ in length")
+    classes = set(labels)
+    if len(classes) < 2:
+        only = next(iter(classes)) if classes else "none"
+        raise InvalidInputError(
+            f"training needs at least 2 label classes, found 1 ({only!r})"
+            if classes
+            else "training needs labelled rows, found none",
+            reason="one_class" if classes else "empty",
+        )
+
+
+def train_model(
+    texts: Sequence[str],
+    labels: Sequence[str],
+    *,
+    name: str = "custom",
+    pipeline: Pipeline | None = None,
+    holdout: bool = True,
+) -> SentimentModel:
+    """Fit on (texts, labels); metrics come from a stratified 20 % hold-out, then a refit on all.
+
+    Labels are strings (integers arrive as their decimal text). Raises InvalidInputError for
+    fewer than 2 classes.
+    """
+    check_training_data(texts, labels)
+    normalised = [normalise(t) for t in texts]
+    metrics: dict[str, Any] = {"n_train": len(texts)}
+    counts = {label: labels.count(label) for label in set(labels)}
+    if holdout and len(texts) >= MIN_ROWS_FOR_HOLDOUT and min(counts.values()) >= 2:
+        x_train, x_test, y_train, y_test = train_test_split(
+            normalised, list(labels), test_size=HOLDOUT_SHARE, random_state=0, stratify=labels
+        )
+        probe = (clone(pipeline) if pipeline else char_word_pipeline()).fit(x_train, y_train)
+        predicted = probe.predict(x_test)
+        metrics |= {
+            "holdout_n": len(y_test),
+            "holdout_accuracy": round(float(accuracy_score(y_test, predicted)), 4),
+            "holdout_macro_f1": round(float(f1_score(y_test, predicted, average="macro")), 4),
+        }
+    fitted = (clone(pipeline) if pipeline else char_word_pipeline()).fit(normalised, list(labels))
+    classes = [str(c) for c in fitted.classes_]
+    return SentimentModel(
+        pipeline=fitted,
+        classes=classes,
+        training_data_hash=data_hash(texts, labels),
+        name=name,
+        metrics=metrics,
+    )
+
+
+def evaluation_report(
+    gold: Sequence[str], predicted: Sequence[str], *, seconds: float
+) -> dict[str, Any]:
+    """The JSON scripts rely on: n, accuracy, macro_f1, docs_per_s, labels, confusion_matrix.
+
+    confusion_matrix[i][j] counts texts whose gold label is labels[i], predicted labels[j].
+    """
+    labels = sorted(set(gold) | set(predicted))
+    return {
+        "n": len(gold),
+        "accuracy": round(float(accuracy_score(gold, predicted)), 4) if gold else 0.0,
+        "macro_f1": round(float(f1_score(gold, predicted, average="macro", labels=labels)), 4)
+        if gold
+        else 0.0,
+        "docs_per_s": round(len(gold) / seconds, 1) if seconds > 0 else None,
+        "labels": labels,
+        "confusion_matrix": confusion_matrix(gold, predicted, labels=labels).tolist()
+        if gold
+        else [],
+    }

@@ -1,0 +1,280 @@
+"""The text pipeline over feedback: redact, detect, normalise, segment, score, store per feedback.
+
+Incremental: a feedback is (re)analysed when it has no analysis yet, when the active model
+version differs from the stored one, or when its text changed (feedback.updated_at after the
+analysis and a different text hash).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from trustpulse.config import Settings
+from trustpulse.customers.models import Brand
+from trustpulse.db import session_scope, utcnow
+from trustpulse.errors import NotFoundError
+from trustpulse.feedback.models import Feedback
+from trustpulse.text.config import TextConfig, load_text_config
+from trustpulse.text.default_model import DefaultSentiment, load_default
+from trustpulse.text.language import (
+    Language,
+    add_user_terms,
+    detect_language,
+    normalise,
+    tokenise,
+)
+from trustpulse.text.models import FeedbackAnalysis
+from trustpulse.text.pii import PLACEHOLDER_PATTERN, redact
+from trustpulse.text.sentiment import Prediction, SentimentModel, load_model
+
+logger = logging.getLogger(__name__)
+
+_EN_STOPWORDS = frozenset(
+    (  # noqa: SIM905 -- a word list reads best as text
+        "a an and are as at be but by for from had has have i in is it its me my no not "
+        "of on or our so that the their them they this to too was we were what when with "
+        "you your very just been do did get got will would can could there here than "
+        "then out up"
+    ).split()
+)
+
+
+@dataclass
+class Analyzer:
+    """The active models: the default, replaced per language by custom model files."""
+
+    default: DefaultSentiment
+    custom: dict[str, SentimentModel] = field(default_factory=dict)
+    to_simplified: bool = True
+    keywords_per_text: int = 5
+
+    @property
+    def version(self) -> str:
+        parts = [self.default.version] + [
+            f"{k}={m.version}" for k, m in sorted(self.custom.items())
+        ]
+        return ";".join(parts)[:120]
+
+    def sentiment(self, texts: Sequence[str], languages: Sequence[Language]) -> list[Prediction]:
+        out = self.default.predict(texts, languages=languages)
+        for language, model in self.custom.items():
+            rows = [i for i, lang in enumerate(languages) if lang == language]
+            for i, prediction in zip(rows, model.predict([texts[i] for i in rows]), strict=True):
+                out[i] = prediction
+        return out
+
+
+def build_analyzer(settings: Settings, config: TextConfig | None = None) -> Analyzer:
+    config = config or load_text_config(settings)
+    add_user_terms(config.user_terms)
+    custom = {
+        language: load_model(Path(path).expanduser())
+        for language, path in config.models.model_dump().items()
+        if path != "default"
+    }
+    return Analyzer(
+        default=load_default(settings.home / "models"),
+        custom=custom,
+        to_simplified=config.to_simplified,
+        keywords_per_text=config.keywords_per_text,
+    )
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def keywords(tokens: Sequence[str], language: Language, limit: int) -> list[str]:
+    """The most frequent content words, first occurrence breaking ties."""
+    if language == "zh":
+        candidates = [t for t in tokens if len(t) > 1 and not t.isdigit()]
+    else:
+        candidates = [t for t in tokens if len(t) > 2 and t not in _EN_STOPWORDS]
+    counts = Counter(candidates)
+    return [word for word, _ in counts.most_common(limit)]
+
+
+@dataclass(frozen=True)
+class TextResult:
+    language: Language
+    redacted_text: str
+    pii_types: list[str]
+    tokens: list[str]
+
+
+def prepare(text: str, *, to_simplified: bool = True) -> TextResult:
+    """PII first (on the raw text), then language, normalisation and tokens of the redacted text."""
+    redaction = redact(text)
+    language = detect_language(redaction.text)
+    normalised = normalise(redaction.text, to_simplified=to_simplified)
+    return TextResult(
+        language=language,
+        redacted_text=redaction.text,
+        pii_types=sorted({s.kind for s in redaction.spans}),
+        tokens=tokenise(normalised, language),
+    )
+
+
+def _pending_query(
+    model_version: str, *, brand_id: int | None, since: datetime | None
+) -> Select[Any]:
+    query = (
+        select(Feedback.id)
+        .outerjoin(FeedbackAnalysis, FeedbackAnalysis.feedback_id == Feedback.id)
+        .where(Feedback.text.is_not(None))
+        .where(
+            or_(
+                FeedbackAnalysis.feedback_id.is_(None),
+                FeedbackAnalysis.model_version != model_version,
+                FeedbackAnalysis.analysed_at < Feedback.updated_at,
+            )
+        )
+    )
+    if brand_id is not None:
+        query = query.where(Feedback.brand_id == brand_id)
+    if since is not None:
+        query = query.where(Feedback.occurred_at >= since)
+    return query
+
+
+def count_pending(
+    session: Session,
+    model_version: str,
+    *,
+    brand_id: int | None = None,
+    since: datetime | None = None,
+) -> int:
+    subquery = _pending_query(model_version, brand_id=brand_id, since=since).subquery()
+    return session.scalar(select(func.count()).select_from(subquery)) or 0
+
+
+def analyse_batch(
+    session: Session,
+    analyzer: Analyzer,
+    *,
+    after_id: int = 0,
+    batch_size: int = 500,
+    brand_id: int | None = None,
+    since: datetime | None = None,
+) -> tuple[int, int, int]:
+    """Analyse the next batch of pending feedback with id > after_id.
+
+    Returns (last id looked at, rows written, rows looked at); last id is 0 when none remain.
+    Does not commit.
+    """
+    ids = list(
+        session.scalars(
+            _pending_query(analyzer.version, brand_id=brand_id, since=since)
+            .where(Feedback.id > after_id)
+            .order_by(Feedback.id)
+            .limit(batch_size)
+        )
+    )
+    if not ids:
+        return 0, 0, 0
+    rows = session.execute(
+        select(Feedback.id, Feedback.text, FeedbackAnalysis)
+        .outerjoin(FeedbackAnalysis, FeedbackAnalysis.feedback_id == Feedback.id)
+        .where(Feedback.id.in_(ids))
+    ).all()
+    todo: list[tuple[int, str, FeedbackAnalysis | None]] = []
+    for feedback_id, text, stored in rows:
+        previous: FeedbackAnalysis | None = stored
+        if (
+            previous is not None
+            and previous.text_hash == text_hash(text or "")
+            and previous.model_version == analyzer.version
+        ):
+            previous.analysed_at = utcnow()  # text touched but unchanged: nothing to redo
+            continue
+        todo.append((feedback_id, text or "", previous))
+    prepared = [prepare(text, to_simplified=analyzer.to_simplified) for _, text, _ in todo]
+    # placeholders carry no sentiment and were never in any training text
+    predictions = analyzer.sentiment(
+        [PLACEHOLDER_PATTERN.sub(" ", p.redacted_text) for p in prepared],
+        [p.language for p in prepared],
+    )
+    now = utcnow()
+    for (feedback_id, text, existing), result, prediction in zip(
+        todo, prepared, predictions, strict=True
+    ):
+        analysis = existing or FeedbackAnalysis(feedback_id=feedback_id)
+        analysis.language = result.language
+        analysis.sentiment_label = prediction.label
+        analysis.sentiment_score = prediction.score
+        analysis.redacted_text = result.redacted_text
+        analysis.pii_types = result.pii_types
+        analysis.keywords = keywords(result.tokens, result.language, analyzer.keywords_per_text)
+        analysis.aspects = []
+        analysis.model_version = analyzer.version
+        analysis.text_hash = text_hash(text)
+        analysis.analysed_at = now
+        if existing is None:
+            session.add(analysis)
+    session.flush()
+    return max(ids), len(todo), len(ids)
+
+
+def brand_id_of(session: Session, code: str) -> int:
+    brand_id = session.scalar(select(Brand.id).where(Brand.code == code))
+    if brand_id is None:
+        raise NotFoundError(f"no brand {code!r}", brand=code)
+    return brand_id
+
+
+def since_instant(day: date | datetime | None) -> datetime | None:
+    """A --since date means from 00:00 UTC of that day."""
+    if day is None or isinstance(day, datetime):
+        return day
+    return datetime.combine(day, time.min).replace(tzinfo=utcnow().tzinfo)
+
+
+def run_analysis(
+    factory: sessionmaker[Session],
+    analyzer: Analyzer,
+    *,
+    brand: str | None = None,
+    since: date | datetime | None = None,
+    batch_size: int = 500,
+    on_start: Callable[[int], None] | None = None,
+    on_batch: Callable[[int], None] | None = None,
+) -> int:
+    """Analyse all pending feedback, one transaction per batch (progress survives a crash).
+
+    Returns the number of rows (re)written. Callbacks receive the pending total, then each
+    batch's row count.
+    """
+    since_at = since_instant(since)
+    with session_scope(factory) as session:
+        brand_id = brand_id_of(session, brand) if brand else None
+        total = count_pending(session, analyzer.version, brand_id=brand_id, since=since_at)
+    if on_start is not None:
+        on_start(total)
+    written, after_id = 0, 0
+    while True:
+        with session_scope(factory) as session:
+            after_id, n_written, n_seen = analyse_batch(
+                session,
+                analyzer,
+                after_id=after_id,
+                batch_size=batch_size,
+                brand_id=brand_id,
+                since=since_at,
+            )
+        if n_seen == 0:
+            break
+        written += n_written
+        if on_batch is not None:
+            on_batch(n_seen)
+    logger.info("text analysis wrote %s rows with %s", written, analyzer.version)
+    return written

