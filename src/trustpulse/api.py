@@ -8,6 +8,7 @@ from sqlalchemy import text
 from trustpulse import __version__
 from trustpulse.db import DbSession
 from trustpulse.feedback.api import router as feedback_router
+from trustpulse.metrics.api import router as metrics_router
 
 router = APIRouter()
 
@@ -24,3 +25,4 @@ def version() -> dict[str, str]:
 
 
 router.include_router(feedback_router)
+router.include_router(metrics_router)

@@ -32,6 +32,8 @@ DEFAULTS_DIR = Path(__file__).resolve().parent / "config_defaults"
 KNOWN_CONFIGS: dict[str, str] = {
     "notifications": "trustpulse.notifications.schemas:NotificationsConfig",
     "text": "trustpulse.text.config:TextConfig",
+    "metrics": "trustpulse.metrics.schemas:MetricsConfig",
+    "trust_index": "trustpulse.metrics.schemas:TrustIndexConfig",
 }
 
 _BRAND_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")

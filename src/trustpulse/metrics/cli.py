@@ -1,0 +1,145 @@
+"""`trustpulse metrics METRIC` and `trustpulse drivers`: slices of trust metrics as table/CSV/JSON.
+
+`register(root)` adds both as commands of the root (`trustpulse metrics nps ...` needs a
+command, not a group: a Typer group would read `nps` as a subcommand name). `app` holds the
+same two commands for running this module's CLI on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from trustpulse.config import get_settings
+from trustpulse.db import session_scope
+from trustpulse.metrics import engine
+from trustpulse.metrics.drivers import key_drivers
+from trustpulse.metrics.output import to_csv, to_json, to_table
+from trustpulse.metrics.query import Slice, parse_by
+from trustpulse.runtime import open_runtime
+
+console = Console()
+app = typer.Typer(help="Trust metrics by slice and key drivers.", no_args_is_help=True)
+
+Brand = Annotated[str | None, typer.Option("--brand", help="brand code")]
+ChannelOpt = Annotated[str | None, typer.Option("--channel", help="channel code")]
+Since = Annotated[str | None, typer.Option("--since", help="first day, inclusive (brand zone)")]
+Until = Annotated[str | None, typer.Option("--until", help="last day, inclusive (brand zone)")]
+AsJson = Annotated[bool, typer.Option("--json", help="JSON array (same as --format json)")]
+
+
+class Format(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+FormatOpt = Annotated[Format, typer.Option("--format", help="table, csv or json")]
+
+
+def _date(value: str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()  # noqa: DTZ007 -- a calendar date
+    except ValueError as exc:
+        raise typer.BadParameter(f"{value!r} is not a date YYYY-MM-DD", param_hint=name) from exc
+
+
+def _print(rows: Sequence[dict[str, object]], fmt: Format, *, title: str) -> None:
+    if fmt is Format.json:
+        typer.echo(to_json(rows))
+    elif fmt is Format.csv:
+        typer.echo(to_csv(rows), nl=False)
+    else:
+        console.print(to_table(rows, title=title))
+
+
+def metrics(  # noqa: PLR0917 -- Typer reads options from the signature
+    metric: Annotated[str, typer.Argument(help="nps, csat, ces, csi or trust_index")],
+    by: Annotated[
+        str | None, typer.Option("--by", help="brand,channel,...,day,week,month,quarter")
+    ] = None,
+    brand: Brand = None,
+    channel: ChannelOpt = None,
+    since: Since = None,
+    until: Until = None,
+    as_json: AsJson = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """One metric per slice with n, value and its 95 % interval (NPS and indices in points)."""
+    flt = Slice(
+        brand=brand,
+        channel=channel,
+        since=_date(since, "--since"),
+        until=_date(until, "--until"),
+    )
+    dims = parse_by(by)
+    settings = get_settings()
+    with open_runtime(settings) as runtime, session_scope(runtime.session_factory) as session:
+        rows = engine.compute_metric(session, metric, settings=settings, by=dims, flt=flt)
+    _print(rows, Format.json if as_json else fmt, title=f"{metric} ({engine.UNITS[metric]})")
+
+
+def drivers(  # noqa: PLR0917 -- Typer reads options from the signature
+    target: Annotated[str, typer.Option("--target", help="the score to explain")] = "nps",
+    brand: Brand = None,
+    channel: ChannelOpt = None,
+    since: Since = None,
+    until: Until = None,
+    resamples: Annotated[int, typer.Option("--resamples", min=0, help="bootstrap resamples")] = 200,
+    as_json: AsJson = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Relative weights (Johnson 2000) of the touchpoint scores on the target, with quadrants."""
+    flt = Slice(
+        brand=brand,
+        channel=channel,
+        since=_date(since, "--since"),
+        until=_date(until, "--until"),
+    )
+    settings = get_settings()
+    with open_runtime(settings) as runtime, session_scope(runtime.session_factory) as session:
+        rows = key_drivers(session, target=target, flt=flt, settings=settings, resamples=resamples)
+    fmt = Format.json if as_json else fmt
+    if fmt is Format.table:
+        _print_drivers(rows)
+    else:
+        _print(rows, fmt, title=f"drivers of {target}")
+
+
+def _print_drivers(rows: Sequence[dict[str, object]]) -> None:
+    from rich.table import Table  # noqa: PLC0415 -- only the table view needs it
+
+    table = Table(title="key drivers (share of explained variance)")
+    for column in ("rank", "driver", "importance", "95 % CI", "performance", "quadrant"):
+        table.add_column(column)
+    for row in rows:
+        low, high = row.get("ci_low"), row.get("ci_high")
+        interval = (
+            f"{low:.1%} … {high:.1%}" if isinstance(low, float) and isinstance(high, float) else "—"
+        )
+        importance = row["importance"]
+        performance = row["performance"]
+        table.add_row(
+            str(row["rank"]),
+            str(row["driver"]),
+            f"{importance:.1%}" if isinstance(importance, float) else "—",
+            interval,
+            f"{performance:.2f}" if isinstance(performance, float) else "—",
+            str(row["quadrant"]),
+        )
+    console.print(table)
+
+
+def register(root: typer.Typer) -> None:
+    root.command("metrics")(metrics)
+    root.command("drivers")(drivers)
+
+
+register(app)

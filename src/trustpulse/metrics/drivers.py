@@ -1,0 +1,202 @@
+"""Key drivers: relative weights of touchpoint scores on a target (likelihood to recommend).
+
+Relative weights analysis (Johnson, J. W. 2000, "A heuristic method for estimating the relative
+weight of predictor variables in multiple regression", Multivariate Behavioral Research 35(1),
+1-19): with the predictor correlation matrix R = V diag(lambda) V^T, Lambda = V diag(sqrt
+lambda) V^T relates the predictors to their closest orthogonal counterparts Z; beta =
+Lambda^-1 r_xy regresses the target on Z; the raw weight of predictor j is
+sum_k Lambda_jk^2 beta_k^2. Raw weights add up to R^2; `importance` is each one's share of R^2.
+
+Sparse touchpoints (respondents rate only the touchpoints they met): the correlations are
+pairwise-complete (each pair of variables over the responses that have both), and the matrix
+is then projected onto the nearest positive semi-definite one (eigenvalues floored at 1e-6,
+unit diagonal restored). No values are imputed. Intervals: bootstrap over responses (the same
+weights applied to every pair), percentile 95 %.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from trustpulse.config import Settings
+from trustpulse.errors import InvalidInputError
+from trustpulse.feedback.models import Feedback, Score
+from trustpulse.metrics.bootstrap import FloatArray, resample_counts
+from trustpulse.metrics.query import Slice, brands_in_scope, filter_clauses
+
+QUADRANTS = {
+    (True, False): "fix first",  # important, performing below the others
+    (True, True): "keep up",
+    (False, True): "maintain",
+    (False, False): "lower priority",
+}
+MIN_PAIRS = 10  # a correlation needs at least this many responses rating both variables
+
+
+def pairwise_correlation(data: FloatArray, weights: FloatArray | None = None) -> FloatArray:
+    """Pearson correlations of the columns of `data` (NaN = not rated), pairwise complete,
+    each row counted `weights[i]` times; NaN where a pair has fewer than MIN_PAIRS rows."""
+    present = np.isfinite(data).astype(np.float64)
+    values = np.where(present > 0, data, 0.0)
+    w = np.ones(len(data)) if weights is None else weights
+    wm = present * w[:, None]
+    n = wm.T @ present
+    sx = (values * w[:, None]).T @ present  # [i, j]: sum of x_i over rows that also have x_j
+    sxx = (values**2 * w[:, None]).T @ present
+    sxy = (values * w[:, None]).T @ values
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = sxy - sx * sx.T / n
+        var_i = sxx - sx**2 / n
+        corr = cov / np.sqrt(var_i * var_i.T)
+    corr[(n < MIN_PAIRS) | ~np.isfinite(corr)] = np.nan
+    np.fill_diagonal(corr, 1.0)
+    return np.clip(corr, -1.0, 1.0)
+
+
+def _nearest_psd(corr: FloatArray) -> FloatArray:
+    values, vectors = np.linalg.eigh((corr + corr.T) / 2)
+    fixed = vectors @ np.diag(np.maximum(values, 1e-6)) @ vectors.T
+    scale = np.sqrt(np.diag(fixed))
+    result: FloatArray = fixed / np.outer(scale, scale)
+    return result
+
+
+def raw_relative_weights(corr: FloatArray) -> FloatArray:
+    """Johnson's raw weights from the full correlation matrix (target in column 0)."""
+    rxx, rxy = _nearest_psd(corr[1:, 1:]), corr[1:, 0]
+    values, vectors = np.linalg.eigh(rxx)
+    lam = vectors @ np.diag(np.sqrt(np.maximum(values, 0.0))) @ vectors.T
+    beta = np.linalg.solve(lam, rxy)
+    result: FloatArray = (lam**2) @ (beta**2)
+    return result
+
+
+@dataclass(frozen=True)
+class Driver:
+    driver: str
+    n: int  # responses rating both the driver and the target
+    importance: float  # share of the explained variance, 0-1
+    ci_low: float | None
+    ci_high: float | None
+    raw_weight: float
+    performance: float  # mean score of the driver
+    quadrant: str
+    rank: int
+    r_squared: float
+
+    def as_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+def relative_weights(
+    target: FloatArray,
+    predictors: FloatArray,
+    names: Sequence[str],
+    *,
+    resamples: int = 200,
+    seed: int = 0,
+) -> list[Driver]:
+    """Relative weights of each predictor column on `target`, ranked, with bootstrap intervals.
+
+    Rows without a target are dropped; NaN predictors are not rated. Raises InvalidInputError
+    when a predictor has fewer than MIN_PAIRS responses together with the target.
+    """
+    keep = np.isfinite(target)
+    data = np.column_stack([target[keep], predictors[keep]])
+    corr = pairwise_correlation(data)
+    if not np.isfinite(corr).all():
+        bad = [names[j - 1] for j in range(1, data.shape[1]) if not np.isfinite(corr[:, j]).all()]
+        raise InvalidInputError(
+            f"too few responses to correlate {', '.join(bad)} (need {MIN_PAIRS} pairs)",
+            field="drivers",
+        )
+    raw = raw_relative_weights(corr)
+    r2 = float(raw.sum())
+    share = raw / r2 if r2 > 0 else np.zeros_like(raw)
+    low = high = None
+    if resamples > 0:
+        rng = np.random.default_rng(seed)
+        counts = resample_counts(rng, len(data), resamples)
+        draws = []
+        for w in counts:
+            boot = pairwise_correlation(data, w)
+            if np.isfinite(boot).all():
+                raw_b = raw_relative_weights(boot)
+                draws.append(raw_b / raw_b.sum())
+        if draws:
+            low, high = np.quantile(np.array(draws), [0.025, 0.975], axis=0)
+    rated = np.isfinite(data[:, 1:])
+    pairs = rated.sum(axis=0)
+    performance = np.nanmean(data[:, 1:], axis=0)
+    median_perf = float(np.median(performance))
+    order = np.argsort(-share)
+    out = []
+    for rank, j in enumerate(order, start=1):
+        important = bool(share[j] >= 1.0 / len(names))
+        out.append(
+            Driver(
+                driver=names[j],
+                n=int(pairs[j]),
+                importance=float(share[j]),
+                ci_low=None if low is None else float(low[j]),
+                ci_high=None if high is None else float(high[j]),
+                raw_weight=float(raw[j]),
+                performance=float(performance[j]),
+                quadrant=QUADRANTS[(important, bool(performance[j] >= median_perf))],
+                rank=rank,
+                r_squared=r2,
+            )
+        )
+    return out
+
+
+def key_drivers(
+    session: Session,
+    *,
+    target: str = "nps",
+    predictors: Sequence[str] | None = None,
+    flt: Slice | None = None,
+    settings: Settings | None = None,  # noqa: ARG001 -- kept for per-brand configuration to come
+    resamples: int = 200,
+) -> list[dict[str, object]]:
+    """Relative weights of the touchpoint scores (tp_*, or `predictors`) on `target`.
+
+    One row per feedback that scored the target is read (metric values only); ranked rows with
+    importance (share of R^2, 0-1), its interval, performance (mean score) and quadrant.
+    """
+    flt = flt or Slice()
+    brands = brands_in_scope(session, flt)
+    if predictors is None:
+        predictors = sorted(
+            m
+            for m in session.scalars(
+                select(Score.metric).where(Score.metric.like("tp\\_%", escape="\\")).distinct()
+            )
+        )
+    if not predictors or not brands:
+        return []
+    wanted = [target, *predictors]
+    rows = session.execute(
+        select(Score.feedback_id, Score.metric, Score.value)
+        .join(Feedback, Feedback.id == Score.feedback_id)
+        .where(Score.metric.in_(wanted), *filter_clauses(flt, brands))
+    ).all()
+    index: dict[int, int] = {}
+    column = {m: j for j, m in enumerate(wanted)}
+    cells: list[tuple[int, int, float]] = []
+    for feedback_id, metric, value in rows:
+        i = index.setdefault(int(feedback_id), len(index))
+        cells.append((i, column[str(metric)], float(value)))
+    matrix = np.full((len(index), len(wanted)), np.nan)
+    if cells:
+        ii, jj, vv = (np.array(part) for part in zip(*cells, strict=True))
+        matrix[ii.astype(int), jj.astype(int)] = vv
+    if not np.isfinite(matrix[:, 0]).sum():
+        return []
+    drivers = relative_weights(matrix[:, 0], matrix[:, 1:], list(predictors), resamples=resamples)
+    return [{"target": target, **d.as_dict()} for d in drivers]

@@ -1,0 +1,116 @@
+"""Pydantic models of the metrics configuration (metrics.yaml, trust_index.yaml) and output."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class ScaledItem(BaseModel):
+    """A survey score metric and the scale it is answered on (rescaled linearly to 0-100)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    metric: str
+    scale_min: float
+    scale_max: float
+
+    @model_validator(mode="after")
+    def _scale_is_increasing(self) -> ScaledItem:
+        if self.scale_max <= self.scale_min:
+            raise ValueError("scale_max must be greater than scale_min")
+        return self
+
+
+class CsiItem(ScaledItem):
+    weight: float = Field(gt=0)
+
+
+class CsiConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[CsiItem] = Field(min_length=1)
+
+
+class MetricsConfig(BaseModel):
+    """metrics.yaml: definitions that differ between companies (issue #4)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    min_n: int = Field(30, ge=1)  # below: small_sample = true
+    bootstrap_resamples: int = Field(1000, ge=100, le=20_000)
+    nps_metric: str = "nps"
+    csat_metric: str = "csat"
+    csat_top_box_min: float = 4  # top-2-box on 1-5
+    ces_metric: str = "ces"
+    ces_low_effort_min: float = 5  # 1-7, 7 = very easy
+    csi: CsiConfig
+
+
+class Leaf(BaseModel):
+    """One piece of evidence under a trust dimension, normalised to 0-100.
+
+    source survey: the mean of a score metric among the slice's feedback (optionally filtered on
+    feedback columns channel, kind, touchpoint, product). source kpi: the mean of an operational
+    KPI (kpi_measures) over the slice's brand(s), product scope and period.
+    normalise linear: 100 * (x - bad) / (good - bad), clipped to 0-100 (bad > good for "lower is
+    better" metrics such as defect_rate); natural: the value is already on 0-100.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    source: Literal["survey", "kpi"]
+    metric: str
+    weight: float = Field(1.0, gt=0)
+    normalise: Literal["linear", "natural"] = "linear"
+    bad: float | None = None
+    good: float | None = None
+    filter: dict[str, list[str]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _anchors(self) -> Leaf:
+        if self.normalise == "linear" and (
+            self.bad is None or self.good is None or self.bad == self.good
+        ):
+            raise ValueError("a linear leaf needs two different anchors: bad and good")
+        if self.filter and self.source != "survey":
+            raise ValueError("only survey leaves take a filter")
+        unknown = set(self.filter) - {"channel", "kind", "touchpoint", "product"}
+        if unknown:
+            raise ValueError(f"cannot filter on {sorted(unknown)}")
+        return self
+
+    def to_points(self, value: float) -> float:
+        if self.normalise == "natural":
+            return min(max(value, 0.0), 100.0)
+        bad, good = self.bad or 0.0, self.good or 0.0  # both set: checked by _anchors
+        return min(max(100.0 * (value - bad) / (good - bad), 0.0), 100.0)
+
+
+class Dimension(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str
+    name_en: str
+    name_zh: str
+    weight: float = Field(gt=0)
+    leaves: list[Leaf] = Field(min_length=1)
+
+
+class TrustIndexConfig(BaseModel):
+    """trust_index.yaml: dimensions with weights, each resting on weighted leaves."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    missing_leaf_policy: Literal["reweight", "incomplete"] = "reweight"
+    dimensions: list[Dimension] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_codes(self) -> TrustIndexConfig:
+        codes = [d.code for d in self.dimensions]
+        if len(set(codes)) != len(codes):
+            raise ValueError("dimension codes must be unique")
+        return self
