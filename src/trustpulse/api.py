@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from sqlalchemy import text
 
 from trustpulse import __version__
+from trustpulse.complaints.api import router as complaints_router
 from trustpulse.db import DbSession
 from trustpulse.feedback.api import router as feedback_router
 from trustpulse.metrics.api import router as metrics_router
@@ -25,4 +26,5 @@ def version() -> dict[str, str]:
 
 
 router.include_router(feedback_router)
+router.include_router(complaints_router)
 router.include_router(metrics_router)

@@ -32,6 +32,8 @@ DEFAULTS_DIR = Path(__file__).resolve().parent / "config_defaults"
 KNOWN_CONFIGS: dict[str, str] = {
     "notifications": "trustpulse.notifications.schemas:NotificationsConfig",
     "text": "trustpulse.text.config:TextConfig",
+    "sla": "trustpulse.complaints.config:SlaConfig",
+    "complaints": "trustpulse.complaints.config:ComplaintsConfig",
     "metrics": "trustpulse.metrics.schemas:MetricsConfig",
     "trust_index": "trustpulse.metrics.schemas:TrustIndexConfig",
 }

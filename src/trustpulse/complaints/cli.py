@@ -1,11 +1,32 @@
-"""`trustpulse complaints ...` commands."""
+"""`trustpulse complaints ...` commands: import, queues, one case, actions, SLA, metrics."""
 
 from __future__ import annotations
 
+import json
+from enum import StrEnum
 from pathlib import Path
+from typing import Annotated, Any
 
 import typer
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
+from trustpulse.accounts import service as accounts
+from trustpulse.clock import utcnow
+from trustpulse.complaints import kpis, lifecycle, queries
+from trustpulse.complaints.api import detail
+from trustpulse.complaints.config import sla_config
+from trustpulse.complaints.schemas import (
+    ComplaintOut,
+    ReplyCreate,
+    ResolveRequest,
+    SlaTargetOut,
+    TransferRequest,
+)
+from trustpulse.complaints.sla_store import recompute_all
+from trustpulse.customers import service as customers
+from trustpulse.db import session_scope
+from trustpulse.errors import NotFoundError
 from trustpulse.imports.cli import (
     BrandOpt,
     EncodingOpt,
@@ -15,8 +36,20 @@ from trustpulse.imports.cli import (
     SourceOpt,
     import_file,
 )
+from trustpulse.runtime import get_runtime
 
 app = typer.Typer(no_args_is_help=True)
+sla_app = typer.Typer(no_args_is_help=True, help="SLA clocks.")
+app.add_typer(sla_app, name="sla")
+
+IdArg = Annotated[int, typer.Argument(help="Complaint id.")]
+ActorOpt = Annotated[str, typer.Option("--as", help="Username of the agent acting.")]
+
+
+class GroupBy(StrEnum):
+    month = "month"
+    team = "team"
+    category = "category"
 
 
 @app.command("import")
@@ -38,3 +71,163 @@ def import_complaints(  # noqa: PLR0917 -- Typer reads options from the signatur
         source=source,
         as_json=as_json,
     )
+
+
+def _print(data: Any, *, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False, default=str))
+        return
+    rows = data if isinstance(data, list) else [data]
+    for row in rows:
+        typer.echo("  ".join(f"{k}={v}" for k, v in row.items() if k not in {"events", "sla"}))
+
+
+def _dump(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json")
+
+
+def _actor(session: Session, username: str) -> int:
+    user = accounts.find_user_by_username(session, username)
+    if user is None:
+        raise NotFoundError(f"user {username!r} not found", username=username)
+    return user.id
+
+
+@app.command("list")
+def list_complaints(
+    brand: BrandOpt = None,
+    breaching: Annotated[bool, typer.Option(help="Only cases past an SLA deadline.")] = False,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 100,
+    as_json: Annotated[bool, typer.Option("--json", help="A JSON array.")] = False,
+) -> None:
+    """Open and recent cases, most urgent SLA deadline first."""
+    runtime = get_runtime()
+    with session_scope(runtime.session_factory) as session:
+        items, _ = queries.list_complaints(
+            session, brand=brand or "default", now=utcnow(), breaching=breaching, limit=limit
+        )
+        targets = queries.sla_targets(session, [c.id for c in items])
+        out = []
+        for complaint in items:
+            item = ComplaintOut.model_validate(complaint)
+            item.sla = [SlaTargetOut.model_validate(t) for t in targets[complaint.id]]
+            out.append(_dump(item))
+    _print(out, as_json=as_json)
+
+
+@app.command("show")
+def show(complaint_id: IdArg, brand: BrandOpt = None) -> None:
+    """One case with its SLA clocks and event log (JSON)."""
+    runtime = get_runtime()
+    with session_scope(runtime.session_factory) as session:
+        complaint = queries.get_complaint(session, complaint_id, brand=brand or "default")
+        out = _dump(detail(session, complaint))
+    _print(out, as_json=True)
+
+
+@app.command("assign")
+def assign(
+    complaint_id: IdArg,
+    to: Annotated[str, typer.Argument(help="Username of the new owner.")],
+    reason: Annotated[str, typer.Option(help="Why ownership moves (logged).")],
+    brand: BrandOpt = None,
+) -> None:
+    """Give a case to an agent (a logged transfer with a reason)."""
+    runtime, code = get_runtime(), brand or "default"
+    with session_scope(runtime.session_factory) as session:
+        current = queries.get_complaint(session, complaint_id, brand=code)
+        request = TransferRequest(
+            version=current.version, to_user_id=_actor(session, to), reason=reason
+        )
+        complaint = lifecycle.transfer_complaint(
+            session, complaint_id, request, brand=code, settings=runtime.settings
+        )
+        out = _dump(ComplaintOut.model_validate(complaint))
+    _print(out, as_json=False)
+
+
+@app.command("reply")
+def reply(
+    complaint_id: IdArg,
+    message: Annotated[str, typer.Argument(help="The reply text.")],
+    actor: ActorOpt,
+    brand: BrandOpt = None,
+    channel: Annotated[str | None, typer.Option(help="Channel of the reply.")] = None,
+) -> None:
+    """Reply to the customer as an agent."""
+    runtime, code = get_runtime(), brand or "default"
+    with session_scope(runtime.session_factory) as session:
+        current = queries.get_complaint(session, complaint_id, brand=code)
+        request = ReplyCreate(
+            version=current.version,
+            author="agent",
+            actor_id=_actor(session, actor),
+            message=message,
+            channel=channel,
+        )
+        complaint = lifecycle.reply_to_complaint(
+            session, complaint_id, request, brand=code, settings=runtime.settings
+        )
+        out = _dump(ComplaintOut.model_validate(complaint))
+    _print(out, as_json=False)
+
+
+@app.command("resolve")
+def resolve(  # noqa: PLR0917 -- Typer reads options from the signature
+    complaint_id: IdArg,
+    actor: ActorOpt,
+    root_cause: Annotated[str, typer.Option(help="Root-cause category.")],
+    responsibility: Annotated[str, typer.Option(help="ours, supplier, customer or external.")],
+    summary: Annotated[str, typer.Option(help="Resolution summary.")],
+    brand: BrandOpt = None,
+    complex_case: Annotated[
+        bool, typer.Option("--complex", help="Needed >1 team/attempt.")
+    ] = False,
+) -> None:
+    """Resolve a case with root cause, responsibility and summary."""
+    runtime, code = get_runtime(), brand or "default"
+    with session_scope(runtime.session_factory) as session:
+        current = queries.get_complaint(session, complaint_id, brand=code)
+        request = ResolveRequest.model_validate(
+            {
+                "version": current.version,
+                "actor_id": _actor(session, actor),
+                "root_cause": root_cause,
+                "responsibility": responsibility,
+                "summary": summary,
+                "is_complex": complex_case,
+            }
+        )
+        complaint = lifecycle.resolve_complaint(
+            session, complaint_id, request, brand=code, settings=runtime.settings
+        )
+        out = _dump(ComplaintOut.model_validate(complaint))
+    _print(out, as_json=False)
+
+
+@sla_app.command("recompute")
+def recompute(brand: BrandOpt = None) -> None:
+    """Recompute every case's SLA clocks from its log and the current policies."""
+    runtime, code = get_runtime(), brand or "default"
+    with session_scope(runtime.session_factory) as session:
+        brand_row = customers.get_brand(session, code)
+        count = recompute_all(
+            session,
+            brand_id=brand_row.id,
+            config=sla_config(runtime.settings, code),
+            now=utcnow(),
+        )
+    typer.echo(json.dumps({"recomputed": count}))
+
+
+@app.command("metrics")
+def metrics(
+    brand: BrandOpt = None,
+    by: Annotated[GroupBy, typer.Option(help="Group by month, team or category.")] = GroupBy.month,
+    as_json: Annotated[bool, typer.Option("--json", help="A JSON array.")] = False,
+) -> None:
+    """SLA attainment, first-contact resolution, reopen rate and resolution times."""
+    runtime = get_runtime()
+    with session_scope(runtime.session_factory) as session:
+        rows = kpis.complaint_metrics(session, brand=brand or "default", now=utcnow(), by=by.value)
+    _print([_dump(r) for r in rows], as_json=as_json)

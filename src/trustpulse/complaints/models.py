@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Enum,
     ForeignKey,
     Index,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
 from trustpulse.db import Base, JSONType, UTCDateTime, utcnow
 
@@ -39,9 +41,15 @@ class Severity(enum.StrEnum):
 
 
 class Responsibility(enum.StrEnum):
+    """Who caused the problem: separates what the company can fix from what it cannot."""
+
     ours = "ours"  # our fault: product, service or process
+    supplier = "supplier"  # a supplier or partner we chose (still ours to manage)
+    customer = "customer"  # customer side: misuse, wrong expectations
+    external = "external"  # third party, force majeure
+    # older values, kept so imported rows stay readable; resolving through the API uses the above
     shared = "shared"
-    not_ours = "not_ours"  # customer misuse, third party, force majeure
+    not_ours = "not_ours"
     unknown = "unknown"
 
 
@@ -87,6 +95,11 @@ class Complaint(Base):
     responsibility: Mapped[Responsibility | None] = mapped_column(
         Enum(Responsibility, native_enum=False, length=20)
     )
+    resolution_summary: Mapped[str | None] = mapped_column(Text)
+    # needed more than one team or more than one solution attempt (complex-case resolution rate)
+    is_complex: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sla_policy: Mapped[str | None] = mapped_column(String(80))  # name of the matched policy
     compensation_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     raw: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     import_run_id: Mapped[int | None] = mapped_column(
@@ -121,3 +134,49 @@ class ComplaintEvent(Base):
     channel: Mapped[str | None] = mapped_column(String(40))
     data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SlaTarget(enum.StrEnum):
+    first_response = "first_response"
+    next_reply = "next_reply"  # restarts (cycle + 1) with each customer message awaiting a reply
+    resolution = "resolution"
+
+
+class SlaStatus(enum.StrEnum):
+    active = "active"
+    paused = "paused"
+    fulfilled = "fulfilled"
+
+
+class ComplaintSlaTarget(Base):
+    """One SLA clock of a complaint, derived from its policy and event log (see complaints/sla.py).
+
+    Times are in seconds of the clock's calendar (business seconds for business-hours policies).
+    `warned_at`, `breached_at` and `escalation_level` are facts recorded by the escalation runner
+    and survive recomputation within a cycle.
+    """
+
+    __tablename__ = "complaint_sla_targets"
+    __table_args__ = (
+        UniqueConstraint("complaint_id", "target"),
+        Index("ix_complaint_sla_targets_due", "status", "next_check_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"))
+    target: Mapped[SlaTarget] = mapped_column(Enum(SlaTarget, native_enum=False, length=20))
+    cycle: Mapped[int] = mapped_column(Integer, default=1)
+    policy: Mapped[str] = mapped_column(String(80))
+    calendar: Mapped[str] = mapped_column(String(80))
+    target_seconds: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None while paused
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paused_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    fulfilled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)  # escalations fired
+    next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # next warning/breach
+    status: Mapped[SlaStatus] = mapped_column(Enum(SlaStatus, native_enum=False, length=20))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,298 @@
+"""HTTP routes for the complaint desk: open, read, queues, lifecycle actions, transfers.
+
+Writes to an existing complaint take the version they were based on, as `version` in the body
+or an `If-Match` header (`"3"`, `W/"3"` or `3`); a stale version gets 409 with
+`current_version`. Responses carry the new version in `ETag`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, TypeVar
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from sqlalchemy.orm import Session
+
+from trustpulse.clock import utcnow
+from trustpulse.complaints import lifecycle, queries
+from trustpulse.complaints.events import list_events
+from trustpulse.complaints.models import Complaint, ComplaintState, Severity
+from trustpulse.complaints.schemas import (
+    ActorWrite,
+    ComplaintCreate,
+    ComplaintDetail,
+    ComplaintEventOut,
+    ComplaintOut,
+    ComplaintPage,
+    ReopenRequest,
+    ReplyCreate,
+    ResolveRequest,
+    SeverityChange,
+    SlaTargetOut,
+    TransferRequest,
+)
+from trustpulse.config import Settings
+from trustpulse.db import DbSession
+from trustpulse.errors import InvalidInputError
+
+router = APIRouter(prefix="/complaints", tags=["complaints"])
+
+Brand = Annotated[str, Query(min_length=1, max_length=40)]
+IfMatch = Annotated[str | None, Header()]
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+AppSettings = Annotated[Settings, Depends(_settings)]
+
+
+W = TypeVar(
+    "W", ActorWrite, ReplyCreate, ResolveRequest, ReopenRequest, TransferRequest, SeverityChange
+)
+
+
+def _with_version(body: W, if_match: str | None) -> W:
+    if body.version is not None or if_match is None:
+        return body
+    text = if_match.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise InvalidInputError(f"If-Match {if_match!r} is not a version", field="If-Match")
+    return body.model_copy(update={"version": int(text)})
+
+
+def detail(
+    session: Session, complaint: Complaint, response: Response | None = None
+) -> ComplaintDetail:
+    out = ComplaintDetail.model_validate(complaint)
+    out.sla = [
+        SlaTargetOut.model_validate(t)
+        for t in queries.sla_targets(session, [complaint.id])[complaint.id]
+    ]
+    out.events = [ComplaintEventOut.model_validate(e) for e in list_events(session, complaint.id)]
+    if response is not None:
+        response.headers["ETag"] = f'"{complaint.version}"'
+    return out
+
+
+@router.get("", response_model=ComplaintPage)
+def list_complaints(  # noqa: PLR0917 -- FastAPI reads query parameters from the signature
+    session: DbSession,
+    brand: Brand = "default",
+    state: Annotated[list[ComplaintState] | None, Query()] = None,
+    team_id: int | None = None,
+    owner_id: int | None = None,
+    severity: Severity | None = None,
+    breaching: bool = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ComplaintPage:
+    """A queue (team, owner, state …), most urgent SLA deadline first."""
+    items, total = queries.list_complaints(
+        session,
+        brand=brand,
+        now=utcnow(),
+        states=state or (),
+        team_id=team_id,
+        owner_id=owner_id,
+        severity=severity,
+        breaching=breaching,
+        limit=limit,
+        offset=offset,
+    )
+    targets = queries.sla_targets(session, [c.id for c in items])
+    out = []
+    for complaint in items:
+        item = ComplaintOut.model_validate(complaint)
+        item.sla = [SlaTargetOut.model_validate(t) for t in targets[complaint.id]]
+        out.append(item)
+    return ComplaintPage(items=out, total=total, limit=limit, offset=offset)
+
+
+@router.post("", status_code=201, response_model=ComplaintDetail)
+def open_complaint(
+    body: ComplaintCreate,
+    session: DbSession,
+    settings: AppSettings,
+    response: Response,
+    brand: Brand = "default",
+) -> ComplaintDetail:
+    complaint = lifecycle.open_complaint(session, body, brand=brand, settings=settings)
+    session.commit()
+    return detail(session, complaint, response)
+
+
+@router.get("/{complaint_id}", response_model=ComplaintDetail)
+def get_complaint(
+    complaint_id: int, session: DbSession, response: Response, brand: Brand = "default"
+) -> ComplaintDetail:
+    return detail(session, queries.get_complaint(session, complaint_id, brand=brand), response)
+
+
+@router.post("/{complaint_id}/acknowledge", response_model=ComplaintDetail)
+def acknowledge(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
+    complaint_id: int,
+    body: ActorWrite,
+    session: DbSession,
+    settings: AppSettings,
+    response: Response,
+    brand: Brand = "default",
+    if_match: IfMatch = None,
+) -> ComplaintDetail:
+    complaint = lifecycle.acknowledge_complaint(
+        session, complaint_id, _with_version(body, if_match), brand=brand, settings=settings
+    )
+    session.commit()
+    return detail(session, complaint, response)
+
+
+@router.post("/{complaint_id}/replies", response_model=ComplaintDetail)
+def reply(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
+    complaint_id: int,
+    body: ReplyCreate,
+    session: DbSession,
+    settings: AppSettings,
+    response: Response,
+    brand: Brand = "default",
+    if_match: IfMatch = None,
+) -> ComplaintDetail:
+    complaint = lifecycle.reply_to_complaint(
+        session, complaint_id, _with_version(body, if_match), brand=brand, settings=settings
+    )
+    session.commit()
+    return detail(session, complaint, response)
+
+
+@router.post("/{complaint_id}/progress", response_model=ComplaintDetail)
+def start_progress(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
+    complaint_id: int,
+    body: ActorWrite,
+    session: DbSession,
+    settings: AppSettings,
+    response: Response,
+    brand: Brand = "default",
+    if_match: IfMatch = None,
+) -> ComplaintDetail:
+    complaint = lifecycle.set_state(
+        session,
+        complaint_id,
+        _with_version(body, if_match),
+        ComplaintState.in_progress,
+        brand=brand,
+        settings=settings,
+    )
+    session.commit()
+    return detail(session, complaint, response)
+
+
+@router.post("/{complaint_id}/waiting", response_model=ComplaintDetail)
+def set_waiting(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
+    complaint_id: int,
+    body: ActorWrite,
+    session: DbSession,
+    settings: AppSettings,
+    response: Response,
+    brand: Brand = "default",
+    if_match: IfMatch = None,
+) -> ComplaintDetail:
+    complaint = lifecycle.set_state(
+        session,
+        complaint_id,
+        _with_version(body, if_match),
+        ComplaintState.waiting_on_customer,
+        brand=brand,
+        settings=settings,
+    )
+    session.commit()
+    return detail(session, complaint, response)
+
+
+@router.post("/{complaint_id}/resolve", response_model=ComplaintDetail)
+def resolve(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
+    complaint_id: int,
+    body: ResolveRequest,
+    session: DbSession,
+    settings: AppSettings,
+    response: Response,
+    brand: Brand = "default",
+    if_match: IfMatch = None,
+) -> ComplaintDetail:
+    complaint = lifecycle.resolve_complaint(
+        session, complaint_id, _with_version(body, if_match), brand=brand, settings=settings
+    )
+    session.commit()
+    return detail(session, complaint, response)
+
+
+@router.post("/{complaint_id}/close", response_model=ComplaintDetail)
+def close(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
+    complaint_id: int,
+    body: ActorWrite,
+    session: DbSession,
+    settings: AppSettings,
+    response: Response,
+    brand: Brand = "default",
+    if_match: IfMatch = None,
+) -> ComplaintDetail:
+    complaint = lifecycle.set_state(
+        session,
+        complaint_id,
+        _with_version(body, if_match),
+        ComplaintState.closed,
+        brand=brand,
+        settings=settings,
+    )
+    session.commit()
+    return detail(session, complaint, response)
+
+
+@router.post("/{complaint_id}/reopen", response_model=ComplaintDetail)
+def reopen(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
+    complaint_id: int,
+    body: ReopenRequest,
+    session: DbSession,
+    settings: AppSettings,
+    response: Response,
+    brand: Brand = "default",
+    if_match: IfMatch = None,
+) -> ComplaintDetail:
+    complaint = lifecycle.reopen_complaint(
+        session, complaint_id, _with_version(body, if_match), brand=brand, settings=settings
+    )
+    session.commit()
+    return detail(session, complaint, response)
+
+
+@router.post("/{complaint_id}/transfer", response_model=ComplaintDetail)
+def transfer(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
+    complaint_id: int,
+    body: TransferRequest,
+    session: DbSession,
+    settings: AppSettings,
+    response: Response,
+    brand: Brand = "default",
+    if_match: IfMatch = None,
+) -> ComplaintDetail:
+    complaint = lifecycle.transfer_complaint(
+        session, complaint_id, _with_version(body, if_match), brand=brand, settings=settings
+    )
+    session.commit()
+    return detail(session, complaint, response)
+
+
+@router.post("/{complaint_id}/severity", response_model=ComplaintDetail)
+def regrade(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
+    complaint_id: int,
+    body: SeverityChange,
+    session: DbSession,
+    settings: AppSettings,
+    response: Response,
+    brand: Brand = "default",
+    if_match: IfMatch = None,
+) -> ComplaintDetail:
+    complaint = lifecycle.change_severity(
+        session, complaint_id, _with_version(body, if_match), brand=brand, settings=settings
+    )
+    session.commit()
+    return detail(session, complaint, response)

@@ -1,0 +1,434 @@
+"""Complaint lifecycle: states, first-responder ownership, transfers, optimistic locking.
+
+    new → acknowledged → in_progress ⇄ waiting_on_customer → resolved → closed
+    (acknowledged may go straight to waiting or resolved; reopen: resolved/closed → in_progress)
+
+Every change appends to the event log and keeps `Complaint.state` equal to the log's replay.
+The first agent to act owns the case (首问负责制) until it is resolved; only `transfer_complaint`
+moves ownership, with a reason. A write names the version it was based on: the row is read
+again under a row lock and a different version is refused with StaleVersionError (409), so two
+agents never overwrite each other. Services never commit; the caller does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from trustpulse.accounts import service as accounts
+from trustpulse.accounts.models import Team
+from trustpulse.clock import utcnow
+from trustpulse.complaints.config import complaints_config, sla_config
+from trustpulse.complaints.events import append_event
+from trustpulse.complaints.models import (
+    Complaint,
+    ComplaintState,
+    Responsibility,
+)
+from trustpulse.complaints.queries import get_complaint
+from trustpulse.complaints.schemas import (
+    ActorWrite,
+    ComplaintCreate,
+    ReopenRequest,
+    ReplyCreate,
+    ResolveRequest,
+    SeverityChange,
+    TransferRequest,
+)
+from trustpulse.complaints.sla import AGENT
+from trustpulse.complaints.sla_store import sync_sla
+from trustpulse.config import Settings
+from trustpulse.customers import service as customers
+from trustpulse.customers.models import Brand, Customer
+from trustpulse.errors import ConflictError, InvalidInputError, NotFoundError
+
+S = ComplaintState
+TRANSITIONS: dict[ComplaintState, frozenset[ComplaintState]] = {
+    S.new: frozenset({S.acknowledged}),
+    S.acknowledged: frozenset({S.in_progress, S.waiting_on_customer, S.resolved}),
+    S.in_progress: frozenset({S.waiting_on_customer, S.resolved}),
+    S.waiting_on_customer: frozenset({S.in_progress, S.resolved}),
+    S.resolved: frozenset({S.closed, S.in_progress}),  # → in_progress only by reopening
+    S.closed: frozenset({S.in_progress}),  # reopening
+}
+_OPEN_STATES = frozenset({S.new, S.acknowledged, S.in_progress, S.waiting_on_customer})
+
+
+class IllegalTransitionError(ConflictError):
+    code = "illegal_transition"
+
+
+class StaleVersionError(ConflictError):
+    code = "stale_version"
+
+
+class ReopenWindowClosedError(ConflictError):
+    code = "reopen_window_closed"
+
+
+def _for_write(session: Session, complaint_id: int, *, brand: str, version: int) -> Complaint:
+    """Re-read under a row lock (fresh values) and check the caller's version."""
+    complaint = get_complaint(session, complaint_id, brand=brand)
+    complaint = session.scalars(
+        select(Complaint)
+        .where(Complaint.id == complaint.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    if complaint.version != version:
+        raise StaleVersionError(
+            f"complaint {complaint_id} was changed by someone else (version "
+            f"{complaint.version}, yours {version}): reload and try again",
+            id=complaint_id,
+            current_version=complaint.version,
+        )
+    return complaint
+
+
+def _save(session: Session, complaint: Complaint, *, settings: Settings, brand: str) -> None:
+    """Bump the version (any UPDATE does), recompute the SLA clocks, flush."""
+    now = utcnow()
+    complaint.updated_at = now
+    try:
+        session.flush()
+        sync_sla(session, complaint, config=sla_config(settings, brand), now=now)
+    except StaleDataError as exc:  # a concurrent writer slipped past the row lock
+        raise StaleVersionError(
+            f"complaint {complaint.id} was changed by someone else", id=complaint.id
+        ) from exc
+
+
+def _move(
+    session: Session,
+    complaint: Complaint,
+    to_state: ComplaintState,
+    kind: str,
+    *,
+    actor_id: int | None,
+    note: str | None = None,
+    channel: str | None = None,
+    data: dict[str, object] | None = None,
+) -> None:
+    from_state = complaint.state
+    _check(from_state, to_state)
+    complaint.state = to_state
+    append_event(
+        session,
+        complaint,
+        kind,
+        at=utcnow(),
+        actor_id=actor_id,
+        from_state=from_state,
+        to_state=to_state,
+        note=note,
+        channel=channel,
+        data=dict(data or {}),
+    )
+
+
+def _check(from_state: ComplaintState, to_state: ComplaintState) -> None:
+    if to_state != from_state and to_state not in TRANSITIONS[from_state]:
+        raise IllegalTransitionError(
+            f"a {from_state.value} complaint cannot become {to_state.value}",
+            from_state=from_state.value,
+            to_state=to_state.value,
+        )
+
+
+def _claim(session: Session, complaint: Complaint, actor_id: int | None) -> None:
+    """First-responder ownership: the first agent to act on an open case owns it."""
+    if actor_id is None or complaint.owner_id is not None or complaint.state not in _OPEN_STATES:
+        return
+    accounts.get_user(session, actor_id)
+    complaint.owner_id = actor_id
+    append_event(
+        session,
+        complaint,
+        "owner_assigned",
+        at=utcnow(),
+        actor_id=actor_id,
+        data={"owner_id": actor_id, "reason": "first_responder"},
+    )
+
+
+def _route(session: Session, brand: Brand, data: ComplaintCreate, settings: Settings) -> int | None:
+    if data.team_id is not None:
+        team = accounts.get_team(session, data.team_id)
+        if team.brand_id not in (None, brand.id):
+            raise NotFoundError(f"team {data.team_id} not found", id=data.team_id)
+        return team.id
+    for rule in complaints_config(settings, brand.code).routing:
+        if rule.category not in (None, data.category) or rule.channel not in (None, data.channel):
+            continue
+        return session.scalar(
+            select(Team.id)
+            .where(Team.name == rule.team, Team.brand_id.is_(None) | (Team.brand_id == brand.id))
+            .order_by(Team.brand_id.is_(None))
+        )
+    return None
+
+
+def open_complaint(
+    session: Session, data: ComplaintCreate, *, brand: str, settings: Settings
+) -> Complaint:
+    """Open a case, route it to a team and start its SLA clocks; an agent opening it owns it."""
+    brand_row = customers.get_brand(session, brand)
+    if data.customer_id is not None:
+        customer = session.get(Customer, data.customer_id)
+        if customer is None or customer.brand_id != brand_row.id:
+            raise NotFoundError(f"customer {data.customer_id} not found", field="customer_id")
+    if data.actor_id is not None:
+        accounts.get_user(session, data.actor_id)
+    now = utcnow()
+    text = "\n".join(t for t in (data.title, data.description) if t)
+    complaint = Complaint(
+        brand_id=brand_row.id,
+        customer_id=data.customer_id,
+        feedback_id=data.feedback_id,
+        source="api",
+        external_id=uuid.uuid4().hex,
+        content_hash=hashlib.sha256(text.encode()).hexdigest(),
+        title=data.title,
+        description=data.description,
+        category=data.category,
+        severity=data.severity,
+        channel=data.channel,
+        product=data.product,
+        region=data.region,
+        state=ComplaintState.new,
+        team_id=_route(session, brand_row, data, settings),
+        opened_at=now,
+        raw={},
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(complaint)
+    session.flush()
+    append_event(
+        session,
+        complaint,
+        "opened",
+        at=now,
+        actor_id=data.actor_id,
+        to_state=ComplaintState.new,
+        channel=data.channel,
+    )
+    _claim(session, complaint, data.actor_id)
+    sync_sla(session, complaint, config=sla_config(settings, brand), now=now)
+    return complaint
+
+
+def acknowledge_complaint(
+    session: Session, complaint_id: int, data: ActorWrite, *, brand: str, settings: Settings
+) -> Complaint:
+    complaint = _for_write(session, complaint_id, brand=brand, version=_version(data))
+    accounts.get_user(session, data.actor_id)
+    _move(
+        session, complaint, S.acknowledged, "acknowledged", actor_id=data.actor_id, note=data.note
+    )
+    complaint.first_response_at = complaint.first_response_at or utcnow()
+    _claim(session, complaint, data.actor_id)
+    _save(session, complaint, settings=settings, brand=brand)
+    return complaint
+
+
+def reply_to_complaint(
+    session: Session, complaint_id: int, data: ReplyCreate, *, brand: str, settings: Settings
+) -> Complaint:
+    """An agent's reply (acknowledges a new case) or a customer's message (ends waiting)."""
+    complaint = _for_write(session, complaint_id, brand=brand, version=_version(data))
+    if complaint.state in (S.resolved, S.closed):
+        raise IllegalTransitionError(
+            f"a {complaint.state.value} complaint takes no replies: reopen it first",
+            from_state=complaint.state.value,
+        )
+    if data.author == AGENT:
+        if data.actor_id is None:
+            raise InvalidInputError("an agent reply needs actor_id", field="actor_id")
+        accounts.get_user(session, data.actor_id)
+        to_state: ComplaintState = S.acknowledged if complaint.state == S.new else complaint.state
+        complaint.first_response_at = complaint.first_response_at or utcnow()
+    else:
+        to_state = S.in_progress if complaint.state == S.waiting_on_customer else complaint.state
+    _move(
+        session,
+        complaint,
+        to_state,
+        "replied",
+        actor_id=data.actor_id,
+        note=data.message,
+        channel=data.channel or complaint.channel,
+        data={"author": data.author},
+    )
+    if data.author == AGENT:
+        _claim(session, complaint, data.actor_id)
+    _save(session, complaint, settings=settings, brand=brand)
+    return complaint
+
+
+def set_state(
+    session: Session,
+    complaint_id: int,
+    data: ActorWrite,
+    to_state: ComplaintState,
+    *,
+    brand: str,
+    settings: Settings,
+) -> Complaint:
+    """Agent moves between acknowledged, in_progress and waiting_on_customer, or closes."""
+    if to_state not in (S.in_progress, S.waiting_on_customer, S.closed):
+        raise InvalidInputError(f"use the dedicated action for {to_state.value}", field="state")
+    complaint = _for_write(session, complaint_id, brand=brand, version=_version(data))
+    accounts.get_user(session, data.actor_id)
+    if to_state == S.in_progress and complaint.state in (S.resolved, S.closed):
+        raise IllegalTransitionError(
+            "use reopen for a resolved or closed complaint", from_state=complaint.state.value
+        )
+    _check(complaint.state, to_state)
+    _claim(session, complaint, data.actor_id)
+    kind = "closed" if to_state == S.closed else "state_changed"
+    _move(session, complaint, to_state, kind, actor_id=data.actor_id, note=data.note)
+    if to_state == S.closed:
+        complaint.closed_at = utcnow()
+    _save(session, complaint, settings=settings, brand=brand)
+    return complaint
+
+
+def resolve_complaint(
+    session: Session, complaint_id: int, data: ResolveRequest, *, brand: str, settings: Settings
+) -> Complaint:
+    """Resolve with root cause, responsibility and summary; ends the owner's duty."""
+    complaint = _for_write(session, complaint_id, brand=brand, version=_version(data))
+    accounts.get_user(session, data.actor_id)
+    _check(complaint.state, S.resolved)
+    _claim(session, complaint, data.actor_id)
+    _move(
+        session,
+        complaint,
+        S.resolved,
+        "resolved",
+        actor_id=data.actor_id,
+        note=data.summary,
+        data={
+            "root_cause": data.root_cause,
+            "responsibility": data.responsibility,
+            "is_complex": data.is_complex,
+        },
+    )
+    now = utcnow()
+    complaint.first_response_at = complaint.first_response_at or now
+    complaint.resolved_at = now
+    complaint.root_cause = data.root_cause
+    complaint.responsibility = Responsibility(data.responsibility)
+    complaint.resolution_summary = data.summary
+    complaint.is_complex = data.is_complex or complaint.is_complex
+    _save(session, complaint, settings=settings, brand=brand)
+    return complaint
+
+
+def reopen_complaint(
+    session: Session, complaint_id: int, data: ReopenRequest, *, brand: str, settings: Settings
+) -> Complaint:
+    """Reopen a resolved or closed case within the configured window (from its resolution)."""
+    complaint = _for_write(session, complaint_id, brand=brand, version=_version(data))
+    if data.actor_id is not None:
+        accounts.get_user(session, data.actor_id)
+    if complaint.state not in (S.resolved, S.closed):
+        raise IllegalTransitionError(
+            f"a {complaint.state.value} complaint is not resolved or closed",
+            from_state=complaint.state.value,
+            to_state=S.in_progress.value,
+        )
+    window = timedelta(days=complaints_config(settings, brand).reopen_window_days)
+    resolved_at = complaint.resolved_at or complaint.closed_at or complaint.opened_at
+    if utcnow() > resolved_at + window:
+        raise ReopenWindowClosedError(
+            f"complaint {complaint_id} was resolved more than {window.days} days ago",
+            resolved_at=resolved_at.isoformat(),
+        )
+    _move(session, complaint, S.in_progress, "reopened", actor_id=data.actor_id, note=data.reason)
+    complaint.reopen_count += 1
+    complaint.resolved_at = complaint.closed_at = None
+    _save(session, complaint, settings=settings, brand=brand)
+    return complaint
+
+
+def transfer_complaint(
+    session: Session, complaint_id: int, data: TransferRequest, *, brand: str, settings: Settings
+) -> Complaint:
+    """The only way ownership moves: explicit, with a reason, logged (also the first assignment)."""
+    complaint = _for_write(session, complaint_id, brand=brand, version=_version(data))
+    accounts.get_user(session, data.to_user_id)
+    if data.actor_id is not None:
+        accounts.get_user(session, data.actor_id)
+    if complaint.state not in _OPEN_STATES:
+        raise IllegalTransitionError(
+            f"a {complaint.state.value} complaint has no owner to transfer",
+            from_state=complaint.state.value,
+        )
+    if data.team_id is not None:
+        team = accounts.get_team(session, data.team_id)
+        if team.brand_id not in (None, complaint.brand_id):
+            raise NotFoundError(f"team {data.team_id} not found", id=data.team_id)
+        if team.id != complaint.team_id:
+            complaint.is_complex = True  # needed more than one team
+        complaint.team_id = team.id
+    previous = complaint.owner_id
+    complaint.owner_id = data.to_user_id
+    append_event(
+        session,
+        complaint,
+        "transferred",
+        at=utcnow(),
+        actor_id=data.actor_id,
+        note=data.reason,
+        data={
+            "from_owner_id": previous,
+            "to_owner_id": data.to_user_id,
+            "team_id": complaint.team_id,
+        },
+    )
+    _save(session, complaint, settings=settings, brand=brand)
+    return complaint
+
+
+def change_severity(
+    session: Session, complaint_id: int, data: SeverityChange, *, brand: str, settings: Settings
+) -> Complaint:
+    """Re-grade a case: its SLA policy is matched again and running deadlines move."""
+    complaint = _for_write(session, complaint_id, brand=brand, version=_version(data))
+    accounts.get_user(session, data.actor_id)
+    previous = complaint.severity
+    complaint.severity = data.severity
+    append_event(
+        session,
+        complaint,
+        "severity_changed",
+        at=utcnow(),
+        actor_id=data.actor_id,
+        note=data.reason,
+        data={"from": previous.value, "to": data.severity.value},
+    )
+    _save(session, complaint, settings=settings, brand=brand)
+    return complaint
+
+
+def _version(
+    data: ActorWrite
+    | ReplyCreate
+    | ResolveRequest
+    | ReopenRequest
+    | TransferRequest
+    | SeverityChange,
+) -> int:
+    if data.version is None:
+        raise InvalidInputError(
+            "say which version you changed: `version` in the body or an If-Match header",
+            field="version",
+        )
+    return data.version

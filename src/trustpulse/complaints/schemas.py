@@ -1,0 +1,164 @@
+"""Request and response models of the complaints API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from trustpulse.complaints.models import ComplaintState, Severity, SlaStatus, SlaTarget
+
+Text = str
+Author = Literal["agent", "customer"]
+# Who caused the problem: the resolution must say (issue #3).
+ResolutionResponsibility = Literal["ours", "supplier", "customer", "external"]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ComplaintCreate(_In):
+    customer_id: int | None = None
+    title: str | None = Field(default=None, max_length=300)
+    description: Text | None = None
+    category: str | None = Field(default=None, max_length=80)
+    severity: Severity = Severity.p3
+    channel: str = Field(default="api", min_length=1, max_length=40)
+    team_id: int | None = None  # None: routed by category × channel (complaints.yaml)
+    product: str | None = Field(default=None, max_length=120)
+    region: str | None = Field(default=None, max_length=80)
+    feedback_id: int | None = None
+    # the agent opening the case becomes its first responder (首问负责人); None: opened by API
+    actor_id: int | None = None
+
+
+class _Write(_In):
+    """Writes to an existing complaint carry the version they were based on (or If-Match)."""
+
+    version: int | None = Field(default=None, ge=1)
+
+
+class ActorWrite(_Write):
+    actor_id: int
+    note: Text | None = None
+
+
+class ReplyCreate(_Write):
+    author: Author
+    actor_id: int | None = None  # required for agent replies
+    message: Text = Field(min_length=1)
+    channel: str | None = Field(default=None, max_length=40)  # channel of the reply
+
+
+class ResolveRequest(_Write):
+    actor_id: int
+    root_cause: str = Field(min_length=1, max_length=120)
+    responsibility: ResolutionResponsibility
+    summary: Text = Field(min_length=1)
+    is_complex: bool = False
+
+
+class ReopenRequest(_Write):
+    actor_id: int | None = None  # None: reopened for the customer (e.g. "not solved")
+    reason: Text = Field(min_length=1)
+
+
+class TransferRequest(_Write):
+    actor_id: int | None = None  # None: assigned by a supervisor tool (CLI)
+    to_user_id: int
+    reason: Text = Field(min_length=1)
+    team_id: int | None = None
+
+
+class SeverityChange(_Write):
+    actor_id: int
+    severity: Severity
+    reason: Text = Field(min_length=1)
+
+
+class SlaTargetOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    target: SlaTarget
+    cycle: int
+    policy: str
+    calendar: str
+    status: SlaStatus
+    target_seconds: int
+    started_at: datetime
+    due_at: datetime | None
+    paused_at: datetime | None
+    paused_seconds: int
+    fulfilled_at: datetime | None
+    warned_at: datetime | None
+    breached_at: datetime | None
+    escalation_level: int
+
+
+class ComplaintEventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    seq: int
+    kind: str
+    at: datetime
+    actor_id: int | None
+    from_state: str | None
+    to_state: str | None
+    note: str | None
+    channel: str | None
+    data: dict[str, Any]
+
+
+class ComplaintOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    state: ComplaintState
+    severity: Severity
+    category: str | None
+    channel: str
+    title: str | None
+    description: str | None
+    customer_id: int | None
+    team_id: int | None
+    owner_id: int | None
+    opened_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    root_cause: str | None
+    responsibility: str | None
+    resolution_summary: str | None
+    is_complex: bool
+    reopen_count: int
+    sla_policy: str | None
+    version: int
+    sla: list[SlaTargetOut] = Field(default_factory=list)
+
+
+class ComplaintDetail(ComplaintOut):
+    events: list[ComplaintEventOut] = Field(default_factory=list)
+
+
+class ComplaintPage(BaseModel):
+    items: list[ComplaintOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class ComplaintMetrics(BaseModel):
+    """One group of complaint metrics: rates are fractions 0–1, times in hours."""
+
+    group: str
+    n: int
+    resolved: int
+    first_response_attainment: float | None
+    resolution_attainment: float | None
+    fcr_rate: float | None
+    reopen_rate: float | None
+    median_first_response_hours: float | None
+    median_resolution_hours: float | None
+    p90_resolution_hours: float | None

@@ -1,0 +1,184 @@
+"""Stored SLA clocks: derive them from policy + event log and write `complaint_sla_targets`.
+
+`sync_sla` runs after every lifecycle change, and for every complaint on `sla recompute`. It
+records what changed as SLA events (activated, paused, resumed, fulfilled, breached when met
+late, rescheduled when the policy moved a deadline), so the log tells the clock's story.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from trustpulse.accounts.models import Team
+from trustpulse.complaints.calendar import WorkClock
+from trustpulse.complaints.config import SlaConfig
+from trustpulse.complaints.events import SLA_PREFIX, append_event, list_events
+from trustpulse.complaints.models import (
+    Complaint,
+    ComplaintEvent,
+    ComplaintSlaTarget,
+    ComplaintState,
+    SlaStatus,
+    SlaTarget,
+)
+from trustpulse.complaints.sla import (
+    ClockEvent,
+    Subject,
+    TargetClock,
+    clock_name,
+    derive_clocks,
+    match_policy,
+    next_check,
+)
+from trustpulse.customers.models import Customer
+
+
+def clock_events(events: list[ComplaintEvent]) -> list[ClockEvent]:
+    return [
+        ClockEvent(
+            kind=e.kind,
+            at=e.at,
+            to_state=ComplaintState(e.to_state) if e.to_state else None,
+            author=e.data.get("author"),
+        )
+        for e in events
+        if not e.kind.startswith(SLA_PREFIX)
+    ]
+
+
+def subject_of(session: Session, complaint: Complaint) -> Subject:
+    tier = None
+    if complaint.customer_id is not None:
+        tier = session.scalar(select(Customer.tier).where(Customer.id == complaint.customer_id))
+    return Subject(complaint.category, complaint.severity, complaint.channel, tier)
+
+
+def targets_of(session: Session, complaint_id: int) -> dict[SlaTarget, ComplaintSlaTarget]:
+    rows = session.scalars(
+        select(ComplaintSlaTarget).where(ComplaintSlaTarget.complaint_id == complaint_id)
+    )
+    return {row.target: row for row in rows}
+
+
+def sync_sla(
+    session: Session, complaint: Complaint, *, config: SlaConfig, now: datetime
+) -> list[ComplaintSlaTarget]:
+    """Recompute the complaint's clocks from its policy and log; write rows and SLA events."""
+    policy = match_policy(config, subject_of(session, complaint))
+    team_calendar = None
+    if complaint.team_id is not None:
+        team_calendar = session.scalar(select(Team.calendar).where(Team.id == complaint.team_id))
+    name = clock_name(config, policy, team_calendar)
+    clock = config.clock(name)
+    complaint.sla_policy = policy.name
+    derived = derive_clocks(
+        clock_events(list_events(session, complaint.id)),
+        clock=clock,
+        pause_states=config.pause_states,
+    )
+    rows = targets_of(session, complaint.id)
+    for target, running in derived.items():
+        duration = policy.duration(target, clock)
+        row = rows.get(target)
+        changes: list[tuple[str, dict[str, Any]]] = []
+        if row is None or row.cycle != running.cycle:
+            row = _fresh_row(session, complaint, running, rows.get(target))
+            rows[target] = row
+            changes.append(("sla_activated", {"cycle": running.cycle}))
+        else:
+            changes += _transitions(row, running)
+        due_at = running.due_at(duration, clock)
+        if row.due_at is not None and due_at is not None and row.due_at != due_at:
+            changes.append(("sla_rescheduled", {"previous_due_at": row.due_at.isoformat()}))
+        row.policy, row.calendar = policy.name, name
+        row.target_seconds = int(duration.total_seconds())
+        row.started_at, row.paused_at = running.started_at, running.paused_at
+        row.paused_seconds = int(running.paused.total_seconds())
+        row.fulfilled_at, row.status = running.fulfilled_at, running.status
+        row.due_at = due_at
+        late = running.fulfilled_at is not None and running.fulfilled_at > _due(
+            running, duration, clock
+        )
+        if late and row.breached_at is None:
+            row.breached_at = _due(running, duration, clock)
+            changes.append(("sla_breached", {"late": True}))
+        row.next_check_at = next_check(
+            running,
+            duration=duration,
+            clock=clock,
+            config=config,
+            warned=row.warned_at is not None,
+            escalation_level=row.escalation_level,
+        )
+        row.updated_at = now
+        for kind, data in changes:
+            append_event(
+                session,
+                complaint,
+                kind,
+                at=now,
+                data={"target": target.value, "policy": policy.name, "due_at": _iso(due_at)} | data,
+            )
+    session.flush()
+    return [rows[t] for t in SlaTarget if t in rows]
+
+
+def _due(running: TargetClock, duration: timedelta, clock: WorkClock) -> datetime:
+    return running.threshold(1.0, duration, clock)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _fresh_row(
+    session: Session,
+    complaint: Complaint,
+    running: TargetClock,
+    previous: ComplaintSlaTarget | None,
+) -> ComplaintSlaTarget:
+    """A new cycle starts with nothing fired (the previous cycle's facts stay in the log)."""
+    row = previous or ComplaintSlaTarget(complaint_id=complaint.id, target=running.target)
+    row.cycle = running.cycle
+    row.warned_at = row.breached_at = None
+    row.escalation_level = 0
+    if previous is None:
+        session.add(row)
+    return row
+
+
+def _transitions(row: ComplaintSlaTarget, running: TargetClock) -> list[tuple[str, dict[str, Any]]]:
+    before, after = row.status, running.status
+    if before == after:
+        return []
+    if after == SlaStatus.fulfilled:
+        return [("sla_fulfilled", {})]
+    if after == SlaStatus.paused:
+        return [("sla_paused", {})]
+    return [("sla_resumed", {"reopened": before == SlaStatus.fulfilled})]
+
+
+def recompute_all(
+    session: Session, *, brand_id: int, config: SlaConfig, now: datetime, batch: int = 500
+) -> int:
+    """`sla recompute`: sync every complaint of a brand (after a policy change); returns count."""
+    count, last_id = 0, 0
+    while True:
+        complaints = list(
+            session.scalars(
+                select(Complaint)
+                .where(Complaint.brand_id == brand_id, Complaint.id > last_id)
+                .order_by(Complaint.id)
+                .limit(batch)
+            )
+        )
+        if not complaints:
+            return count
+        for complaint in complaints:
+            sync_sla(session, complaint, config=config, now=now)
+        count += len(complaints)
+        last_id = complaints[-1].id

@@ -1,0 +1,187 @@
+"""Lifecycle, ownership, SLA clocks and optimistic locking through the HTTP API."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from tests.complaints.conftest import Api, Desk, kinds, make_desk, sla
+from trustpulse.clock import ManualClock
+from trustpulse.complaints.events import list_events, replay_state
+from trustpulse.complaints.models import Complaint
+
+RESOLUTION = {
+    "root_cause": "logistics.delay",
+    "responsibility": "supplier",
+    "summary": "courier re-dispatched the parcel",
+}
+
+
+def test_full_lifecycle_is_logged_and_the_log_replays_to_the_stored_state(
+    api: Api, desk: Desk, session: Session, clock: ManualClock
+) -> None:
+    c = api.open(title="parcel late", severity="P2", channel="hotline")
+    assert c["state"] == "new"
+    assert c["owner_id"] is None
+    c = api.ok(c, "acknowledge", actor_id=desk.wang)
+    c = api.ok(c, "progress", actor_id=desk.wang)
+    c = api.ok(c, "waiting", actor_id=desk.wang, note="asked for the order number")
+    clock.advance(timedelta(hours=1))
+    c = api.ok(c, "replies", author="customer", message="order 42", channel="wechat")
+    assert c["state"] == "in_progress"
+    c = api.ok(c, "resolve", actor_id=desk.wang, **RESOLUTION)
+    c = api.ok(c, "close", actor_id=desk.wang)
+    c = api.ok(c, "reopen", reason="parcel still missing")
+    assert (c["state"], c["reopen_count"], c["resolved_at"]) == ("in_progress", 1, None)
+    lifecycle = [k for k in kinds(c) if not k.startswith("sla_")]
+    assert lifecycle == [
+        "opened", "acknowledged", "owner_assigned", "state_changed", "state_changed",
+        "replied", "resolved", "closed", "reopened",
+    ]  # fmt: skip
+    reply = next(e for e in c["events"] if e["kind"] == "replied")
+    assert (reply["channel"], reply["from_state"], reply["to_state"]) == (
+        "wechat", "waiting_on_customer", "in_progress",
+    )  # fmt: skip
+    stored = session.get(Complaint, c["id"])
+    assert stored is not None
+    assert replay_state(list_events(session, c["id"])) == stored.state
+
+
+def test_illegal_transitions_are_refused_with_a_stable_code(api: Api, desk: Desk) -> None:
+    c = api.open(title="x")
+    response = api.act(c, "resolve", actor_id=desk.wang, **RESOLUTION)
+    assert response.status_code == 409
+    assert response.json()["code"] == "illegal_transition"
+    assert (response.json()["from_state"], response.json()["to_state"]) == ("new", "resolved")
+    c = api.ok(c, "acknowledge", actor_id=desk.wang)
+    assert api.act(c, "close", actor_id=desk.wang).json()["code"] == "illegal_transition"
+    assert api.act(c, "reopen", reason="?").json()["code"] == "illegal_transition"
+
+
+def test_first_responder_owns_the_case_until_an_explicit_transfer(api: Api, desk: Desk) -> None:
+    c = api.open(title="broken kettle", severity="P3")
+    c = api.ok(c, "replies", author="agent", actor_id=desk.wang, message="sorry, checking")
+    assert (c["state"], c["owner_id"]) == ("acknowledged", desk.wang)
+    c = api.ok(c, "replies", author="agent", actor_id=desk.zhao, message="colleague here")
+    assert c["owner_id"] == desk.wang  # helping does not take the case over
+    assert api.act(c, "transfer", actor_id=desk.wang, to_user_id=desk.zhao).status_code == 422
+    c = api.ok(c, "transfer", actor_id=desk.wang, to_user_id=desk.zhao, reason="night shift")
+    assert c["owner_id"] == desk.zhao
+    moved = next(e for e in c["events"] if e["kind"] == "transferred")
+    assert (moved["note"], moved["data"]["from_owner_id"]) == ("night shift", desk.wang)
+
+
+def test_an_agent_opening_a_case_is_its_first_responder(api: Api, desk: Desk) -> None:
+    c = api.open(title="walk-in", actor_id=desk.zhao)
+    assert c["owner_id"] == desk.zhao
+
+
+def test_resolving_requires_root_cause_responsibility_and_summary(api: Api, desk: Desk) -> None:
+    c = api.ok(api.open(title="x"), "acknowledge", actor_id=desk.wang)
+    missing = api.act(c, "resolve", actor_id=desk.wang, summary="done")
+    assert missing.status_code == 422
+    wrong = api.act(c, "resolve", actor_id=desk.wang, **(RESOLUTION | {"responsibility": "gods"}))
+    assert wrong.status_code == 422
+    c = api.ok(c, "resolve", actor_id=desk.wang, **RESOLUTION)
+    assert (c["root_cause"], c["responsibility"], c["resolution_summary"]) == (
+        "logistics.delay", "supplier", "courier re-dispatched the parcel",
+    )  # fmt: skip
+
+
+def test_a_stale_version_gets_409_with_the_current_version(api: Api, desk: Desk) -> None:
+    c = api.open(title="x")
+    fresh = api.ok(c, "acknowledge", actor_id=desk.wang)
+    stale = api.act(c, "progress", actor_id=desk.zhao)  # based on the version before
+    assert stale.status_code == 409
+    assert stale.json() | {"detail": ""} == stale.json() | {
+        "detail": "",
+        "code": "stale_version",
+        "current_version": fresh["version"],
+    }
+    via_header = api.client.post(
+        f"/api/complaints/{c['id']}/progress?brand=acme",
+        json={"actor_id": desk.zhao},
+        headers={"If-Match": f'"{c["version"]}"'},
+    )
+    assert via_header.status_code == 409
+    ok = api.client.post(
+        f"/api/complaints/{c['id']}/progress?brand=acme",
+        json={"actor_id": desk.zhao},
+        headers={"If-Match": f'"{fresh["version"]}"'},
+    )
+    assert ok.status_code == 200
+    assert ok.headers["ETag"] == f'"{ok.json()["version"]}"'
+    no_version = api.client.post(
+        f"/api/complaints/{c['id']}/waiting?brand=acme", json={"actor_id": desk.zhao}
+    )
+    assert no_version.status_code == 422
+
+
+def test_reopen_only_within_the_window(api: Api, desk: Desk, clock: ManualClock) -> None:
+    c = api.ok(api.open(title="x"), "acknowledge", actor_id=desk.wang)
+    c = api.ok(c, "resolve", actor_id=desk.wang, **RESOLUTION)
+    clock.advance(timedelta(days=31))
+    late = api.act(c, "reopen", reason="again")
+    assert (late.status_code, late.json()["code"]) == (409, "reopen_window_closed")
+
+
+def test_reads_are_brand_scoped(api: Api, desk: Desk, session: Session) -> None:
+    make_desk(session, brand="other")
+    c = api.open(title="x")
+    assert api.client.get(f"/api/complaints/{c['id']}?brand=other").status_code == 404
+    assert api.client.get("/api/complaints?brand=other").json()["total"] == 0
+
+
+def test_sla_clocks_follow_policy_pause_and_regrade(
+    api: Api, desk: Desk, clock: ManualClock
+) -> None:
+    start = clock.now()
+    c = api.open(title="outage", severity="P1")  # 24×7: 15 min / 30 min / 2 h
+    assert c["sla_policy"] == "p1_system_fault"
+    assert _due(sla(c, "first_response")) == start + timedelta(minutes=15)
+    assert _due(sla(c, "resolution")) == start + timedelta(hours=2)
+    clock.advance(timedelta(minutes=10))
+    c = api.ok(c, "acknowledge", actor_id=desk.wang)
+    assert sla(c, "first_response")["status"] == "fulfilled"
+    c = api.ok(c, "waiting", actor_id=desk.wang)
+    assert sla(c, "resolution")["status"] == "paused"
+    assert sla(c, "resolution")["due_at"] is None
+    clock.advance(timedelta(hours=5))
+    c = api.ok(c, "replies", author="customer", message="here you go")
+    # paused 5 h: the 2 h resolution target moved by exactly that
+    assert _due(sla(c, "resolution")) == start + timedelta(hours=7)
+    assert _due(sla(c, "next_reply")) == clock.now() + timedelta(minutes=30)
+    c = api.ok(c, "severity", actor_id=desk.wang, severity="P3", reason="not an outage")
+    assert c["sla_policy"] == "general_complaint"  # 7 days calendar, same start, same pause
+    assert _due(sla(c, "resolution")) == start + timedelta(days=7, hours=5)
+    assert {"sla_activated", "sla_paused", "sla_resumed", "sla_fulfilled"} <= set(kinds(c))
+    assert "sla_rescheduled" in kinds(c)
+
+
+def test_queues_filter_and_sort_by_sla_urgency(api: Api, desk: Desk, clock: ManualClock) -> None:
+    general = api.open(title="a", severity="P3")
+    outage = api.open(title="b", severity="P1", team_id=desk.team_id)
+    api.ok(outage, "acknowledge", actor_id=desk.zhao)
+    page = api.client.get("/api/complaints?brand=acme").json()
+    assert [i["id"] for i in page["items"]] == [outage["id"], general["id"]]
+    by_owner = api.client.get(f"/api/complaints?brand=acme&owner_id={desk.zhao}").json()
+    assert [i["id"] for i in by_owner["items"]] == [outage["id"]]
+    by_team = api.client.get(f"/api/complaints?brand=acme&team_id={desk.team_id}").json()
+    assert by_team["total"] == 1
+    new = api.client.get("/api/complaints?brand=acme&state=new&severity=P3").json()
+    assert [i["id"] for i in new["items"]] == [general["id"]]
+    assert api.client.get("/api/complaints?brand=acme&breaching=true").json()["total"] == 0
+    clock.advance(timedelta(hours=3))  # past the outage's 2 h resolution target
+    breaching = api.client.get("/api/complaints?brand=acme&breaching=true").json()
+    assert [i["id"] for i in breaching["items"]] == [outage["id"]]
+
+
+def test_routing_by_category_and_channel(api: Api, desk: Desk, settings: object) -> None:
+    assert desk.team_id  # routing rules are configured per brand in complaints.yaml
+    c = api.open(title="x", category="billing")
+    assert c["team_id"] is None  # the shipped configuration routes nothing
+
+
+def _due(target: dict[str, object]) -> datetime:
+    return datetime.fromisoformat(str(target["due_at"]))
