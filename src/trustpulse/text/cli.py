@@ -14,15 +14,20 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 
 from trustpulse import migrations
 from trustpulse.config import get_settings
+from trustpulse.db import session_scope
 from trustpulse.errors import InvalidInputError
-from trustpulse.runtime import build_runtime, set_runtime
-from trustpulse.text import datasets
+from trustpulse.runtime import Runtime, build_runtime, set_runtime
+from trustpulse.text import datasets, trends
 from trustpulse.text.config import load_text_config
 from trustpulse.text.default_model import canonical_label, load_default
 from trustpulse.text.sentiment import evaluation_report, load_model, train_model
-from trustpulse.text.service import build_analyzer, run_analysis
+from trustpulse.text.service import brand_id_of, build_analyzer, run_analysis
+from trustpulse.text.topics import load_topic_models, refit_topics
 
-app = typer.Typer(no_args_is_help=True, help="Text analytics: sentiment models, PII, pipeline.")
+app = typer.Typer(
+    no_args_is_help=True,
+    help="Text analytics: sentiment models, PII, pipeline, watch lists, aspects, topics.",
+)
 console = Console(stderr=True)
 
 InputFile = Annotated[
@@ -31,6 +36,11 @@ InputFile = Annotated[
 TextColumn = Annotated[str, typer.Option("--text-column", help="Column holding the text.")]
 LabelColumn = Annotated[str, typer.Option("--label-column", help="Column holding the label.")]
 ModelOption = Annotated[str, typer.Option("--model", help="Model file, or `default`.")]
+BrandOption = Annotated[str | None, typer.Option("--brand", help="Only this brand (code).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+ByOption = Annotated[
+    trends.Period, typer.Option("--by", help="Period: day, week or month (brand's time zone).")
+]
 
 
 @app.command()
@@ -146,5 +156,100 @@ def analyze(
                 on_batch=lambda n: progress.advance(task, n),
             )
         console.print(f"analysed {written} feedback texts with {analyzer.version}")
+    finally:
+        runtime.engine.dispose()
+
+
+def _open_runtime() -> Runtime:
+    runtime = build_runtime(get_settings())
+    set_runtime(runtime)
+    migrations.upgrade(runtime.engine, "head")
+    return runtime
+
+
+def _emit(payload: dict[str, object], as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(payload, ensure_ascii=False))
+        return
+    for key, rows in payload.items():
+        console.print(f"[bold]{key}[/bold]")
+        for row in rows if isinstance(rows, list) else [rows]:
+            console.print(f"  {row}")
+
+
+@app.command()
+def watch(brand: BrandOption = None, by: ByOption = "month", as_json: JsonOption = False) -> None:
+    """Feedback mentioning each watch-list term (config/text.yaml `watchlists`) per period."""
+    runtime = _open_runtime()
+    try:
+        with session_scope(runtime.session_factory) as session:
+            brand_id = brand_id_of(session, brand) if brand else None
+            rows = trends.watch_counts(session, brand_id=brand_id, by=by)
+        _emit({"brand": brand, "by": by, "counts": rows}, as_json)
+    finally:
+        runtime.engine.dispose()
+
+
+@app.command()
+def aspects(brand: BrandOption = None, as_json: JsonOption = False) -> None:
+    """Aspect x sentiment matrix: mentions per sentiment label and the negative share."""
+    runtime = _open_runtime()
+    try:
+        with session_scope(runtime.session_factory) as session:
+            brand_id = brand_id_of(session, brand) if brand else None
+            rows = trends.aspect_matrix(session, brand_id=brand_id)
+        _emit({"brand": brand, "aspects": rows}, as_json)
+    finally:
+        runtime.engine.dispose()
+
+
+@app.command()
+def topics(
+    brand: BrandOption = None,
+    k: Annotated[int | None, typer.Option("--k", min=2, help="Refit with N topics.")] = None,
+    fit: Annotated[bool, typer.Option("--fit", help="Refit with the configured k.")] = False,
+    by: ByOption = "month",
+    as_json: JsonOption = False,
+) -> None:
+    """Topics (fitted on all analysed texts, per language), shares per period, emerging topics.
+
+    Fits when asked (--k, --fit) or when no topic model exists yet; fitting sets the topic of
+    every analysed text. --brand limits the shares, not the fit.
+    """
+    runtime = _open_runtime()
+    settings = runtime.settings
+    try:
+        config = load_text_config(settings, brand=brand)
+        models_dir = settings.home / "models"
+        models = load_topic_models(models_dir)
+        if fit or k is not None or not models:
+            models = refit_topics(
+                runtime.session_factory,
+                models_dir,
+                k=k or config.topics.k,
+                to_simplified=config.to_simplified,
+            )
+        with session_scope(runtime.session_factory) as session:
+            brand_id = brand_id_of(session, brand) if brand else None
+            counts = trends.topic_counts(session, brand_id=brand_id, by=by)
+        payload: dict[str, object] = {
+            "brand": brand,
+            "by": by,
+            "models": {
+                language: {
+                    "version": model.version,
+                    "topics": [
+                        {"topic": label, "top_words": words, "size": size}
+                        for label, words, size in zip(
+                            model.labels, model.top_words, model.sizes, strict=True
+                        )
+                    ],
+                }
+                for language, model in models.items()
+            },
+            "shares": trends.topic_shares(counts),
+            "emerging": trends.emerging_topics(counts, config.topics),
+        }
+        _emit(payload, as_json)
     finally:
         runtime.engine.dispose()

@@ -1,11 +1,29 @@
-"""Text analysis configuration (config/text.yaml): active models, user terms, batch size."""
+"""Text analysis configuration (config/text.yaml): models, user terms, batch size, watch lists,
+the aspect lexicon and topic settings."""
 
 from __future__ import annotations
+
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from trustpulse.config import Settings
 from trustpulse.config_files import load_config
+
+TrustDimension = Literal[
+    "product_reliability",
+    "service_responsiveness",
+    "information_transparency",
+    "professionalism",
+    "responsibility",
+]
+TRUST_DIMENSIONS: tuple[TrustDimension, ...] = (
+    "product_reliability",
+    "service_responsiveness",
+    "information_transparency",
+    "professionalism",
+    "responsibility",
+)
 
 
 class TextModels(BaseModel):
@@ -13,6 +31,25 @@ class TextModels(BaseModel):
 
     zh: str = "default"
     en: str = "default"
+
+
+class AspectSpec(BaseModel):
+    """One aspect: the trust dimension it carries and its terms in any language (`re:` = regex)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dimension: TrustDimension
+    terms: list[str] = Field(default_factory=list)
+
+
+class TopicSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    k: int = Field(10, ge=2, le=200)
+    # emerging: share in the latest period >= ratio x baseline share and >= min_count texts
+    emerging_ratio: float = Field(2.0, gt=1.0)
+    emerging_min_count: int = Field(10, ge=1)
+    baseline_periods: int = Field(6, ge=1)
 
 
 class TextConfig(BaseModel):
@@ -23,6 +60,12 @@ class TextConfig(BaseModel):
     to_simplified: bool = True
     batch_size: int = Field(500, ge=1, le=100_000)
     keywords_per_text: int = Field(5, ge=0, le=50)
+    # list name -> {canonical term: [synonyms]}
+    watchlists: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+    aspects: dict[str, AspectSpec] = Field(default_factory=dict)
+    # phrases that contain aspect terms but say nothing about the aspect (客服你好: a greeting)
+    aspect_ignore: list[str] = Field(default_factory=list)
+    topics: TopicSettings = Field(default_factory=TopicSettings)
 
 
 def load_text_config(settings: Settings, *, brand: str | None = None) -> TextConfig:

@@ -113,3 +113,28 @@ def tokenise_mixed(text: str) -> list[str]:
 
 def tokenise_many(texts: Sequence[str]) -> list[list[str]]:
     return [tokenise(t) for t in texts]
+
+
+def comparable(text: str, *, to_simplified: bool = True) -> str:
+    """`text` folded for matching with the same length, so offsets index the original.
+
+    Full-width to half-width; traditional to simplified and lower-casing only when they keep the
+    length (OpenCC's t2s is almost always one character for one).
+    """
+    folded = fold_width(text)
+    converter = _opencc() if to_simplified else None
+    if converter is not None and _HAN.search(folded):
+        simplified = str(converter.convert(folded))
+        if len(simplified) == len(folded):
+            folded = simplified
+    lowered = folded.lower()
+    return lowered if len(lowered) == len(folded) else folded
+
+
+def token_boundaries(text: str) -> set[int]:
+    """Offsets where jieba's words start or end in `text` (no user-term lock needed to read)."""
+    bounds = {0, len(text)}
+    for _word, start, end in _jieba().tokenize(text):
+        bounds.add(start)
+        bounds.add(end)
+    return bounds

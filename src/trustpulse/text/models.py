@@ -36,3 +36,16 @@ class FeedbackAnalysis(Base):
     # sha256 of feedback.text as analysed: a different hash means the text changed since
     text_hash: Mapped[str] = mapped_column(String(64))
     analysed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WatchHitRow(Base):
+    """One watch-list term (canonical form) mentioned by one analysed feedback."""
+
+    __tablename__ = "text_watch_hits"
+    __table_args__ = (Index("ix_text_watch_hits_watchlist_term", "watchlist", "term"),)
+
+    feedback_id: Mapped[int] = mapped_column(
+        ForeignKey("feedback_analysis.feedback_id", ondelete="CASCADE"), primary_key=True
+    )
+    watchlist: Mapped[str] = mapped_column(String(80), primary_key=True)
+    term: Mapped[str] = mapped_column(String(120), primary_key=True)

@@ -16,7 +16,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, delete, func, insert, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from trustpulse.config import Settings
@@ -24,18 +24,22 @@ from trustpulse.customers.models import Brand
 from trustpulse.db import session_scope, utcnow
 from trustpulse.errors import NotFoundError
 from trustpulse.feedback.models import Feedback
+from trustpulse.text.aspects import AspectTagger
 from trustpulse.text.config import TextConfig, load_text_config
 from trustpulse.text.default_model import DefaultSentiment, load_default
 from trustpulse.text.language import (
     Language,
     add_user_terms,
+    comparable,
     detect_language,
     normalise,
     tokenise,
 )
-from trustpulse.text.models import FeedbackAnalysis
+from trustpulse.text.models import FeedbackAnalysis, WatchHitRow
 from trustpulse.text.pii import PLACEHOLDER_PATTERN, redact
 from trustpulse.text.sentiment import Prediction, SentimentModel, load_model
+from trustpulse.text.topics import TopicModel, load_topic_models
+from trustpulse.text.watch import WatchMatcher
 
 logger = logging.getLogger(__name__)
 
@@ -57,12 +61,17 @@ class Analyzer:
     custom: dict[str, SentimentModel] = field(default_factory=dict)
     to_simplified: bool = True
     keywords_per_text: int = 5
+    aspects: AspectTagger | None = None
+    watch: WatchMatcher | None = None
+    # fitted by `text topics --fit`; not part of the version: fitting reassigns topics itself
+    topics: dict[str, TopicModel] = field(default_factory=dict)
 
     @property
     def version(self) -> str:
         parts = [self.default.version] + [
             f"{k}={m.version}" for k, m in sorted(self.custom.items())
         ]
+        parts += [m.version for m in (self.aspects, self.watch) if m is not None]
         return ";".join(parts)[:120]
 
     def sentiment(self, texts: Sequence[str], languages: Sequence[Language]) -> list[Prediction]:
@@ -87,6 +96,9 @@ def build_analyzer(settings: Settings, config: TextConfig | None = None) -> Anal
         custom=custom,
         to_simplified=config.to_simplified,
         keywords_per_text=config.keywords_per_text,
+        aspects=AspectTagger(config.aspects, config.aspect_ignore) if config.aspects else None,
+        watch=WatchMatcher(config.watchlists) if config.watchlists else None,
+        topics=load_topic_models(settings.home / "models"),
     )
 
 
@@ -110,6 +122,7 @@ class TextResult:
     redacted_text: str
     pii_types: list[str]
     tokens: list[str]
+    comparable: str  # the redacted text folded for matching, same offsets
 
 
 def prepare(text: str, *, to_simplified: bool = True) -> TextResult:
@@ -122,7 +135,56 @@ def prepare(text: str, *, to_simplified: bool = True) -> TextResult:
         redacted_text=redaction.text,
         pii_types=sorted({s.kind for s in redaction.spans}),
         tokens=tokenise(normalised, language),
+        comparable=comparable(redaction.text, to_simplified=to_simplified),
     )
+
+
+def aspect_results(
+    analyzer: Analyzer, prepared: Sequence[TextResult]
+) -> list[list[dict[str, Any]]]:
+    """Aspects per text, each scored by the active sentiment model on its clause(s).
+
+    One sentiment call for the whole batch; span = [start, end) of the term in redacted_text.
+    """
+    if analyzer.aspects is None:
+        return [[] for _ in prepared]
+    mentions = [analyzer.aspects.mentions(p.comparable) for p in prepared]
+    scopes, languages = [], []
+    for result, found in zip(prepared, mentions, strict=True):
+        for m in found:
+            scope = result.redacted_text[m.scope_start : m.scope_end]
+            scopes.append(PLACEHOLDER_PATTERN.sub(" ", scope))
+            languages.append(result.language)
+    predictions = iter(analyzer.sentiment(scopes, languages))
+    out: list[list[dict[str, Any]]] = []
+    for found in mentions:
+        rows = []
+        for m in found:
+            prediction = next(predictions)
+            rows.append(
+                {
+                    "aspect": m.aspect,
+                    "dimension": m.dimension,
+                    "sentiment_label": prediction.label,
+                    "sentiment_score": prediction.score,
+                    "span": [m.start, m.end],
+                }
+            )
+        out.append(rows)
+    return out
+
+
+def topic_labels(analyzer: Analyzer, prepared: Sequence[TextResult]) -> list[str | None]:
+    """The topic of each text under its language's fitted topic model (None without one)."""
+    labels: list[str | None] = [None] * len(prepared)
+    for language, model in analyzer.topics.items():
+        rows = [i for i, p in enumerate(prepared) if p.language == language]
+        if rows:
+            for i, label in zip(
+                rows, model.assign([prepared[i].tokens for i in rows]), strict=True
+            ):
+                labels[i] = label
+    return labels
 
 
 def _pending_query(
@@ -204,9 +266,11 @@ def analyse_batch(
         [PLACEHOLDER_PATTERN.sub(" ", p.redacted_text) for p in prepared],
         [p.language for p in prepared],
     )
+    aspects = aspect_results(analyzer, prepared)
+    topics = topic_labels(analyzer, prepared)
     now = utcnow()
-    for (feedback_id, text, existing), result, prediction in zip(
-        todo, prepared, predictions, strict=True
+    for (feedback_id, text, existing), result, prediction, found, topic in zip(
+        todo, prepared, predictions, aspects, topics, strict=True
     ):
         analysis = existing or FeedbackAnalysis(feedback_id=feedback_id)
         analysis.language = result.language
@@ -215,14 +279,37 @@ def analyse_batch(
         analysis.redacted_text = result.redacted_text
         analysis.pii_types = result.pii_types
         analysis.keywords = keywords(result.tokens, result.language, analyzer.keywords_per_text)
-        analysis.aspects = []
+        analysis.aspects = found
+        analysis.topic = topic
         analysis.model_version = analyzer.version
         analysis.text_hash = text_hash(text)
         analysis.analysed_at = now
         if existing is None:
             session.add(analysis)
     session.flush()
+    _store_watch_hits(session, analyzer, [t[0] for t in todo], prepared)
     return max(ids), len(todo), len(ids)
+
+
+def _store_watch_hits(
+    session: Session,
+    analyzer: Analyzer,
+    feedback_ids: Sequence[int],
+    prepared: Sequence[TextResult],
+) -> None:
+    """Replace the batch's watch hits: one DELETE and one multi-row INSERT per batch."""
+    if not feedback_ids:
+        return
+    session.execute(delete(WatchHitRow).where(WatchHitRow.feedback_id.in_(feedback_ids)))
+    if analyzer.watch is None:
+        return
+    rows = [
+        {"feedback_id": feedback_id, "watchlist": hit.watchlist, "term": hit.term}
+        for feedback_id, result in zip(feedback_ids, prepared, strict=True)
+        for hit in analyzer.watch.hits(result.comparable)
+    ]
+    if rows:
+        session.execute(insert(WatchHitRow), rows)
 
 
 def brand_id_of(session: Session, code: str) -> int:
