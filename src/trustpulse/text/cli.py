@@ -17,7 +17,7 @@ from trustpulse.config import get_settings
 from trustpulse.db import session_scope
 from trustpulse.errors import InvalidInputError
 from trustpulse.runtime import Runtime, build_runtime, set_runtime
-from trustpulse.text import datasets, trends
+from trustpulse.text import datasets, responsibility, trends
 from trustpulse.text.config import load_text_config
 from trustpulse.text.default_model import canonical_label, load_default
 from trustpulse.text.sentiment import evaluation_report, load_model, train_model
@@ -54,6 +54,7 @@ def train(
     texts, labels = datasets.labelled(input_path, text_column, label_column)
     model = train_model(texts, labels)
     model.metrics["source_file"] = input_path.name
+    model.metrics["label_column"] = label_column
     model.save(out)
     held = model.metrics.get("holdout_accuracy")
     note = f", hold-out accuracy {held:.3f}" if held is not None else ""
@@ -120,6 +121,48 @@ def score(
     frame["score"] = [round(p.score, 4) for p in predictions]
     datasets.write_table(frame, out)
     console.print(f"scored {len(texts)} rows -> {out}")
+
+
+@app.command("train-hints")
+def train_hints(
+    data: Annotated[
+        Path, typer.Option("--data", help="Folder holding the public data sets (../shared/data).")
+    ],
+    out_dir: Annotated[Path, typer.Option("--out-dir", help="Folder for the two model files.")],
+) -> None:
+    """Train the responsibility and root-cause models from the shipped hand-labelled sample."""
+    frame = responsibility.labelled_texts(data)
+    for task, model in responsibility.train_hint_models(frame).items():
+        model.metrics["source_file"] = responsibility.LABELS_FILE.name
+        model.save(out_dir / f"{task}.joblib")
+        console.print(f"trained {model.version} on {len(frame)} rows -> {out_dir / task}.joblib")
+
+
+@app.command()
+def hint(
+    models: Annotated[
+        list[Path],
+        typer.Option("--model", help="Model file (repeat: responsibility, root cause ...)."),
+    ],
+    input_path: InputFile,
+    text_column: TextColumn,
+    out: Annotated[Path, typer.Option("--out", help="File to write (same formats).")],
+) -> None:
+    """Copy the file with one `<label column>` + `<label column>_score` pair per model (the
+    label column the model was trained on; score: probability of the label)."""
+    frame = datasets.read_table(input_path)
+    texts = datasets.column(frame, text_column, input_path)
+    for path in models:
+        model = load_model(path)
+        name = str(model.metrics.get("label_column") or path.stem)
+        for column in (name, f"{name}_score"):
+            if column in frame.columns:
+                raise InvalidInputError(f"{input_path} already has a {column!r} column")
+        predictions = model.predict(texts)
+        frame[name] = [p.label for p in predictions]
+        frame[f"{name}_score"] = [round(p.score, 4) for p in predictions]
+    datasets.write_table(frame, out)
+    console.print(f"hinted {len(texts)} rows with {len(models)} model(s) -> {out}")
 
 
 @app.command()
