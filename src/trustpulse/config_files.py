@@ -36,6 +36,9 @@ KNOWN_CONFIGS: dict[str, str] = {
     "complaints": "trustpulse.complaints.config:ComplaintsConfig",
     "metrics": "trustpulse.metrics.schemas:MetricsConfig",
     "trust_index": "trustpulse.metrics.schemas:TrustIndexConfig",
+    "segments": "trustpulse.metrics.schemas:SegmentsConfig",
+    "roi": "trustpulse.metrics.schemas:RoiConfig",
+    "actions": "trustpulse.metrics.schemas:ActionsConfig",
 }
 
 _BRAND_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")

@@ -7,6 +7,7 @@ from trustpulse.feedback import models as feedback_models
 from trustpulse.imports import models as imports_models
 from trustpulse.jobs import models as jobs_models
 from trustpulse.metrics import models as metrics_models
+from trustpulse.metrics import rollup_models as metrics_rollup_models
 from trustpulse.notifications import models as notifications_models
 from trustpulse.text import models as text_models
 
@@ -18,6 +19,7 @@ __all__ = [
     "imports_models",
     "jobs_models",
     "metrics_models",
+    "metrics_rollup_models",
     "notifications_models",
     "text_models",
 ]

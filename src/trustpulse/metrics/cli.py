@@ -21,6 +21,7 @@ from trustpulse.metrics import engine
 from trustpulse.metrics.drivers import key_drivers
 from trustpulse.metrics.output import to_csv, to_json, to_table
 from trustpulse.metrics.query import Slice, parse_by
+from trustpulse.metrics.rollups import build_rollups
 from trustpulse.runtime import open_runtime
 
 console = Console()
@@ -61,7 +62,9 @@ def _print(rows: Sequence[dict[str, object]], fmt: Format, *, title: str) -> Non
 
 
 def metrics(  # noqa: PLR0917 -- Typer reads options from the signature
-    metric: Annotated[str, typer.Argument(help="nps, csat, ces, csi or trust_index")],
+    metric: Annotated[
+        str, typer.Argument(help="nps, csat, ces, csi or trust_index; `rollup` builds rollups")
+    ],
     by: Annotated[
         str | None, typer.Option("--by", help="brand,channel,...,day,week,month,quarter")
     ] = None,
@@ -71,8 +74,18 @@ def metrics(  # noqa: PLR0917 -- Typer reads options from the signature
     until: Until = None,
     as_json: AsJson = False,
     fmt: FormatOpt = Format.table,
+    source: Annotated[
+        str, typer.Option("--source", help="raw, rollup or auto (rollups where exact)")
+    ] = "raw",
+    full: Annotated[bool, typer.Option("--full", help="with `rollup`: rebuild every day")] = False,
 ) -> None:
-    """One metric per slice with n, value and its 95 % interval (NPS and indices in points)."""
+    """One metric per slice with n, value and its 95 % interval (NPS and indices in points).
+
+    `trustpulse metrics rollup [--full]` instead (re)builds the daily rollups.
+    """
+    if metric == "rollup":
+        _rollup(full=full, as_json=as_json)
+        return
     flt = Slice(
         brand=brand,
         channel=channel,
@@ -82,8 +95,29 @@ def metrics(  # noqa: PLR0917 -- Typer reads options from the signature
     dims = parse_by(by)
     settings = get_settings()
     with open_runtime(settings) as runtime, session_scope(runtime.session_factory) as session:
-        rows = engine.compute_metric(session, metric, settings=settings, by=dims, flt=flt)
+        rows = engine.compute_metric(
+            session, metric, settings=settings, by=dims, flt=flt, source=source
+        )
     _print(rows, Format.json if as_json else fmt, title=f"{metric} ({engine.UNITS[metric]})")
+
+
+def _rollup(*, full: bool, as_json: bool) -> None:
+    settings = get_settings()
+    with open_runtime(settings) as runtime, session_scope(runtime.session_factory) as session:
+        built = build_rollups(session, full=full)
+    summary: dict[str, object] = {
+        "full": built.full,
+        "brands": built.brands,
+        "days": built.days,
+        "rows": built.rows,
+    }
+    if as_json:
+        typer.echo(to_json([summary]))
+    else:
+        kind = "full" if built.full else "incremental"
+        console.print(
+            f"rollups ({kind}): {built.days} brand-days rebuilt, {built.rows} rows written"
+        )
 
 
 def drivers(  # noqa: PLR0917 -- Typer reads options from the signature
@@ -138,8 +172,16 @@ def _print_drivers(rows: Sequence[dict[str, object]]) -> None:
 
 
 def register(root: typer.Typer) -> None:
+    # lazy: `trustpulse --help` stays fast
+    from trustpulse.metrics.actions_cli import actions_app, investments_app, roi  # noqa: PLC0415
+    from trustpulse.metrics.segments_cli import app as segments_app  # noqa: PLC0415
+
     root.command("metrics")(metrics)
     root.command("drivers")(drivers)
+    root.command("roi")(roi)
+    root.add_typer(segments_app, name="segments")
+    root.add_typer(actions_app, name="actions")
+    root.add_typer(investments_app, name="investments")
 
 
 register(app)

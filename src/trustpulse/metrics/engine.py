@@ -20,6 +20,7 @@ from trustpulse.metrics.means import ces_estimate
 from trustpulse.metrics.nps import DETRACTOR_MAX, PROMOTER_MIN, nps_estimate
 from trustpulse.metrics.proportions import csat_estimate
 from trustpulse.metrics.query import GroupKey, Slice, customer_item_totals, score_parts
+from trustpulse.metrics.rollup_read import rollup_estimates
 from trustpulse.metrics.schemas import MetricsConfig
 
 METRICS = ("nps", "csat", "ces", "csi", "trust_index")
@@ -47,11 +48,14 @@ def compute_metric(
     settings: Settings,
     by: Sequence[str] = (),
     flt: Slice | None = None,
+    source: str = "raw",
 ) -> list[dict[str, object]]:
     """One row per slice: {group, metric, unit, n, value, ci_low, ci_high, small_sample, ...}.
 
     Raises InvalidInputError for an unknown metric, NotFoundError for an unknown brand and
-    ConfigError for a bad metrics.yaml / trust_index.yaml.
+    ConfigError for a bad metrics.yaml / trust_index.yaml. `source`: "raw" (default) reads the
+    feedback rows; "rollup" reads the daily rollups (NPS, CSAT, CES; InvalidInputError when they
+    cannot answer the slice exactly); "auto" uses them when they can, else the raw rows.
     """
     flt = flt or Slice()
     if metric not in METRICS:
@@ -60,7 +64,10 @@ def compute_metric(
         )
     config = load_metrics_config(settings, brand=flt.brand)
     estimates: dict[GroupKey, Estimate]
-    if metric == "nps":
+    from_rollups = rollup_estimates(session, metric, config=config, by=by, flt=flt, source=source)
+    if from_rollups is not None:
+        estimates = from_rollups
+    elif metric == "nps":
         estimates = _nps(session, config, by, flt)
     elif metric == "csat":
         estimates = _csat(session, config, by, flt)

@@ -35,6 +35,7 @@ from trustpulse.metrics.periods import (
     period_label,
     utc_range,
 )
+from trustpulse.metrics.rollup_models import CustomerSegment
 
 GROUP_DIMENSIONS = (
     "brand",
@@ -44,8 +45,11 @@ GROUP_DIMENSIONS = (
     "region",
     "segment",
     "tier",
+    "trust_type",
+    "value_tier",
     *PERIOD_DIMENSIONS,
 )
+SEGMENT_DIMENSIONS = ("trust_type", "value_tier")  # from customer_segments (segments build)
 FEEDBACK_FILTERS = ("channel", "kind", "touchpoint", "product")
 
 GroupKey = tuple[str | None, ...]
@@ -96,6 +100,8 @@ def _dimension_column(name: str) -> Key:
         "region": func.coalesce(Feedback.region, Customer.region),
         "segment": Customer.segment,
         "tier": Customer.tier,
+        "trust_type": CustomerSegment.trust_type,
+        "value_tier": CustomerSegment.value_tier,
     }
     return columns[name]
 
@@ -177,14 +183,17 @@ def filter_clauses(flt: Slice, brands: Sequence[Brand]) -> list[ColumnElement[bo
     return where
 
 
-def _from(stmt: Select[Any], metrics: Sequence[str]) -> Select[Any]:
-    return (
+def _from(stmt: Select[Any], metrics: Sequence[str], by: Sequence[str] = ()) -> Select[Any]:
+    stmt = (
         stmt.select_from(Feedback)
         .join(Score, Score.feedback_id == Feedback.id)
         .join(Brand, Brand.id == Feedback.brand_id)
         .outerjoin(Customer, Customer.id == Feedback.customer_id)
         .where(Score.metric.in_(list(metrics)))
     )
+    if any(d in SEGMENT_DIMENSIONS for d in by):
+        stmt = stmt.outerjoin(CustomerSegment, CustomerSegment.customer_id == Feedback.customer_id)
+    return stmt
 
 
 def score_parts(
@@ -202,7 +211,7 @@ def score_parts(
         return {}
     plan = _plan(session, by, flt, brands)
     names = list(aggregates)
-    stmt = _from(select(*plan.keys, *aggregates.values()), [metric]).where(*plan.where)
+    stmt = _from(select(*plan.keys, *aggregates.values()), [metric], by).where(*plan.where)
     if plan.keys:
         stmt = stmt.group_by(*plan.keys)
     out: dict[GroupKey, dict[str, float]] = defaultdict(lambda: dict.fromkeys(names, 0.0))
@@ -238,7 +247,8 @@ def customer_item_totals(
     plan = _plan(session, by, flt, brands)
     cluster = case((Feedback.customer_id.is_(None), -Feedback.id), else_=Feedback.customer_id)
     keys = [*plan.keys, cluster, Score.metric]
-    stmt = _from(select(*keys, func.sum(Score.value), func.count()), metrics).where(*plan.where)
+    stmt = _from(select(*keys, func.sum(Score.value), func.count()), metrics, by)
+    stmt = stmt.where(*plan.where)
     stmt = stmt.group_by(*keys)
     column = {m: j for j, m in enumerate(metrics)}
     cells: dict[GroupKey, dict[int, list[float]]] = defaultdict(dict)

@@ -114,3 +114,62 @@ class TrustIndexConfig(BaseModel):
         if len(set(codes)) != len(codes):
             raise ValueError("dimension codes must be unique")
         return self
+
+
+class TrustTypeRules(BaseModel):
+    """Named thresholds of the trust-type rules (segments.yaml); the first matching rule wins:
+    vocal critic, at risk, advocate, else passive ("unrated" without any evidence)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dimension_prefix: str = "dim_"  # the trust dimension items, answered on scale_min..scale_max
+    scale_min: float = 1
+    scale_max: float = 5
+    advocate_min_trust: float = Field(75, ge=0, le=100)
+    advocate_min_orders: int = Field(2, ge=0)
+    at_risk_max_trust: float = Field(45, ge=0, le=100)
+    negative_label: str = "negative"  # feedback_analysis.sentiment_label of a negative text
+    at_risk_min_negative_share: float = Field(0.5, ge=0, le=1)  # of the customer's analysed texts
+    critic_min_negative_voices: int = Field(2, ge=1)  # complaints + negative texts
+
+
+class ValueTierRules(BaseModel):
+    """RFM over the last `window_days` before the as-of date: recency, frequency and monetary are
+    each scored 1-5 by quintile within the brand; the tier comes from the summed score (3-15)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    window_days: int = Field(365, ge=1)
+    high_value_min_score: int = Field(12, ge=3, le=15)
+    potential_min_score: int = Field(8, ge=3, le=15)
+
+
+class SegmentsConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    trust_types: TrustTypeRules = TrustTypeRules()
+    value_tiers: ValueTierRules = ValueTierRules()
+
+
+class RoiConfig(BaseModel):
+    """roi.yaml: money assumptions and rules of thumb (labelled as assumptions in all output)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    window_days: int = Field(365, ge=30)  # behaviour window ending at the as-of date
+    margin: float = Field(0.3, gt=0, le=1)  # gross margin on spend
+    discount_rate: float = Field(0.1, ge=0, lt=1)  # annual
+    retention: float | None = Field(None, gt=0, lt=1)  # None: the observed repurchase rate
+    prior_trust_change_pct: float = 10.0  # rule of thumb: +10 % trust ...
+    prior_repurchase_change_pct: float = 25.0  # ... -> +25 % repurchase (an assumption)
+    min_customers: int = Field(200, ge=10)  # fewer: only the prior is shown
+    bootstrap_resamples: int = Field(500, ge=50, le=10_000)
+
+
+class ActionsConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    act_now_min_impact: float = Field(7, ge=0, le=10)  # impact above this: "act now"
+    cost_unit: float = Field(10_000, gt=0)  # cost-effectiveness = expected gain per cost_unit
+    min_n: int = Field(30, ge=1)  # per window; fewer: no verdict
+    alpha: float = Field(0.05, gt=0, lt=1)
