@@ -27,6 +27,7 @@ def _mount() -> None:
     from trustpulse.imports.cli import register as register_import  # noqa: PLC0415
     from trustpulse.jobs.worker import register as register_worker  # noqa: PLC0415
     from trustpulse.metrics.cli import register as register_metrics  # noqa: PLC0415
+    from trustpulse.reports.cli import app as reports_app  # noqa: PLC0415
     from trustpulse.system_cli import register as register_system  # noqa: PLC0415
     from trustpulse.text.cli import app as text_app  # noqa: PLC0415
 
@@ -41,6 +42,7 @@ def _mount() -> None:
     register_metrics(app)  # `metrics` and `drivers` are commands: `metrics nps` takes an argument
     app.add_typer(complaints_app, name="complaints", help="Complaint cases.")
     app.add_typer(text_app, name="text", help="Text analytics: sentiment, PII, models.")
+    app.add_typer(reports_app, name="report", help="Quarterly transparency reports.")
 
 
 def main() -> None:

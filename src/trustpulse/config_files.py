@@ -39,6 +39,7 @@ KNOWN_CONFIGS: dict[str, str] = {
     "segments": "trustpulse.metrics.schemas:SegmentsConfig",
     "roi": "trustpulse.metrics.schemas:RoiConfig",
     "actions": "trustpulse.metrics.schemas:ActionsConfig",
+    "targets": "trustpulse.reports.targets:TargetsConfig",
 }
 
 _BRAND_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")

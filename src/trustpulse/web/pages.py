@@ -1,45 +1,142 @@
-"""Dashboard pages; they call services and never query the database themselves."""
+"""Dashboard routes; each builds its context from service functions and never queries the DB.
+
+Every page reads the global filters through `context.read_filters`, whose brand comes from the
+brand-scoped access function, so roles can later be enforced in one place.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, Response
 
-from trustpulse.customers import service as customers
+from trustpulse.config import Settings
 from trustpulse.db import DbSession
-from trustpulse.feedback.stats import count_by_channel_and_month
-from trustpulse.web.i18n import translator
+from trustpulse.errors import NotFoundError, TrustPulseError
+from trustpulse.web.context import Filters, Page, choose_locale, open_page, render
+from trustpulse.web.drivers import drivers_context
+from trustpulse.web.export import export_response, parse_format
+from trustpulse.web.i18n import N_, formatter
+from trustpulse.web.overview import breakdown_context, overview_context
+from trustpulse.web.report_download import quarterly_download
+from trustpulse.web.transparency import transparency_context
+from trustpulse.web.voc import voc_context
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+STATIC = Path(__file__).resolve().parent / "static"
+PLACEHOLDERS = {
+    "complaints": N_("Complaints"),
+    "improvements": N_("Improvements"),
+    "alerts": N_("Alerts & crises"),
+}
 
 
-@router.get("/", response_class=HTMLResponse)
-def overview(
-    request: Request,
-    session: DbSession,
-    brand: str | None = None,
-    lang: Literal["zh-CN", "en"] | None = Query(None),
-) -> HTMLResponse:
-    locale = lang or request.app.state.settings.default_locale
-    brands = customers.list_brands(session)
-    current = next((b for b in brands if b.code == brand), brands[0] if brands else None)
-    table = count_by_channel_and_month(session, brand=current) if current else {}
-    channels = sorted({c for row in table.values() for c in row})
-    return templates.TemplateResponse(
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _serve(request: Request, session: DbSession, view: Callable[[Page], Response]) -> Response:
+    """Run a page; our errors render on the error page with their status (STYLE.md §5)."""
+    try:
+        page = open_page(session, request)
+    except TrustPulseError as exc:
+        page = Page(request, session, Filters(brand=None), formatter(choose_locale(request)))
+        return render(page, "error.html", {"error": exc}, status=exc.status_code)
+    try:
+        return view(page)
+    except TrustPulseError as exc:
+        return render(page, "error.html", {"error": exc}, status=exc.status_code)
+
+
+@router.get("/")
+def overview(request: Request, session: DbSession) -> Response:
+    return _serve(
         request,
-        "overview.html",
-        {
-            "t": translator(locale),
-            "locale": locale,
-            "other_locale": "en" if locale == "zh-CN" else "zh-CN",
-            "brands": brands,
-            "current": current,
-            "table": table,
-            "channels": channels,
-        },
+        session,
+        lambda page: render(page, "overview.html", overview_context(page, _settings(request))),
     )
+
+
+@router.get("/breakdown")
+def breakdown(
+    request: Request, session: DbSession, metric: str = "nps", by: str = "channel"
+) -> Response:
+    def view(page: Page) -> Response:
+        context, table = breakdown_context(page, _settings(request), metric=metric, by=by)
+        fmt = parse_format(request.query_params.get("export"))
+        if fmt is not None:
+            return export_response(table, fmt, filename=f"{metric}-by-{by}")
+        return render(page, "breakdown.html", context)
+
+    return _serve(request, session, view)
+
+
+@router.get("/voc")
+def voc(request: Request, session: DbSession) -> Response:
+    def view(page: Page) -> Response:
+        context, table = voc_context(page)
+        fmt = parse_format(request.query_params.get("export"))
+        if fmt is not None:
+            return export_response(table, fmt, filename="verbatims")
+        return render(page, "voc.html", context)
+
+    return _serve(request, session, view)
+
+
+@router.get("/drivers")
+def drivers(request: Request, session: DbSession, target: str = "nps") -> Response:
+    def view(page: Page) -> Response:
+        context, table = drivers_context(page, _settings(request), target=target)
+        fmt = parse_format(request.query_params.get("export"))
+        if fmt is not None:
+            return export_response(table, fmt, filename=f"drivers-of-{target}")
+        return render(page, "drivers.html", context)
+
+    return _serve(request, session, view)
+
+
+@router.get("/transparency")
+def transparency(request: Request, session: DbSession, quarter: str | None = None) -> Response:
+    def view(page: Page) -> Response:
+        context, table = transparency_context(page, quarter=quarter)
+        fmt = parse_format(request.query_params.get("export"))
+        if fmt is not None:
+            return export_response(table, fmt, filename="complaint-handling")
+        return render(page, "transparency.html", context)
+
+    return _serve(request, session, view)
+
+
+@router.get("/reports/quarterly.{fmt}")
+def quarterly_report(
+    request: Request, session: DbSession, fmt: str, quarter: str | None = None
+) -> Response:
+    return _serve(
+        request,
+        session,
+        lambda page: quarterly_download(page, _settings(request), quarter=quarter, fmt=fmt),
+    )
+
+
+@router.get("/{slot}")
+def placeholder(request: Request, session: DbSession, slot: str) -> Response:
+    """Pages whose issues have not landed yet keep their place in the navigation."""
+
+    def view(page: Page) -> Response:
+        if slot not in PLACEHOLDERS:
+            raise NotFoundError(f"no page {slot!r}", page=slot)
+        return render(page, "placeholder.html", {"title": PLACEHOLDERS[slot]})
+
+    return _serve(request, session, view)
+
+
+@router.get("/static/{path:path}")
+def static(path: str) -> FileResponse:
+    """Vendored and own assets, served locally (the product runs offline: no CDN)."""
+    target = (STATIC / path).resolve()
+    if not target.is_relative_to(STATIC) or not target.is_file():
+        raise NotFoundError(f"no static file {path!r}", path=path)
+    return FileResponse(target, headers={"Cache-Control": "public, max-age=3600"})

@@ -1,0 +1,129 @@
+"""The drivers & segments page: importance x performance quadrant, segment trust profiles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from trustpulse.config import Settings
+from trustpulse.errors import InvalidInputError
+from trustpulse.metrics.drivers import key_drivers
+from trustpulse.metrics.trust_index import load_trust_config
+from trustpulse.reports import trust
+from trustpulse.web.context import Page
+from trustpulse.web.export import ExportTable
+from trustpulse.web.i18n import N_
+
+TARGETS = {"nps": N_("NPS"), "csat": N_("CSAT"), "ces": N_("CES")}
+QUADRANT_LABELS = {
+    "fix first": N_("fix first"),
+    "keep up": N_("keep up"),
+    "maintain": N_("maintain"),
+    "lower priority": N_("lower priority"),
+}
+RESAMPLES = 200  # bootstrap resamples for the importance intervals (the CLI's default)
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
+
+
+@dataclass(frozen=True)
+class DriverRow:
+    driver: str
+    rank: int
+    n: int
+    importance: float | None
+    ci_low: float | None
+    ci_high: float | None
+    performance: float | None
+    quadrant: str
+
+    @classmethod
+    def of(cls, row: dict[str, object]) -> DriverRow:
+        rank, n = row["rank"], row["n"]
+        return cls(
+            driver=str(row["driver"]),
+            rank=int(rank) if isinstance(rank, int) else 0,
+            n=int(n) if isinstance(n, int) else 0,
+            importance=_number(row["importance"]),
+            ci_low=_number(row["ci_low"]),
+            ci_high=_number(row["ci_high"]),
+            performance=_number(row["performance"]),
+            quadrant=str(row["quadrant"]),
+        )
+
+
+def drivers_context(
+    page: Page, settings: Settings, *, target: str
+) -> tuple[dict[str, Any], ExportTable]:
+    if target not in TARGETS:
+        raise InvalidInputError(f"unknown driver target {target!r}", field="target")
+    _ = page.i.gettext
+    flt = page.filters
+    if flt.brand is None:
+        return {"empty": True}, ExportTable("drivers", [], [])
+    rows = key_drivers(
+        page.session, target=target, flt=flt.slice(), settings=settings, resamples=RESAMPLES
+    )
+    drivers = [DriverRow.of(r) for r in rows]
+    chart = None
+    if drivers:
+        performances = sorted(d.performance or 0.0 for d in drivers)
+        chart = {
+            "kind": "quadrant",
+            "points": [
+                {
+                    "name": d.driver.removeprefix("tp_"),
+                    "x": d.performance,
+                    "y": d.importance,
+                }
+                for d in drivers
+            ],
+            "xLine": performances[len(performances) // 2],
+            "yLine": 1.0 / len(drivers),
+            "xName": _("Performance (mean score 0–10)"),
+            "yName": _("Importance (share of R²)"),
+        }
+    export = ExportTable(
+        title=f"drivers of {target}",
+        headers=[
+            _("Rank"),
+            _("Driver"),
+            _("Responses"),
+            _("Importance"),
+            _("95 % interval low"),
+            _("95 % interval high"),
+            _("Performance"),
+            _("Quadrant"),
+        ],
+        rows=[
+            [
+                d.rank,
+                d.driver,
+                d.n,
+                d.importance,
+                d.ci_low,
+                d.ci_high,
+                d.performance,
+                _(QUADRANT_LABELS.get(d.quadrant, d.quadrant)),
+            ]
+            for d in drivers
+        ],
+    )
+    segments = trust.metric_by(
+        page.session, "trust_index", settings=settings, flt=flt.slice(), by=["segment"]
+    )
+    dims = load_trust_config(settings, brand=flt.brand.code).dimensions
+    context = {
+        "empty": False,
+        "target": target,
+        "targets": TARGETS,
+        "drivers": drivers,
+        "chart": chart,
+        "quadrant_labels": QUADRANT_LABELS,
+        "segments": segments,
+        "dimensions": [(d.code, d.name_zh if page.locale == "zh-CN" else d.name_en) for d in dims],
+        "segment_ignored": flt.segment is not None,
+    }
+    return context, export

@@ -1,0 +1,102 @@
+"""The voice-of-the-customer page: sentiment trend, aspects, watch-list terms, verbatims."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from trustpulse.errors import InvalidInputError
+from trustpulse.reports import voc
+from trustpulse.web.context import Page
+from trustpulse.web.export import ExportTable
+from trustpulse.web.i18n import N_
+
+PAGE_SIZE = 20
+SENTIMENT_LABELS = {
+    "positive": N_("positive"),
+    "neutral": N_("neutral"),
+    "negative": N_("negative"),
+}
+SENTIMENT_COLORS = {"positive": "#2f9e44", "neutral": "#adb5bd", "negative": "#c92a2a"}
+EXPORT_LIMIT = 50_000  # rows in one verbatim download
+
+
+def _int(value: str | None, default: int) -> int:
+    if not value:
+        return default
+    try:
+        return max(int(value), 1)
+    except ValueError as exc:
+        raise InvalidInputError(f"page: {value!r} is not a number", field="page") from exc
+
+
+def voc_context(page: Page) -> tuple[dict[str, Any], ExportTable]:
+    flt = page.filters
+    _ = page.i.gettext
+    query = page.request.query_params
+    if flt.brand is None:
+        return {"empty": True}, ExportTable("verbatims", [], [])
+    sentiment = query.get("sentiment") or None
+    if sentiment is not None and sentiment not in voc.SENTIMENTS:
+        raise InvalidInputError(f"unknown sentiment {sentiment!r}", field="sentiment")
+    search = (query.get("q") or "").strip()[:200] or None
+    base = voc.VocFilter(
+        brand=flt.brand.code,
+        since=flt.since,
+        until=flt.until,
+        channel=flt.channel,
+        segment=flt.segment,
+    )
+    listed = voc.VocFilter(**{**base.__dict__, "sentiment": sentiment, "search": search})
+    number = _int(query.get("page"), 1)
+    exporting = bool(query.get("export"))
+    limit = EXPORT_LIMIT if exporting else PAGE_SIZE
+    verbatims, total = voc.list_verbatims(
+        page.session, listed, limit=limit, offset=0 if exporting else (number - 1) * PAGE_SIZE
+    )
+    export = ExportTable(
+        title="verbatims",
+        headers=[_("Date"), _("Channel"), _("Language"), _("Sentiment"), _("Score"), _("Text")],
+        rows=[
+            [
+                v.occurred_at,
+                v.channel,
+                v.language,
+                _(SENTIMENT_LABELS[v.sentiment]) if v.sentiment in SENTIMENT_LABELS else "",
+                v.sentiment_score,
+                v.text,
+            ]
+            for v in verbatims
+        ],
+    )
+    if exporting:
+        return {}, export
+    trend = voc.sentiment_by_month(page.session, base)
+    months = list(trend)
+    chart = {
+        "kind": "bars",
+        "x": months,
+        "series": [
+            {
+                "name": _(SENTIMENT_LABELS[s]),
+                "values": [int(trend[m][s]) for m in months],
+                "stack": "sentiment",
+                "color": SENTIMENT_COLORS[s],
+            }
+            for s in voc.SENTIMENTS
+        ],
+    }
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    context = {
+        "empty": False,
+        "chart": chart,
+        "aspects": voc.aspect_sentiment(page.session, base),
+        "watch": voc.watch_terms(page.session, base),
+        "verbatims": verbatims,
+        "total": total,
+        "page_number": min(number, pages),
+        "pages": pages,
+        "search": search or "",
+        "sentiment": sentiment or "",
+        "sentiment_labels": SENTIMENT_LABELS,
+    }
+    return context, export

@@ -1,0 +1,147 @@
+"""Web fixtures: a TestClient on the savepoint session, and a live server on a tiny demo company.
+
+The live server (browser tests) runs uvicorn in a thread against its own SQLite file with the
+demo company at scale 0.03, text-analysed, plus one customer text carrying markup. Browser
+tests are marked `browser`: skipped when /usr/bin/chromium is absent, failed in CI (CI set).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from trustpulse.app import create_app
+from trustpulse.config import Settings
+from trustpulse.db import get_session, session_scope
+from trustpulse.demo.model import DemoConfig
+from trustpulse.demo.service import build_demo
+from trustpulse.feedback.schemas import FeedbackCreate
+from trustpulse.feedback.service import submit_feedback
+from trustpulse.runtime import build_runtime
+from trustpulse.text.service import build_analyzer, run_analysis
+
+CHROMIUM = Path("/usr/bin/chromium")
+EVIL_TEXT = "<script>window.__pwned = 1</script>{{ 7*7 }} 退款太慢了 markup-probe"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # also listed in pyproject's markers; registered here so --strict-markers passes either way
+    config.addinivalue_line("markers", "browser: drives headless Chromium (Playwright)")
+
+
+@pytest.fixture
+def client(settings: Settings, engine: Engine, session: Session) -> Iterator[TestClient]:
+    app = create_app(settings, engine=engine)
+    app.dependency_overrides[get_session] = lambda: session
+    with TestClient(app) as client:
+        yield client
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    settings: Settings
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def build_demo_home(home: Path) -> Settings:
+    """A tiny demo company, text-analysed, plus one review whose text carries markup."""
+    settings = Settings(home=home, database_url=f"sqlite:///{home / 'demo.db'}")
+    runtime = build_runtime(settings)
+    build_demo(runtime.engine, truth_dir=home, config=DemoConfig(seed=7, scale=0.03))
+    with session_scope(runtime.session_factory) as session:
+        submit_feedback(
+            session,
+            FeedbackCreate(
+                kind="review",
+                channel="tmall",
+                external_id="evil-1",
+                occurred_at="2026-10-30 10:00",
+                language="zh",
+                text=EVIL_TEXT,
+                rating=1,
+            ),
+            brand="aurora",
+        )
+    run_analysis(runtime.session_factory, build_analyzer(settings))
+    runtime.engine.dispose()
+    return settings
+
+
+@pytest.fixture(scope="session")
+def demo_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings of a SQLite home holding the tiny demo company (read-only for tests)."""
+    return build_demo_home(tmp_path_factory.mktemp("demo"))
+
+
+@pytest.fixture(scope="session")
+def demo_client(demo_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(demo_settings)) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def live_server(demo_settings: Settings) -> Iterator[LiveServer]:
+    settings = demo_settings
+    port = _free_port()
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline:
+            pytest.fail("the dashboard server did not start within 30 s")
+        time.sleep(0.05)
+    yield LiveServer(f"http://127.0.0.1:{port}", settings)
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def pdf_text(pdf: Path) -> str:
+    """The PDF's text by pdftotext (poppler-utils): skipped locally without it, failed in CI."""
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext is None:
+        if os.environ.get("CI"):
+            pytest.fail("pdftotext (poppler-utils) is required in CI")
+        pytest.skip("pdftotext not installed")
+    return subprocess.run(  # noqa: S603 -- fixed arguments, a file the test wrote
+        [pdftotext, "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> Path:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail("/usr/bin/chromium is required in CI (apt-get install chromium)")
+        pytest.skip("/usr/bin/chromium not installed")
+    return CHROMIUM

@@ -1,0 +1,127 @@
+"""The dashboard in real headless Chromium: language, filters, verbatims, markup, the PDF report.
+
+Screenshots of every page go to test-artifacts/screenshots/ (CI keeps them as artifacts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.web.conftest import CHROMIUM_ARGS, LiveServer, pdf_text
+
+pytestmark = pytest.mark.browser
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path: Path) -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(chromium_path), args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1360, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert errors == []  # no JavaScript error on any page
+
+
+def _shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def _charts_rendered(page: Page) -> None:
+    charts = page.locator("[data-chart]")
+    for k in range(charts.count()):
+        expect(charts.nth(k)).to_have_attribute("data-rendered", "true")
+        expect(charts.nth(k).locator("svg").first).to_be_attached()
+
+
+def test_overview_switches_language_and_remembers_it(page: Page, live_server: LiveServer) -> None:
+    page.goto(f"{live_server.url}/")
+    expect(page.locator("h1")).to_contain_text("总览")
+    expect(page.locator("#headlines")).to_contain_text("信任指数")
+    _charts_rendered(page)
+    _shot(page, "overview-zh")
+    page.click("#lang-switch")
+    expect(page.locator("h1")).to_contain_text("Overview")
+    expect(page.locator("#headlines")).to_contain_text("Trust index")
+    page.goto(f"{live_server.url}/voc")  # no ?lang=: the cookie keeps English
+    expect(page.locator("h1")).to_contain_text("Voice of the customer")
+    _charts_rendered(page)
+    _shot(page, "overview-en")
+
+
+def test_filter_by_brand_and_month_is_kept_in_the_url(page: Page, live_server: LiveServer) -> None:
+    page.goto(f"{live_server.url}/?lang=en")
+    page.select_option("select[name=brand]", "nimbus")
+    page.fill("input[name=month]", "2026-03")
+    page.click("#filters button[type=submit]")
+    expect(page.locator("h1")).to_contain_text("云栖")
+    assert "brand=nimbus" in page.url
+    assert "month=2026-03" in page.url
+    expect(page.locator("input[name=since]")).to_have_value("2026-03-01")
+    expect(page.locator("input[name=until]")).to_have_value("2026-03-31")
+    # every link keeps the filters: the navigation carries them to the next page
+    page.click("nav.main >> text=Drivers & segments")
+    assert "brand=nimbus" in page.url
+    assert "since=2026-03-01" in page.url
+    _charts_rendered(page)
+    _shot(page, "drivers")
+
+
+def test_verbatims_search_and_markup_renders_inert(page: Page, live_server: LiveServer) -> None:
+    page.goto(f"{live_server.url}/voc?brand=aurora&lang=zh-CN")
+    expect(page.locator("#verbatim-table tbody tr")).to_have_count(20)
+    page.fill("input[name=q]", "markup-probe")
+    page.click("#verbatim-search button[type=submit]")
+    cell = page.locator("#verbatim-table td.verbatim")
+    expect(cell).to_have_count(1)
+    expect(cell).to_contain_text("<script>window.__pwned = 1</script>{{ 7*7 }}")
+    assert page.evaluate("window.__pwned === undefined")
+    assert "49" not in cell.inner_text()
+    _shot(page, "voc-search")
+    page.goto(f"{live_server.url}/voc?brand=aurora&lang=zh-CN")
+    _charts_rendered(page)
+    _shot(page, "voc")
+
+
+def test_breakdown_and_transparency_pages(page: Page, live_server: LiveServer) -> None:
+    page.goto(f"{live_server.url}/?brand=aurora&lang=zh-CN")
+    page.click("#headlines [data-metric=nps] a")
+    expect(page.locator("h1")).to_contain_text("按渠道")
+    _charts_rendered(page)
+    _shot(page, "breakdown")
+    page.click("nav.main >> text=透明度")
+    expect(page.locator("#handling")).to_contain_text("受理投诉数")
+    _shot(page, "transparency")
+    page.click("nav.main >> text=投诉")
+    expect(page.locator(".slot")).to_be_visible()
+    _shot(page, "complaints-placeholder")
+
+
+def test_pdf_report_downloads_with_chinese_text(
+    page: Page, live_server: LiveServer, tmp_path: Path
+) -> None:
+    page.goto(f"{live_server.url}/transparency?brand=aurora&lang=zh-CN&quarter=2026Q3")
+    with page.expect_download() as info:
+        page.click("#report-pdf")
+    target = tmp_path / "report.pdf"
+    info.value.save_as(target)
+    text = pdf_text(target)
+    assert "季度透明度报告" in text
+    assert "信任指数" in text
+    assert "投诉处理" in text
