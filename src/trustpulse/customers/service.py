@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Iterable
+from datetime import UTC
+from itertools import repeat
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from trustpulse.customers.models import Brand, Customer
+from trustpulse.customers.models import Brand
+from trustpulse.db import utcnow
 from trustpulse.errors import InvalidInputError, NotFoundError
 
 
@@ -50,22 +54,42 @@ def customer_ids_by_external_id(
 ) -> dict[str, int]:
     """Map external customer ids to row ids, creating customers not seen before.
 
-    Imports call this once per chunk, so the lookup is one query, not one per row.
+    Imports call this once per chunk: customers are inserted in bulk (`ON CONFLICT DO NOTHING`,
+    so a concurrent import creating the same customer is harmless) and then looked up once.
     """
     wanted = sorted({e for e in external_ids if e})
-    found: dict[str, int] = {}
-    for start in range(0, len(wanted), 5000):
-        batch: Sequence[str] = wanted[start : start + 5000]
-        rows = session.execute(
-            select(Customer.external_id, Customer.id).where(
-                Customer.brand_id == brand_id, Customer.external_id.in_(batch)
-            )
+    if not wanted:
+        return {}
+    now = utcnow()
+    if session.get_bind().dialect.name == "postgresql":
+        cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+        keys = json.dumps(wanted, ensure_ascii=False)  # one text: cheap to send, unlike text[]
+        cursor.execute(
+            "INSERT INTO customers (brand_id, external_id, is_business, attributes, created_at) "
+            "SELECT %(brand)s::int, k, false, '{}'::jsonb, %(now)s::timestamptz "
+            "FROM jsonb_array_elements_text(%(keys)s::jsonb) AS k "
+            "ON CONFLICT (brand_id, external_id) DO NOTHING",
+            {"brand": brand_id, "keys": keys, "now": now},
         )
-        found.update({row[0]: row[1] for row in rows})
-    missing = [e for e in wanted if e not in found]
-    if missing:
-        new = [Customer(brand_id=brand_id, external_id=e, attributes={}) for e in missing]
-        session.add_all(new)
-        session.flush()
-        found.update({c.external_id: c.id for c in new})
-    return found
+        # One index probe per key: a join may make the planner hash all the brand's customers.
+        cursor.execute(
+            "SELECT c.external_id, c.id FROM jsonb_array_elements_text(%(keys)s::jsonb) AS k "
+            "CROSS JOIN LATERAL (SELECT external_id, id FROM customers "
+            "WHERE brand_id = %(brand)s::int AND external_id = k.value LIMIT 1) AS c",
+            {"brand": brand_id, "keys": keys},
+        )
+        return dict(cursor.fetchall())
+    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    stamp = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    cursor.executemany(
+        "INSERT INTO customers (brand_id, external_id, is_business, attributes, created_at) "
+        "VALUES (?, ?, 0, '{}', ?) ON CONFLICT (brand_id, external_id) DO NOTHING",
+        zip(repeat(brand_id), wanted, repeat(stamp)),
+    )
+    # the keys as one JSON parameter: the same statement text for every chunk
+    cursor.execute(
+        "SELECT c.external_id, c.id FROM json_each(?) AS k CROSS JOIN customers AS c "
+        "WHERE c.brand_id = ? AND c.external_id = k.value",
+        (json.dumps(wanted, ensure_ascii=False), brand_id),
+    )
+    return dict(cursor.fetchall())

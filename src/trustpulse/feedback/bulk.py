@@ -7,6 +7,7 @@ content hash is a duplicate; with a different hash it is an update whose earlier
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,8 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Table, Text, bindparam, func, insert, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from trustpulse.imports.models import RecordVersion
@@ -40,6 +40,15 @@ def plan_upsert(keys: pd.Series, hashes: pd.Series, stored: Mapping[str, tuple[i
     frame = pd.DataFrame({"key": keys.to_numpy(), "hash": hashes.to_numpy()})
     n = len(frame)
     stored_hash = frame["key"].map({k: h for k, (_id, h) in stored.items()})
+    if not frame["key"].duplicated().any():  # the usual chunk: no key repeats within it
+        status = np.where(
+            stored_hash.isna(),
+            IMPORTED,
+            np.where(stored_hash == frame["hash"], DUPLICATE, UPDATED),
+        )
+        keys_list = frame["key"].astype(str).tolist()
+        versions = [(keys_list[i], -1) for i in np.flatnonzero(status == UPDATED)]
+        return Plan(status, np.flatnonzero(status != DUPLICATE), versions)
     previous_pos = pd.Series(np.arange(n), dtype="float64").groupby(frame["key"]).shift(1)
     previous_hash = frame["hash"].groupby(frame["key"]).shift(1)
     first = previous_hash.isna()
@@ -62,31 +71,33 @@ def lookup_stored(
     """external_id -> (id, content_hash) of stored rows of a (brand, source, external_id) table."""
     wanted = sorted(set(keys))
     found: dict[str, tuple[int, str]] = {}
-    if session.get_bind().dialect.name == "postgresql" and wanted:
-        # Join against the key array: with `IN (...)` the planner may scan every row of the
-        # source and filter (quadratic over a large import, especially before ANALYZE).
-        keys_param = bindparam("keys", wanted, type_=ARRAY(Text()))
-        wanted_keys = select(func.unnest(keys_param).column_valued("k")).subquery()
-        rows = session.execute(
-            select(table.c.external_id, table.c.id, table.c.content_hash).join_from(
-                wanted_keys,
-                table,
-                (table.c.brand_id == brand_id)
-                & (table.c.source == source)
-                & (table.c.external_id == wanted_keys.c.k),
-            )
+    if not wanted:
+        return found
+    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    name = table.name
+    if session.get_bind().dialect.name == "postgresql":
+        # One index probe per key (LATERAL ... LIMIT 1): with `IN (...)` or a plain join the
+        # planner, misled by stale statistics during a large import, hashes every row of the
+        # source for each chunk (quadratic). The keys travel as one JSON text: far cheaper to
+        # send than a text[] parameter.
+        cursor.execute(
+            "SELECT t.external_id, t.id, t.content_hash "  # noqa: S608 -- a table name
+            "FROM jsonb_array_elements_text(%(keys)s::jsonb) AS k CROSS JOIN LATERAL ("
+            f"SELECT s.external_id, s.id, s.content_hash FROM {name} AS s "
+            "WHERE s.brand_id = %(brand)s::int AND s.source = %(source)s::text "
+            "AND s.external_id = k.value LIMIT 1) AS t",
+            {"keys": json.dumps(wanted, ensure_ascii=False), "brand": brand_id, "source": source},
         )
-        return {ext: (rid, h) for ext, rid, h in rows}
-    for start in range(0, len(wanted), _LOOKUP_BATCH):
-        batch = wanted[start : start + _LOOKUP_BATCH]
-        rows = session.execute(
-            select(table.c.external_id, table.c.id, table.c.content_hash).where(
-                table.c.brand_id == brand_id,
-                table.c.source == source,
-                table.c.external_id.in_(batch),
-            )
-        )
-        found.update({ext: (rid, h) for ext, rid, h in rows})
+        return {ext: (rid, h) for ext, rid, h in cursor.fetchall()}
+    # The keys as one JSON parameter: one statement text, so the driver's statement cache
+    # does not fill with huge IN lists (it keeps 128, and each holds its parameters).
+    cursor.execute(
+        "SELECT t.external_id, t.id, t.content_hash "  # noqa: S608 -- a table name
+        f"FROM json_each(?) AS k CROSS JOIN {name} AS t "
+        "WHERE t.brand_id = ? AND t.source = ? AND t.external_id = k.value",
+        (json.dumps(wanted, ensure_ascii=False), brand_id, source),
+    )
+    found.update({ext: (rid, h) for ext, rid, h in cursor.fetchall()})
     return found
 
 
@@ -173,6 +184,7 @@ def epoch_micros(stamps: pd.Series) -> list[int | None]:
 
 def none_list(values: pd.Series) -> list[Any]:
     """A column as a Python list with None for missing values."""
-    return [
-        None if v is None or (isinstance(v, float) and np.isnan(v)) else v for v in values.tolist()
-    ]
+    cells = values.to_numpy(dtype=object, copy=True)
+    cells[pd.isna(cells)] = None
+    out: list[Any] = cells.tolist()
+    return out

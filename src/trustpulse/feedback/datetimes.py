@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Literal
 
 import numpy as np
@@ -26,6 +26,7 @@ _DT = re.compile(
     re.X,
 )
 _NUMERIC_ORDER = re.compile(r"^\s*(\d{1,2})[-/.](\d{1,2})[-/.]\d{4}")
+_NUMERIC_DATE = re.compile(r"^\s*\d{1,2}[-/.]\d{1,2}[-/.]\d{4}")  # the same, without groups
 _HAS_MONTH_NAME = re.compile(r"[A-Za-z]{3}")
 
 
@@ -53,6 +54,23 @@ def date_order_evidence(values: pd.Series) -> tuple[int, int]:
     return int((first > 12).sum()), int((second > 12).sum())
 
 
+def order_matters(values: pd.Series) -> bool:
+    """Whether reading any cell depends on the day/month order given to `parse_datetimes`.
+
+    True for numeric day/month dates (03/04/2025) and dates with month names; never for the
+    fixed-width year-first forms.
+    """
+    cells = values.astype(object).to_numpy()
+    rest = np.ones(len(cells), dtype=bool)
+    for rows, _parts in _fixed_width_parts(cells):
+        rest[rows] = False
+    others = pd.Series(cells[rest], dtype=object)
+    return bool(
+        others.str.contains(_NUMERIC_DATE, na=False).any()
+        or others.str.contains(_HAS_MONTH_NAME, na=False).any()
+    )
+
+
 def parse_datetimes(
     values: pd.Series, *, timezone: str, order: DateOrder = "mdy"
 ) -> tuple[pd.Series, pd.Series]:
@@ -60,42 +78,111 @@ def parse_datetimes(
 
     Returns (timestamps, bad): `bad` is True where a non-empty cell could not be parsed; empty
     cells give NaT and are not bad. Values without a zone are in `timezone` (the brand's zone);
-    an explicit offset (Z, +08:00, -0800) is honoured.
+    an explicit offset (Z, +08:00, -0800) is honoured. Years outside 1678-2261 (beyond what a
+    nanosecond timestamp holds) cannot be read.
+
+    The common fixed-width forms (2025-05-01 10:00:00, 2025-05-01T10:00, 2025-05-01) are read
+    with array arithmetic; only the other cells go through the regular expression.
     """
     text = values.astype(object)
-    empty = text.str.strip() == ""
-    parts = text.str.extract(_DT)
-    slash = parts["a"].notna()
-    first = parts["a"].astype(float)
-    second = parts["b"].astype(float)
-    month = parts["m"].astype(float).where(~slash, first if order == "mdy" else second)
-    day = parts["d"].astype(float).where(~slash, second if order == "mdy" else first)
-    year = parts["y"].astype(float).where(~slash, parts["y2"].astype(float))
-    matched = year.notna()
-    fraction = parts["f"].fillna("").str.ljust(9, "0").replace("000000000", "0")
-    local = pd.to_datetime(
-        pd.DataFrame(
-            {
-                "year": year,
-                "month": month,
-                "day": day,
-                "hour": parts["H"].astype(float).fillna(0),
-                "minute": parts["M"].astype(float).fillna(0),
-                "second": parts["S"].astype(float).fillna(0),
-            }
-        ).where(matched),
-        errors="coerce",
-    )
-    local = local + pd.to_timedelta(pd.to_numeric(fraction.where(fraction != "", "0")), unit="ns")
-    offset_minutes = _offset_minutes(parts["tz"])
-    result = _to_utc(local, offset_minutes, timezone)
-    unmatched = ~matched & ~empty & text.str.contains(_HAS_MONTH_NAME, na=False)
+    n = len(text)
+    columns = {name: np.full(n, np.nan) for name in (*_PARTS, "offset")}
+    columns["fraction"] = np.zeros(n)
+    cells = text.to_numpy()
+    rest = np.ones(n, dtype=bool)
+    for rows, parts in _fixed_width_parts(cells):
+        rest[rows] = False
+        for name, column in parts.items():
+            columns[name][rows] = column
+    empty = np.zeros(n, dtype=bool)
+    if rest.any():
+        others = text[rest]
+        empty[rest] = (others.str.strip() == "").to_numpy()
+        for key, part in _regex_parts(others, order).items():
+            columns[str(key)][rest] = part.to_numpy(dtype=np.float64)
+    fields = pd.DataFrame(columns, index=text.index)
+    year = fields["year"]
+    matched = year.notna() & (year >= _MIN_YEAR) & (year <= _MAX_YEAR)
+    local = pd.to_datetime(fields[list(_PARTS)].where(matched), errors="coerce")
+    local = local + pd.to_timedelta(fields["fraction"].astype("int64"), unit="ns")
+    result = _to_utc(local, fields["offset"], timezone)
+    unmatched = rest & ~matched.to_numpy() & ~empty
+    if unmatched.any():
+        unmatched &= text.str.contains(_HAS_MONTH_NAME, na=False).to_numpy()
     if unmatched.any():
         result = result.copy()
         named = [_parse_named_month(str(v), timezone, order) for v in text[unmatched]]
         result[unmatched] = pd.Series(named, index=text[unmatched].index, dtype=result.dtype)
     bad = result.isna() & ~empty
     return result, bad
+
+
+_PARTS = ("year", "month", "day", "hour", "minute", "second")
+_MIN_YEAR, _MAX_YEAR = 1678, 2261  # datetime64[ns] spans 1677-09-21 to 2262-04-11
+_DATE_SEPARATORS = np.array([ord(c) for c in "-/."], dtype=np.uint32)
+_TIME_SEPARATORS = np.array([ord(c) for c in "T "], dtype=np.uint32)
+# cell width -> positions of the digits of year, month, day, hour, minute, second
+_FIXED_WIDTHS = {
+    19: ((0, 4), (5, 7), (8, 10), (11, 13), (14, 16), (17, 19)),
+    16: ((0, 4), (5, 7), (8, 10), (11, 13), (14, 16)),
+    10: ((0, 4), (5, 7), (8, 10)),
+}
+
+
+def _fixed_width_parts(cells: np.ndarray) -> Iterator[tuple[np.ndarray, dict[str, np.ndarray]]]:
+    """Rows in the form YYYY-MM-DD[( |T)HH:MM[:SS]] (ASCII digits), with their parts.
+
+    Exactly the cells the regular expression reads the same way with no zone or fraction.
+    """
+    try:
+        widths = np.fromiter(map(len, cells), dtype=np.int64, count=len(cells))
+    except TypeError:  # a cell that is not text (None): never a fixed-width date
+        widths = np.array([len(c) if type(c) is str else -1 for c in cells], dtype=np.int64)
+    for width, spans in _FIXED_WIDTHS.items():
+        rows = np.flatnonzero(widths == width)
+        if not len(rows):
+            continue
+        codes = np.array(cells[rows].tolist(), dtype=f"<U{width}").view(np.uint32)
+        codes = codes.reshape(len(rows), width)
+        ok = np.isin(codes[:, 4], _DATE_SEPARATORS) & np.isin(codes[:, 7], _DATE_SEPARATORS)
+        if width > 10:
+            ok &= np.isin(codes[:, 10], _TIME_SEPARATORS) & (codes[:, 13] == ord(":"))
+        if width > 16:
+            ok &= codes[:, 16] == ord(":")
+        digits = codes - ord("0")  # wraps around below "0": any non-digit is > 9
+        numbers = {}
+        for name, (start, stop) in zip(_PARTS, spans, strict=False):
+            ok &= (digits[:, start:stop] <= 9).all(axis=1)
+            value = np.zeros(len(rows), dtype=np.int64)
+            for position in range(start, stop):
+                value = value * 10 + digits[:, position]
+            numbers[name] = value.astype(float)
+        for name in _PARTS[len(spans) :]:
+            numbers[name] = np.zeros(len(rows))
+        if ok.any():
+            yield rows[ok], {name: column[ok] for name, column in numbers.items()}
+
+
+def _regex_parts(text: pd.Series, order: DateOrder) -> pd.DataFrame:
+    """Date parts, nanosecond fraction and zone offset (minutes) of each cell, by regex."""
+    parts = text.str.extract(_DT)
+    slash = parts["a"].notna()
+    first = parts["a"].astype(float)
+    second = parts["b"].astype(float)
+    fraction = parts["f"].fillna("").str.ljust(9, "0").replace("000000000", "0")
+    return pd.DataFrame(
+        {
+            "year": parts["y"].astype(float).where(~slash, parts["y2"].astype(float)),
+            "month": parts["m"].astype(float).where(~slash, first if order == "mdy" else second),
+            "day": parts["d"].astype(float).where(~slash, second if order == "mdy" else first),
+            "hour": parts["H"].astype(float).fillna(0),
+            "minute": parts["M"].astype(float).fillna(0),
+            "second": parts["S"].astype(float).fillna(0),
+            "offset": _offset_minutes(parts["tz"]),
+            "fraction": pd.to_numeric(fraction.where(fraction != "", "0")).astype(float),
+        },
+        index=text.index,
+    )[[*_PARTS, "offset", "fraction"]]
 
 
 def _offset_minutes(zone: pd.Series) -> pd.Series:
@@ -130,6 +217,8 @@ def _parse_named_month(value: str, timezone: str, order: DateOrder) -> pd.Timest
     try:
         parsed = dateutil_parser.parse(value, dayfirst=order == "dmy")
     except (ValueError, OverflowError):
+        return None
+    if not _MIN_YEAR <= parsed.year <= _MAX_YEAR:
         return None
     stamp = pd.Timestamp(parsed)
     if stamp.tzinfo is None:

@@ -10,25 +10,16 @@ from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Table, delete, func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from trustpulse.customers import service as customers
 from trustpulse.db import utcnow
 from trustpulse.errors import InvalidInputError, NotFoundError
-from trustpulse.feedback import bulk
+from trustpulse.feedback import bulk, bulk_postgres, bulk_sqlite
 from trustpulse.feedback.models import Feedback, FeedbackKind, Score
 from trustpulse.feedback.schemas import FeedbackCreate
 from trustpulse.feedback.validation import FeedbackRows, check_common, feedback_rows
-
-FEEDBACK_COLUMNS = (
-    "brand_id", "customer_id", "kind", "channel", "touchpoint", "occurred_at", "language", "text",
-    "product", "region", "source", "external_id", "content_hash", "raw", "import_run_id",
-    "created_at", "updated_at",
-)  # fmt: skip
-_UPDATED_ON_CONFLICT = [
-    c for c in FEEDBACK_COLUMNS if c not in {"brand_id", "source", "external_id", "created_at"}
-]
 
 _TABLE = cast("Table", Feedback.__table__)
 
@@ -69,24 +60,29 @@ def upsert_feedback(
         duplicates=plan.count(bulk.DUPLICATE),
     )
     now = utcnow()
+    stored_snapshot = _stored_snapshots(session, plan, stored)
     if len(plan.write):
         written = frame.iloc[plan.write].reset_index(drop=True)
         written_scores = {
             m: s.iloc[plan.write].reset_index(drop=True) for m, s in rows.scores.items()
         }
-        customer_ids = customers.customer_ids_by_external_id(
-            session, brand_id, written["customer_ext"].tolist()
+        replaced = [stored[k][0] for k in written["external_id"] if k in stored] if stored else []
+        writer = (
+            bulk_postgres.write_feedback
+            if session.get_bind().dialect.name == "postgresql"
+            else bulk_sqlite.write_feedback
         )
-        stored_snapshot = _stored_snapshots(session, plan, stored)
-        columns = _columns(written, customer_ids, brand_id, source, kind, import_run_id, now)
-        if session.get_bind().dialect.name == "postgresql":
-            result.ids = _write_postgresql(session, columns)
-        else:
-            result.ids = _write_sqlite(session, columns, brand_id, source)
-        replaced = [stored[k][0] for k in written["external_id"] if k in stored]
-        _write_scores(session, written, written_scores, result.ids, replaced)
-    else:
-        stored_snapshot = _stored_snapshots(session, plan, stored)
+        result.ids = writer(
+            session,
+            written,
+            written_scores,
+            replaced=replaced,
+            brand_id=brand_id,
+            source=source,
+            kind=kind,
+            import_run_id=import_run_id,
+            now=now,
+        )
     ids = {**{k: v[0] for k, v in stored.items()}, **result.ids}
     bulk.record_versions(
         session,
@@ -126,127 +122,6 @@ def _stored_snapshots(
         ):
             snapshots[fid].setdefault("scores", {})[metric] = value
     return snapshots
-
-
-def _columns(  # noqa: PLR0917 -- private; the constant parts of every written row
-    written: pd.DataFrame,
-    customer_ids: Mapping[str, int],
-    brand_id: int,
-    source: str,
-    kind: str,
-    import_run_id: int | None,
-    now: datetime,
-) -> dict[str, Any]:
-    n = len(written)
-    return {
-        "brand_id": [brand_id] * n,
-        "customer_id": [customer_ids.get(c) if c else None for c in written["customer_ext"]],
-        "kind": [kind] * n,
-        "channel": written["channel"].tolist(),
-        "touchpoint": bulk.none_list(written["touchpoint"]),
-        "occurred_at": written["occurred_at"],
-        "language": bulk.none_list(written["language"]),
-        "text": bulk.none_list(written["text"]),
-        "product": bulk.none_list(written["product"]),
-        "region": bulk.none_list(written["region"]),
-        "source": [source] * n,
-        "external_id": written["external_id"].tolist(),
-        "content_hash": written["content_hash"].tolist(),
-        "raw": written["raw"].tolist(),
-        "import_run_id": [import_run_id] * n,
-        "created_at": now,
-        "updated_at": now,
-    }
-
-
-def _write_sqlite(
-    session: Session, columns: dict[str, Any], brand_id: int, source: str
-) -> dict[str, int]:
-    n = len(columns["external_id"])
-    stamp = bulk.sqlite_timestamps(pd.Series([columns["created_at"]]))[0]
-    values = dict(columns)
-    values["occurred_at"] = bulk.sqlite_timestamps(columns["occurred_at"])
-    values["created_at"] = values["updated_at"] = [stamp] * n
-    names = ", ".join(FEEDBACK_COLUMNS)
-    marks = ", ".join("?" for _ in FEEDBACK_COLUMNS)
-    updates = ", ".join(f"{c} = excluded.{c}" for c in _UPDATED_ON_CONFLICT)
-    sql = (
-        f"INSERT INTO feedback ({names}) VALUES ({marks}) "  # noqa: S608 -- fixed column names
-        f"ON CONFLICT (brand_id, source, external_id) DO UPDATE SET {updates}"
-    )
-    session.connection().exec_driver_sql(
-        sql, list(zip(*(values[c] for c in FEEDBACK_COLUMNS), strict=True))
-    )
-    found = bulk.lookup_stored(
-        session, _TABLE, brand_id=brand_id, source=source, keys=columns["external_id"]
-    )
-    return {k: v[0] for k, v in found.items()}
-
-
-def _write_postgresql(session: Session, columns: dict[str, Any]) -> dict[str, int]:
-    n = len(columns["external_id"])
-    values = dict(columns)
-    values["occurred_at"] = bulk.epoch_micros(columns["occurred_at"])
-    now = columns["created_at"]
-    values["created_at"] = values["updated_at"] = [now] * n
-    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
-    stage_cols = [c for c in FEEDBACK_COLUMNS if c not in {"created_at", "updated_at"}]
-    cursor.execute(
-        "CREATE TEMP TABLE IF NOT EXISTS tp_stage_feedback ("
-        "brand_id int, customer_id int, kind text, channel text, touchpoint text,"
-        " occurred_at bigint, language text, text text, product text, region text, source text,"
-        " external_id text, content_hash text, raw text, import_run_id int) ON COMMIT DROP"
-    )
-    cursor.execute("TRUNCATE tp_stage_feedback")
-    with cursor.copy(f"COPY tp_stage_feedback ({', '.join(stage_cols)}) FROM STDIN") as copy:
-        for row in zip(*(values[c] for c in stage_cols), strict=True):
-            copy.write_row(row)
-    select_cols = [
-        "timestamptz 'epoch' + occurred_at * interval '1 microsecond'"
-        if c == "occurred_at"
-        else ("raw::jsonb" if c == "raw" else c)
-        for c in stage_cols
-    ]
-    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in _UPDATED_ON_CONFLICT)
-    cursor.execute(
-        f"INSERT INTO feedback ({', '.join(stage_cols)}, created_at, updated_at) "  # noqa: S608
-        f"SELECT {', '.join(select_cols)}, %(now)s, %(now)s FROM tp_stage_feedback "
-        f"ON CONFLICT (brand_id, source, external_id) DO UPDATE SET {updates} "
-        "RETURNING external_id, id",
-        {"now": now},
-    )
-    return dict(cursor.fetchall())
-
-
-def _write_scores(
-    session: Session,
-    written: pd.DataFrame,
-    scores: Mapping[str, pd.Series],
-    ids: Mapping[str, int],
-    replaced: Sequence[int],
-) -> None:
-    for start in range(0, len(replaced), 5000):
-        session.execute(delete(Score).where(Score.feedback_id.in_(replaced[start : start + 5000])))
-    feedback_ids = [ids[k] for k in written["external_id"]]
-    rows: list[tuple[int, str, float]] = []
-    for metric, series in scores.items():
-        mask = series.notna().to_numpy()
-        rows.extend(
-            (fid, metric, float(v))
-            for fid, v, keep in zip(feedback_ids, series.tolist(), mask, strict=True)
-            if keep
-        )
-    if not rows:
-        return
-    if session.get_bind().dialect.name == "postgresql":
-        cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
-        with cursor.copy("COPY scores (feedback_id, metric, value) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-    else:
-        session.connection().exec_driver_sql(
-            "INSERT INTO scores (feedback_id, metric, value) VALUES (?, ?, ?)", rows
-        )
 
 
 def list_feedback(

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+import math
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -56,6 +58,10 @@ MAX_LENGTHS = {
 }  # fmt: skip
 TIME_FIELDS = ("occurred_at", "opened_at", "first_response_at", "resolved_at", "closed_at")
 CONTENT_HASH_PREFIX = "sha256:"
+# a reason for every failing row: one text, a Series (aligned with the chunk), or a function
+# building the reasons of just the failing rows (given their positions), so a valid row costs
+# nothing
+Reason = str | pd.Series | Callable[[np.ndarray], Sequence[str]]
 
 
 @dataclass(frozen=True)
@@ -87,14 +93,20 @@ class Checked:
     error_field: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
     error_reason: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
 
-    def fail(self, mask: pd.Series | np.ndarray, field_name: str, reason: str | pd.Series) -> None:
+    def fail(self, mask: pd.Series | np.ndarray, field_name: str, reason: Reason) -> None:
         """Record `reason` for rows in `mask` that have no error yet (the first error wins)."""
         hit = np.asarray(mask, dtype=bool) & pd.isna(self.error_reason)
         if not hit.any():
             return
         self.error_field[hit] = field_name
-        reasons = reason if isinstance(reason, str) else np.asarray(reason, dtype=object)[hit]
-        self.error_reason[hit] = reasons
+        if isinstance(reason, str):
+            self.error_reason[hit] = reason
+        elif isinstance(reason, pd.Series):
+            self.error_reason[hit] = np.asarray(reason, dtype=object)[hit]
+        else:
+            reasons = np.empty(int(hit.sum()), dtype=object)
+            reasons[:] = list(reason(np.flatnonzero(hit)))
+            self.error_reason[hit] = reasons
 
     @property
     def ok(self) -> np.ndarray:
@@ -145,35 +157,47 @@ def check_common(
         error_field=np.full(n, None, dtype=object),
         error_reason=np.full(n, None, dtype=object),
     )
-    for name, limit in MAX_LENGTHS.items():
-        if name in values:
-            values[name] = values[name].str.strip()
-            checked.fail(
-                values[name].str.len() > limit, name, f"{name} is longer than {limit} characters"
-            )
-    for name in ("external_id", "customer_id", "text", "channel"):
-        if name in values:
-            checked.fail(
-                values[name].str.contains("\x00", regex=False), name, "contains a NUL character"
-            )
+    _check_text(checked, fields, defaults)
     checked.raw_json = _raw_json(frame, extra)
     # PostgreSQL text and jsonb cannot hold NUL; refuse it on every database alike.
-    checked.fail(
-        checked.raw_json.str.contains("\\u0000", regex=False), "raw", "contains a NUL character"
-    )
+    if _anywhere(checked.raw_json, "\\u0000"):
+        checked.fail(
+            checked.raw_json.str.contains("\\u0000", regex=False),
+            "raw",
+            "contains a NUL character",
+        )
     for name in TIME_FIELDS:
         if name in values:
             stamps, bad = parse_datetimes(
                 values[name], timezone=timezone, order=date_orders.get(name, "mdy")
             )
             checked.times[name] = stamps
-            checked.fail(bad, name, "cannot read date/time " + _quoted(values[name]))
+            checked.fail(bad, name, _quoted("cannot read date/time ", values[name]))
     _check_scores(checked, kind, scores)
     if kind in {"review", "social"}:
         checked.fail(values["text"].str.strip() == "", "text", "text is required")
     if "occurred_at" in checked.times and kind != "complaint":
         checked.fail(checked.times["occurred_at"].isna(), "occurred_at", "occurred_at is required")
     return checked
+
+
+def _check_text(checked: Checked, fields: Mapping[str, str], defaults: Mapping[str, str]) -> None:
+    """Strip, limit the length of, and refuse NUL in the text fields."""
+    values = checked.values
+    for name, limit in MAX_LENGTHS.items():
+        if name in fields:
+            values[name] = _strip(values[name])
+        elif name in values:  # one default for every row
+            values[name] = defaults.get(name, "").strip()
+        if name in values and _longest(values[name]) > limit:
+            checked.fail(
+                values[name].str.len() > limit, name, f"{name} is longer than {limit} characters"
+            )
+    for name in ("external_id", "customer_id", "text", "channel"):
+        if name in values and _anywhere(values[name], "\x00"):
+            checked.fail(
+                values[name].str.contains("\x00", regex=False), name, "contains a NUL character"
+            )
 
 
 def _check_scores(checked: Checked, kind: str, scores: Mapping[str, ScoreSpec]) -> None:
@@ -192,20 +216,22 @@ def _check_scores(checked: Checked, kind: str, scores: Mapping[str, ScoreSpec]) 
 
 
 def _check_score(checked: Checked, metric: str, cells: pd.Series, spec: ScoreSpec) -> pd.Series:
-    text = cells.astype(object).str.strip()
-    number = pd.to_numeric(text.where(text != "", None), errors="coerce")
-    checked.fail(
-        (text != "") & number.isna(), metric, f"{metric} is not a number: " + _quoted(text)
-    )
+    # a score column holds few distinct cells: strip and convert each distinct cell once
+    codes, distinct = pd.factorize(cells.to_numpy(dtype=object), use_na_sentinel=False)
+    distinct_text = pd.Series(distinct, dtype=object).str.strip()
+    distinct_number = pd.to_numeric(distinct_text.where(distinct_text != "", None), errors="coerce")
+    text = pd.Series(distinct_text.to_numpy()[codes], index=cells.index, dtype=object)
+    number = pd.Series(distinct_number.to_numpy()[codes], index=cells.index, name=cells.name)
+    checked.fail((text != "") & number.isna(), metric, _quoted(f"{metric} is not a number: ", text))
     out_of_range = (number < spec.low) | (number > spec.high)
     if metric in WHOLE_NUMBER_SCORES:
         out_of_range |= number.notna() & (number % 1 != 0)
-    checked.fail(
-        out_of_range,
-        metric,
+    prefix = (
         f"{metric} must be a {'whole number' if metric in WHOLE_NUMBER_SCORES else 'number'} "
-        f"from {_num(spec.low)} to {_num(spec.high)}, got " + text,
+        f"from {_num(spec.low)} to {_num(spec.high)}, got "
     )
+    cells_text = text.to_numpy()
+    checked.fail(out_of_range, metric, lambda rows: [prefix + v for v in cells_text[rows]])
     return number.astype(float)
 
 
@@ -213,8 +239,34 @@ def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def _quoted(values: pd.Series) -> pd.Series:
-    return values.map(lambda v: repr(v[:80]))
+def _quoted(prefix: str, values: pd.Series) -> Callable[[np.ndarray], list[str]]:
+    """Reasons `prefix` + the cell quoted (first 80 characters), built for failing rows only."""
+    cells = values.to_numpy()
+    return lambda rows: [prefix + repr(v[:80]) for v in cells[rows]]
+
+
+def _strip(values: pd.Series) -> pd.Series:
+    """`values.str.strip()`, without pandas' per-call overhead when every cell is text."""
+    cells = values.tolist()
+    if not all(type(v) is str for v in cells):
+        return values.str.strip()
+    return pd.Series([v.strip() for v in cells], index=values.index, dtype=object)
+
+
+def _longest(values: pd.Series) -> int:
+    """The length of the longest cell (a cheap test before a per-row length check)."""
+    try:
+        return max(map(len, values.tolist()), default=0)
+    except TypeError:  # a missing cell: let the per-row check deal with it
+        return sys.maxsize
+
+
+def _anywhere(values: pd.Series, needle: str) -> bool:
+    """Whether any cell contains `needle` (one scan of the joined cells, not one per row)."""
+    try:
+        return needle in "".join(values.tolist())
+    except TypeError:  # a missing cell: let the per-row check deal with it
+        return True
 
 
 def _raw_json(frame: pd.DataFrame, extra: Sequence[str]) -> pd.Series:
@@ -228,35 +280,43 @@ def _raw_json(frame: pd.DataFrame, extra: Sequence[str]) -> pd.Series:
 
 def content_hashes(parts: Sequence[pd.Series]) -> pd.Series:
     """sha256 of each row's canonical content (fields joined by the unit separator)."""
-    joined = _as_text(parts[0])
-    for part in parts[1:]:
-        joined = joined + "\x1f" + _as_text(part)
+    texts = [_as_text(part).tolist() for part in parts]
+    sha256 = hashlib.sha256
     return pd.Series(
-        [hashlib.sha256(v.encode("utf-8", "surrogatepass")).hexdigest() for v in joined],
-        index=joined.index,
+        [
+            sha256("\x1f".join(row).encode("utf-8", "surrogatepass")).hexdigest()
+            for row in zip(*texts, strict=True)
+        ],
+        index=parts[0].index,
         dtype=object,
     )
 
 
-def _as_text(values: pd.Series) -> pd.Series:
-    if values.dtype != object:
-        values = values.astype(object).where(values.notna(), None)
-        values = values.map(str, na_action="ignore")
-    return values.fillna("").astype(object)
+def _as_text(values: pd.Series) -> np.ndarray:
+    if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
+        return values.to_numpy(dtype=object, na_value="")
+    values = values.astype(object).where(values.notna(), None)
+    return values.map(str, na_action="ignore").fillna("").to_numpy(dtype=object)
 
 
 def timestamp_text(stamps: pd.Series) -> pd.Series:
     """A canonical text form of UTC timestamps for hashing ("" for NaT)."""
-    ns = stamps.astype("int64").astype(str)
-    return ns.where(stamps.notna(), "")
+    ns = stamps.astype("int64").to_numpy().astype(str).astype(object)
+    ns[stamps.isna().to_numpy()] = ""
+    return pd.Series(ns, index=stamps.index, dtype=object)
 
 
 def score_text(checked: Checked) -> pd.Series:
-    text = pd.Series("", index=checked.values.index, dtype=object)
+    """metric=value; for each score, metrics in name order (value empty when missing)."""
+    text = np.full(len(checked.values), "", dtype=object)
     for metric in sorted(checked.scores):
-        value = checked.scores[metric]
-        text = text + (metric + "=") + value.astype(str).where(value.notna(), "") + ";"
-    return text
+        # few distinct values: format each once (by bit pattern, so -0.0 stays apart from 0.0)
+        bits = checked.scores[metric].to_numpy(dtype=np.float64).view(np.int64)
+        codes, distinct = pd.factorize(bits)
+        values = distinct.view(np.float64).tolist()
+        labels = [f"{metric}={'' if math.isnan(v) else repr(v)};" for v in values]
+        text = text + np.array(labels, dtype=object)[codes]
+    return pd.Series(text, index=checked.values.index, dtype=object)
 
 
 @dataclass
@@ -317,4 +377,8 @@ def feedback_rows(checked: Checked, *, kind: str) -> FeedbackRows:
 
 
 def _none_if_empty(values: pd.Series) -> pd.Series:
-    return values.where(values != "", None)
+    if values.dtype != object:  # a default for every row (pandas' text dtype)
+        return values.where(values != "", None)
+    cells = values.to_numpy(dtype=object, copy=True)
+    cells[cells == ""] = None
+    return pd.Series(cells, index=values.index, name=values.name, dtype=object)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from trustpulse.customers import service as customers
 from trustpulse.db import session_scope, utcnow
 from trustpulse.errors import InvalidInputError
-from trustpulse.feedback.datetimes import DateOrder, date_order_evidence
-from trustpulse.feedback.validation import TIME_FIELDS, Reject, check_common
+from trustpulse.feedback.datetimes import DateOrder, date_order_evidence, order_matters
+from trustpulse.feedback.validation import TIME_FIELDS, Checked, Reject, check_common
 from trustpulse.imports import kinds
 from trustpulse.imports.mapping import ColumnMap, MappingFile, load_mapping, resolve_columns
 from trustpulse.imports.models import ImportReject, ImportRun, ImportStatus
@@ -94,7 +95,7 @@ def run_import(
     )
     run_id, resumed_from, timezone = _start_run(factory, plan, default_timezone)
     try:
-        orders = _date_orders(plan, chunk_rows)
+        orders = _DateOrders(plan, chunk_rows)
         _process(
             factory,
             plan,
@@ -184,6 +185,28 @@ def _start_run(
         return run.id, None, timezone
 
 
+class _DateOrders:
+    """The day/month order of each date column, decided from the whole file when it matters.
+
+    Reading a cell depends on the order only for numeric day/month dates (03/04/2025) and
+    dates with month names. Until a chunk holds such a cell, every chunk reads the same either
+    way, so a file without them (ISO dates) is never read an extra time.
+    """
+
+    def __init__(self, plan: _Plan, chunk_rows: int) -> None:
+        self.plan = plan
+        self.chunk_rows = chunk_rows
+        self.decided: dict[str, DateOrder] | None = None
+
+    def for_chunk(self, chunk: Chunk) -> dict[str, DateOrder]:
+        if self.decided is None:
+            columns = {c for f, c in self.plan.columns.fields.items() if f in TIME_FIELDS}
+            if not any(order_matters(chunk.frame[c]) for c in sorted(columns)):
+                return {}
+            self.decided = _date_orders(self.plan, self.chunk_rows)
+        return self.decided
+
+
 def _date_orders(plan: _Plan, chunk_rows: int) -> dict[str, DateOrder]:
     """Day-first or month-first per date column, decided from the whole column."""
     wanted = {f: c for f, c in plan.columns.fields.items() if f in TIME_FIELDS}
@@ -208,34 +231,48 @@ def _process(
     run_id: int,
     skip: int,
     timezone: str,
-    orders: dict[str, DateOrder],
+    orders: _DateOrders,
     chunk_rows: int,
     progress: Progress | None,
 ) -> None:
     done = skip
-    for chunk in iter_chunks(plan.info, chunk_rows=chunk_rows, skip_rows=skip):
-        if chunk.records == 0:
-            continue
-        with session_scope(factory) as session:
-            write_chunk(session, plan, chunk, run_id=run_id, timezone=timezone, orders=orders)
-        done += chunk.records
-        if progress is not None:
-            progress(chunk.bytes_read, plan.info.size, done)
+    chunks = iter_chunks(plan.info, chunk_rows=chunk_rows, skip_rows=skip)
+
+    def read_and_check() -> tuple[Chunk, dict[str, DateOrder], Checked] | None:
+        for chunk in chunks:
+            if chunk.records:
+                chunk_orders = orders.for_chunk(chunk)
+                checked = _check(plan, chunk, timezone=timezone, orders=chunk_orders)
+                return chunk, chunk_orders, checked
+        return None
+
+    # One thread reads and validates the next chunk while this one writes (the database
+    # works while Python parses); chunks still commit one by one, in file order.
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-read")
+    try:
+        ahead = pool.submit(read_and_check)
+        while (item := ahead.result()) is not None:
+            ahead = pool.submit(read_and_check)
+            chunk, chunk_orders, checked = item
+            with session_scope(factory) as session:
+                write_chunk(
+                    session,
+                    plan,
+                    chunk,
+                    run_id=run_id,
+                    timezone=timezone,
+                    orders=chunk_orders,
+                    checked=checked,
+                )
+            done += chunk.records
+            if progress is not None:
+                progress(chunk.bytes_read, plan.info.size, done)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
-def write_chunk(
-    session: Session,
-    plan: _Plan,
-    chunk: Chunk,
-    *,
-    run_id: int,
-    timezone: str,
-    orders: dict[str, DateOrder],
-) -> None:
-    """Validate and write one chunk and advance the run, in the caller's transaction."""
-    run = session.get(ImportRun, run_id)
-    assert run is not None  # noqa: S101 -- created by _start_run
-    checked = check_common(
+def _check(plan: _Plan, chunk: Chunk, *, timezone: str, orders: dict[str, DateOrder]) -> Checked:
+    return check_common(
         chunk.frame,
         chunk.row_numbers,
         kind=plan.kind,
@@ -246,6 +283,26 @@ def write_chunk(
         timezone=timezone,
         date_orders=orders,
     )
+
+
+def write_chunk(
+    session: Session,
+    plan: _Plan,
+    chunk: Chunk,
+    *,
+    run_id: int,
+    timezone: str,
+    orders: dict[str, DateOrder],
+    checked: Checked | None = None,
+) -> None:
+    """Validate (unless `checked` is given) and write one chunk and advance the run.
+
+    Runs in the caller's transaction.
+    """
+    run = session.get(ImportRun, run_id)
+    assert run is not None  # noqa: S101 -- created by _start_run
+    if checked is None:
+        checked = _check(plan, chunk, timezone=timezone, orders=orders)
     counts, rejects = kinds.write(
         session, checked, kind=plan.kind, brand_id=run.brand_id, source=plan.source, run_id=run_id
     )
