@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,7 @@ from trustpulse.app import create_app
 from trustpulse.clock import ManualClock, use_clock
 from trustpulse.config import Settings
 from trustpulse.db import get_session
+from trustpulse.jobs.queue import use_backend
 
 # Monday 2025-06-09 10:00 in Shanghai: inside business hours, no holiday near
 START = datetime(2025, 6, 9, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -32,11 +34,25 @@ def clock() -> Iterator[ManualClock]:
         yield manual
 
 
+class HeldJobs:
+    """A queue that keeps jobs instead of running them: the test session's rows never commit,
+    so a job (e.g. delivering a progress notice) could not see them anyway."""
+
+    def __init__(self) -> None:
+        self.jobs: list[tuple[str, str]] = []
+
+    def enqueue_json(self, name: str, payload_json: str) -> None:
+        self.jobs.append((name, payload_json))
+
+    def close(self) -> None:
+        self.jobs.clear()
+
+
 @pytest.fixture
 def client(settings: Settings, engine: Engine, session: Session) -> Iterator[TestClient]:
     app = create_app(settings, engine=engine)
     app.dependency_overrides[get_session] = lambda: session
-    with TestClient(app) as client:
+    with use_backend(HeldJobs()), TestClient(app) as client:
         yield client
 
 
@@ -117,3 +133,19 @@ def sla(complaint: dict[str, Any], target: str) -> dict[str, Any]:
 
 def kinds(complaint: dict[str, Any]) -> list[str]:
     return [e["kind"] for e in complaint["events"]]
+
+
+@pytest.fixture
+def brand_config(settings: Settings) -> Iterator[Callable[[str, str, str], None]]:
+    """Write a brand override (brands/<brand>/<name>.yaml) for one test; removed afterwards."""
+    written: list[Path] = []
+
+    def write(brand: str, name: str, text: str) -> None:
+        path = settings.effective_config_dir / "brands" / brand / f"{name}.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+
+    yield write
+    for path in written:
+        path.unlink()

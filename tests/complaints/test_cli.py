@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from tests.complaints.conftest import make_desk
 from trustpulse.clock import ManualClock
-from trustpulse.complaints import lifecycle
+from trustpulse.complaints import intake
 from trustpulse.complaints.cli import app
 from trustpulse.complaints.schemas import ComplaintCreate
 from trustpulse.db import session_scope
@@ -33,7 +33,7 @@ def _open(runtime: Runtime, n: int) -> list[int]:
     with session_scope(runtime.session_factory) as session:
         make_desk(session, brand="default")
         return [
-            lifecycle.open_complaint(
+            intake.open_complaint(
                 session,
                 ComplaintCreate(title=f"case {i}", severity="P1", category="billing"),
                 brand="default",

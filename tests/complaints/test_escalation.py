@@ -11,7 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from tests.complaints.conftest import make_desk
 from trustpulse.clock import ManualClock
-from trustpulse.complaints import lifecycle
+from trustpulse.complaints import intake, lifecycle, ownership
 from trustpulse.complaints.events import list_events
 from trustpulse.complaints.jobs import sla_tick
 from trustpulse.complaints.models import Complaint, ComplaintSlaTarget, ComplaintState
@@ -26,13 +26,13 @@ from trustpulse.runtime import Runtime
 def _open_outage(runtime: Runtime) -> tuple[int, int]:
     with session_scope(runtime.session_factory) as session:
         desk = make_desk(session)
-        complaint = lifecycle.open_complaint(
+        complaint = intake.open_complaint(
             session,
             ComplaintCreate(title="outage", severity="P1", team_id=desk.team_id),
             brand="acme",
             settings=runtime.settings,
         )
-        lifecycle.transfer_complaint(
+        ownership.transfer_complaint(
             session,
             complaint.id,
             TransferRequest(version=complaint.version, to_user_id=desk.wang, reason="on call"),

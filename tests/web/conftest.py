@@ -14,12 +14,14 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -110,7 +112,13 @@ def demo_client(demo_settings: Settings) -> Iterator[TestClient]:
 
 @pytest.fixture(scope="session")
 def live_server(demo_settings: Settings) -> Iterator[LiveServer]:
-    settings = demo_settings
+    with serve(demo_settings) as server:
+        yield server
+
+
+@contextmanager
+def serve(settings: Settings) -> Iterator[LiveServer]:
+    """uvicorn in a thread on a free port, serving the dashboard of `settings`."""
     port = _free_port()
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
@@ -121,9 +129,11 @@ def live_server(demo_settings: Settings) -> Iterator[LiveServer]:
         if time.monotonic() > deadline:
             pytest.fail("the dashboard server did not start within 30 s")
         time.sleep(0.05)
-    yield LiveServer(f"http://127.0.0.1:{port}", settings)
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", settings)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 def pdf_text(pdf: Path) -> str:
@@ -145,3 +155,24 @@ def chromium_path() -> Path:
             pytest.fail("/usr/bin/chromium is required in CI (apt-get install chromium)")
         pytest.skip("/usr/bin/chromium not installed")
     return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path: Path) -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(chromium_path), args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1360, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert errors == []  # no JavaScript error on any page

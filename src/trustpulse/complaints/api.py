@@ -13,7 +13,8 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from trustpulse.clock import utcnow
-from trustpulse.complaints import lifecycle, queries
+from trustpulse.complaints import intake, lifecycle, ownership, queries
+from trustpulse.complaints.care_api import router as care_router
 from trustpulse.complaints.events import list_events
 from trustpulse.complaints.models import Complaint, ComplaintState, Severity
 from trustpulse.complaints.schemas import (
@@ -35,6 +36,8 @@ from trustpulse.db import DbSession
 from trustpulse.errors import InvalidInputError
 
 router = APIRouter(prefix="/complaints", tags=["complaints"])
+# after-care routes first: their literal segments (status, followup, credits …) must win
+router.include_router(care_router)
 
 Brand = Annotated[str, Query(min_length=1, max_length=40)]
 IfMatch = Annotated[str | None, Header()]
@@ -118,7 +121,7 @@ def open_complaint(
     response: Response,
     brand: Brand = "default",
 ) -> ComplaintDetail:
-    complaint = lifecycle.open_complaint(session, body, brand=brand, settings=settings)
+    complaint = intake.open_complaint(session, body, brand=brand, settings=settings)
     session.commit()
     return detail(session, complaint, response)
 
@@ -274,7 +277,7 @@ def transfer(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
     brand: Brand = "default",
     if_match: IfMatch = None,
 ) -> ComplaintDetail:
-    complaint = lifecycle.transfer_complaint(
+    complaint = ownership.transfer_complaint(
         session, complaint_id, _with_version(body, if_match), brand=brand, settings=settings
     )
     session.commit()
@@ -291,7 +294,7 @@ def regrade(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
     brand: Brand = "default",
     if_match: IfMatch = None,
 ) -> ComplaintDetail:
-    complaint = lifecycle.change_severity(
+    complaint = ownership.change_severity(
         session, complaint_id, _with_version(body, if_match), brand=brand, settings=settings
     )
     session.commit()

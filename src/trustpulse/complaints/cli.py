@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from trustpulse.accounts import service as accounts
 from trustpulse.clock import utcnow
-from trustpulse.complaints import kpis, lifecycle, queries
+from trustpulse.complaints import kpis, lifecycle, ownership, queries
 from trustpulse.complaints.api import detail
+from trustpulse.complaints.care_cli import contract_app, credits, rules_app
 from trustpulse.complaints.config import sla_config
 from trustpulse.complaints.schemas import (
     ComplaintOut,
@@ -23,6 +24,7 @@ from trustpulse.complaints.schemas import (
     SlaTargetOut,
     TransferRequest,
 )
+from trustpulse.complaints.sla_bulk import recompute_bulk
 from trustpulse.complaints.sla_store import recompute_all
 from trustpulse.customers import service as customers
 from trustpulse.db import session_scope
@@ -41,6 +43,9 @@ from trustpulse.runtime import get_runtime
 app = typer.Typer(no_args_is_help=True)
 sla_app = typer.Typer(no_args_is_help=True, help="SLA clocks.")
 app.add_typer(sla_app, name="sla")
+app.add_typer(rules_app, name="rules")
+app.add_typer(contract_app, name="contract")
+app.command("credits")(credits)
 
 IdArg = Annotated[int, typer.Argument(help="Complaint id.")]
 ActorOpt = Annotated[str, typer.Option("--as", help="Username of the agent acting.")]
@@ -50,6 +55,9 @@ class GroupBy(StrEnum):
     month = "month"
     team = "team"
     category = "category"
+    agent = "agent"
+    channel = "channel"
+    severity = "severity"
 
 
 @app.command("import")
@@ -139,7 +147,7 @@ def assign(
         request = TransferRequest(
             version=current.version, to_user_id=_actor(session, to), reason=reason
         )
-        complaint = lifecycle.transfer_complaint(
+        complaint = ownership.transfer_complaint(
             session, complaint_id, request, brand=code, settings=runtime.settings
         )
         out = _dump(ComplaintOut.model_validate(complaint))
@@ -206,28 +214,42 @@ def resolve(  # noqa: PLR0917 -- Typer reads options from the signature
 
 
 @sla_app.command("recompute")
-def recompute(brand: BrandOpt = None) -> None:
+def recompute(
+    brand: BrandOpt = None,
+    bulk: Annotated[
+        bool, typer.Option(help="Vectorised: all cases at once (no sla_* log entries).")
+    ] = False,
+) -> None:
     """Recompute every case's SLA clocks from its log and the current policies."""
     runtime, code = get_runtime(), brand or "default"
     with session_scope(runtime.session_factory) as session:
         brand_row = customers.get_brand(session, code)
-        count = recompute_all(
-            session,
-            brand_id=brand_row.id,
-            config=sla_config(runtime.settings, code),
-            now=utcnow(),
-        )
-    typer.echo(json.dumps({"recomputed": count}))
+        config = sla_config(runtime.settings, code)
+        if bulk:
+            result = recompute_bulk(session, brand_id=brand_row.id, config=config, now=utcnow())
+            out: dict[str, int] = {
+                "recomputed": result.vectorised + result.per_case,
+                "vectorised": result.vectorised,
+                "per_case": result.per_case,
+            }
+        else:
+            count = recompute_all(session, brand_id=brand_row.id, config=config, now=utcnow())
+            out = {"recomputed": count}
+    typer.echo(json.dumps(out))
 
 
 @app.command("metrics")
 def metrics(
     brand: BrandOpt = None,
-    by: Annotated[GroupBy, typer.Option(help="Group by month, team or category.")] = GroupBy.month,
+    by: Annotated[
+        GroupBy, typer.Option(help="Group by month, team, category, agent, channel or severity.")
+    ] = GroupBy.month,
     as_json: Annotated[bool, typer.Option("--json", help="A JSON array.")] = False,
 ) -> None:
     """SLA attainment, first-contact resolution, reopen rate and resolution times."""
     runtime = get_runtime()
     with session_scope(runtime.session_factory) as session:
-        rows = kpis.complaint_metrics(session, brand=brand or "default", now=utcnow(), by=by.value)
+        rows = kpis.complaint_metrics(
+            session, brand=brand or "default", now=utcnow(), by=by.value, settings=runtime.settings
+        )
     _print([_dump(r) for r in rows], as_json=as_json)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 from datetime import date, time, timedelta
-from typing import Literal
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
@@ -21,10 +23,12 @@ from trustpulse.complaints.calendar import (
     HourRange,
     WorkClock,
 )
+from trustpulse.complaints.care_config import CareConfig
 from trustpulse.complaints.models import ComplaintState, Severity, SlaTarget
 from trustpulse.config import Settings
 from trustpulse.config_files import load_config
 
+M = TypeVar("M", bound=BaseModel)
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 _WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _RANGE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
@@ -164,6 +168,41 @@ class EscalationLevel(_Strict):
     notify: Literal["owner", "team_lead", "managers"]
 
 
+class PublicReplyConfig(_Strict):
+    """Public reviews and posts: the first public answer has a clock of its own (issue #3)."""
+
+    channels: list[str] = Field(
+        default_factory=lambda: [
+            "review", "social", "app_review", "tmall", "jd", "weibo", "douyin", "xiaohongshu",
+            "dianping",
+        ]
+    )  # fmt: skip
+    within: str | int = "24h"
+    hours: Literal["business", "calendar"] = "calendar"
+
+    @field_validator("within")
+    @classmethod
+    def _valid_duration(cls, value: str | int) -> str | int:
+        return _check_duration(value)
+
+
+class CreditRule(_Strict):
+    """What a contract breach earns: a share of the monthly fee, or a fixed amount."""
+
+    kind: Literal["fee_share", "fixed"] = "fee_share"
+    value: Decimal = Field(default=Decimal(1), ge=0)
+    # at most this share of the monthly fee per customer and month (1: the month's fee)
+    cap_share_per_month: Decimal = Field(default=Decimal(1), ge=0)
+    targets: list[SlaTarget] = Field(default_factory=lambda: [SlaTarget.resolution])
+
+
+class ContractConfig(_Strict):
+    """A contract SLA: its policy overrides the default match for the customer's cases."""
+
+    policy: PolicyConfig
+    credit: CreditRule = Field(default_factory=CreditRule)
+
+
 class SlaConfig(_Strict):
     """sla.yaml: policies (first match wins), calendars, pauses, warnings and escalations."""
 
@@ -185,6 +224,8 @@ class SlaConfig(_Strict):
     notify_channel: str = "log"
     managers: list[str] = Field(default_factory=list)  # recipients of the manager level
     tick_every_seconds: int = Field(default=60, ge=1)
+    public_reply: PublicReplyConfig = Field(default_factory=PublicReplyConfig)
+    contracts: dict[str, ContractConfig] = Field(default_factory=dict)
     _built: dict[str, BusinessCalendar] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
@@ -199,7 +240,7 @@ class SlaConfig(_Strict):
         known = {*self.calendars, self.default_calendar}
         if self.default_calendar not in self.calendars:
             raise ValueError(f"default_calendar {self.default_calendar!r} is not in calendars")
-        for policy in self.policies:
+        for policy in [*self.policies, *(c.policy for c in self.contracts.values())]:
             if policy.calendar is not None and policy.calendar not in known:
                 raise ValueError(f"policy {policy.name!r}: unknown calendar {policy.calendar!r}")
         levels = [e.at for e in self.escalations]
@@ -222,16 +263,51 @@ class RoutingRule(_Strict):
     team: str = Field(min_length=1)  # team name in the complaint's brand (or a shared team)
 
 
-class ComplaintsConfig(_Strict):
-    """complaints.yaml: reopen window and routing category × channel → team."""
+class ComplaintsConfig(CareConfig):
+    """complaints.yaml: reopen window, routing category × channel → team, and (CareConfig)
+    case rules, root causes, compensation, follow-up survey and the closed loop."""
 
     reopen_window_days: int = Field(default=30, ge=0)
     routing: list[RoutingRule] = Field(default_factory=list)
 
 
+_CACHE: dict[tuple[object, ...], BaseModel] = {}
+_CACHE_SIZE = 256
+
+
+def _file_key(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
+def _cached(name: str, model: type[M], settings: Settings, brand: str | None) -> M:
+    """`load_config`, cached until one of its files changes (a request reads the SLA and
+    desk configuration several times; parsing YAML and building holiday calendars each time
+    cost most of a write's time)."""
+    base = settings.effective_config_dir
+    key = (
+        name,
+        brand,
+        str(base),
+        _file_key(base / f"{name}.yaml"),
+        _file_key(base / "brands" / brand / f"{name}.yaml") if brand else None,
+    )
+    found = _CACHE.get(key)
+    if isinstance(found, model):
+        return found
+    loaded = load_config(name, model, settings=settings, brand=brand)
+    if len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.clear()
+    _CACHE[key] = loaded
+    return loaded
+
+
 def sla_config(settings: Settings, brand: str | None = None) -> SlaConfig:
-    return load_config("sla", SlaConfig, settings=settings, brand=brand)
+    return _cached("sla", SlaConfig, settings, brand)
 
 
 def complaints_config(settings: Settings, brand: str | None = None) -> ComplaintsConfig:
-    return load_config("complaints", ComplaintsConfig, settings=settings, brand=brand)
+    return _cached("complaints", ComplaintsConfig, settings, brand)

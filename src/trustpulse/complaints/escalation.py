@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from trustpulse.accounts.models import Team, User
 from trustpulse.complaints.config import SlaConfig, sla_config
+from trustpulse.complaints.contracts import earn_credit
 from trustpulse.complaints.events import append_event
 from trustpulse.complaints.models import Complaint, ComplaintSlaTarget, SlaStatus
 from trustpulse.complaints.sla import TargetClock, next_check
@@ -107,6 +108,7 @@ def _fire_due(
         if escalation.at == 1.0:
             row.breached_at = at
             kind = "breached"
+            earn_credit(session, complaint, row, config=config)
         else:
             kind = f"escalated_{level}"
         fired.append(
@@ -144,7 +146,7 @@ def _fire(
     config: SlaConfig,
     now: datetime,
 ) -> str:
-    recipients = _recipients(session, complaint, notify, config)
+    to = recipients(session, complaint, notify, config)
     key = f"complaint-sla:{complaint.id}:{row.target.value}:{row.cycle}:{kind}"
     event_kind = (
         "sla_warned"
@@ -165,7 +167,7 @@ def _fire(
             "fell_due_at": due.isoformat(),
             "due_at": row.due_at.isoformat() if row.due_at else None,
             "notify": notify,
-            "recipients": recipients,
+            "recipients": to,
         },
     )
     subject = f"[SLA {kind}] complaint #{complaint.id}: {row.target.value} (policy {row.policy})"
@@ -179,16 +181,14 @@ def _fire(
         channel=config.notify_channel,
         subject=subject,
         body=body,
-        recipient=", ".join(recipients)[:254] or None,
+        recipient=", ".join(to)[:254] or None,
         payload={"complaint_id": complaint.id, "target": row.target.value, "level": kind},
         dedupe_key=key,
     )
     return key
 
 
-def _recipients(
-    session: Session, complaint: Complaint, notify: str, config: SlaConfig
-) -> list[str]:
+def recipients(session: Session, complaint: Complaint, notify: str, config: SlaConfig) -> list[str]:
     """Owner, team lead or managers; a missing owner or lead falls back up the chain."""
     chain = ["owner", "team_lead", "managers"]
     for level in chain[chain.index(notify) :]:

@@ -1,8 +1,12 @@
-"""Complaint metrics by month, team or category: SLA attainment, FCR, reopen rate, times.
+"""Complaint metrics by month, team, category, agent, channel or severity.
 
-Rates and attainment are fractions 0–1 (None when nothing counts), times are wall-clock hours.
+Rates and attainment are fractions 0–1 (None when nothing counts), times are hours: wall-clock
+unless named `business_` (working time of the case's resolution clock; needs settings).
 Attainment counts targets that are decided: met (fulfilled by the deadline) or breached.
 First-contact resolution: resolved with at most one agent reply and never reopened.
+Complex-case resolution rate: complex cases resolved / complex cases. Broken-promise rate:
+broken / settled promises. Backlog: cases still open at `now`, with their median age. Loop
+closure time: opened → loop closed. Follow-up CSAT: mean CSAT (1–5) of follow-up answers.
 Months are cut in the brand's time zone.
 """
 
@@ -19,18 +23,27 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from trustpulse.accounts.models import Team
+from trustpulse.accounts.models import Team, User
+from trustpulse.complaints.calendar import AROUND_THE_CLOCK, WorkClock
+from trustpulse.complaints.config import sla_config
 from trustpulse.complaints.models import (
     Complaint,
     ComplaintEvent,
+    ComplaintPromise,
     ComplaintSlaTarget,
+    ComplaintSurveyInvitation,
+    PromiseStatus,
+    ServiceCredit,
     SlaStatus,
     SlaTarget,
 )
 from trustpulse.complaints.schemas import ComplaintMetrics
+from trustpulse.config import Settings
 from trustpulse.customers import service as customers
+from trustpulse.feedback.models import Score
 
-GroupBy = Literal["month", "team", "category"]
+GroupBy = Literal["month", "team", "category", "agent", "channel", "severity"]
+_OPEN = frozenset({"new", "acknowledged", "in_progress", "waiting_on_customer"})
 
 
 @dataclass
@@ -42,39 +55,140 @@ class _Group:
     met: dict[SlaTarget, list[bool]] = field(default_factory=lambda: defaultdict(list))
     first_response_hours: list[float] = field(default_factory=list)
     resolution_hours: list[float] = field(default_factory=list)
+    business_resolution_hours: list[float] = field(default_factory=list)
+    complex_total: int = 0
+    complex_resolved: int = 0
+    promises_kept: int = 0
+    promises_broken: int = 0
+    backlog_ages: list[float] = field(default_factory=list)
+    loop_hours: list[float] = field(default_factory=list)
+    followup_csat: list[float] = field(default_factory=list)
+    credits: float = 0.0
 
 
 def complaint_metrics(
-    session: Session, *, brand: str, now: datetime, by: GroupBy = "month"
+    session: Session,
+    *,
+    brand: str,
+    now: datetime,
+    by: GroupBy = "month",
+    settings: Settings | None = None,
 ) -> list[ComplaintMetrics]:
     """One row per group; a running clock past its deadline at `now` counts as breached."""
     brand_row = customers.get_brand(session, brand)
     zone = ZoneInfo(brand_row.timezone)
     complaints = list(session.scalars(select(Complaint).where(Complaint.brand_id == brand_row.id)))
     teams = {t.id: t.name for t in session.scalars(select(Team))}
+    agents = {u.id: u.username for u in session.scalars(select(User))}
     agent_replies = _agent_replies(session, brand_row.id)
     decided = _decided_targets(session, brand_row.id, now)
+    facts = _facts(session, brand_row.id)
+    clocks = _resolution_clocks(session, brand_row.id, settings, brand)
     groups: dict[str, _Group] = defaultdict(_Group)
     for c in complaints:
-        if by == "month":
-            key = c.opened_at.astimezone(zone).strftime("%Y-%m")
-        elif by == "team":
-            key = teams.get(c.team_id, "(none)") if c.team_id is not None else "(none)"
-        else:
-            key = c.category or "(none)"
-        g = groups[key]
+        g = groups[_key(c, by, zone, teams, agents)]
         g.n += 1
         ever_reopened = c.reopen_count > 0
         g.reopened += ever_reopened
+        g.complex_total += c.is_complex
         if c.first_response_at is not None:
             g.first_response_hours.append(_hours(c.first_response_at - c.opened_at))
         if c.resolved_at is not None:
             g.resolved += 1
+            g.complex_resolved += c.is_complex
             g.resolution_hours.append(_hours(c.resolved_at - c.opened_at))
             g.fcr += agent_replies.get(c.id, 0) <= 1 and not ever_reopened
+            if (clock := clocks.get(c.id)) is not None:
+                g.business_resolution_hours.append(
+                    _hours(clock.elapsed(c.opened_at, c.resolved_at))
+                )
+        if c.state.value in _OPEN:
+            g.backlog_ages.append(_hours(now - c.opened_at))
+        if c.loop_closed_at is not None:
+            g.loop_hours.append(_hours(c.loop_closed_at - c.opened_at))
+        kept, broken = facts.promises.get(c.id, (0, 0))
+        g.promises_kept += kept
+        g.promises_broken += broken
+        g.followup_csat += facts.csat.get(c.id, [])
+        g.credits += facts.credits.get(c.id, 0.0)
         for target, met in decided.get(c.id, []):
             g.met[target].append(met)
     return [_row(key, g) for key, g in sorted(groups.items())]
+
+
+def _key(
+    c: Complaint, by: GroupBy, zone: ZoneInfo, teams: dict[int, str], agents: dict[int, str]
+) -> str:
+    if by == "month":
+        return c.opened_at.astimezone(zone).strftime("%Y-%m")
+    if by == "team":
+        return teams.get(c.team_id, "(none)") if c.team_id is not None else "(none)"
+    if by == "agent":
+        return agents.get(c.owner_id, "(none)") if c.owner_id is not None else "(none)"
+    if by == "channel":
+        return c.channel
+    if by == "severity":
+        return c.severity.value
+    return c.category or "(none)"
+
+
+@dataclass
+class _Facts:
+    promises: dict[int, tuple[int, int]]  # complaint id → (kept, broken)
+    csat: dict[int, list[float]]  # complaint id → follow-up CSAT answers
+    credits: dict[int, float]  # complaint id → service credits (not exempt)
+
+
+def _facts(session: Session, brand_id: int) -> _Facts:
+    mine = select(Complaint.id).where(Complaint.brand_id == brand_id)
+    promises: dict[int, tuple[int, int]] = {}
+    for row in session.execute(
+        select(ComplaintPromise.complaint_id, ComplaintPromise.status).where(
+            ComplaintPromise.complaint_id.in_(mine)
+        )
+    ):
+        kept, broken = promises.get(row.complaint_id, (0, 0))
+        promises[row.complaint_id] = (
+            kept + (row.status == PromiseStatus.kept),
+            broken + (row.status == PromiseStatus.broken),
+        )
+    csat: dict[int, list[float]] = defaultdict(list)
+    for answer in session.execute(
+        select(ComplaintSurveyInvitation.complaint_id, Score.value)
+        .join(Score, Score.feedback_id == ComplaintSurveyInvitation.feedback_id)
+        .where(ComplaintSurveyInvitation.complaint_id.in_(mine), Score.metric == "csat")
+    ):
+        csat[answer.complaint_id].append(answer.value)
+    credits: dict[int, float] = defaultdict(float)
+    for credit in session.execute(
+        select(ServiceCredit.complaint_id, ServiceCredit.amount).where(
+            ServiceCredit.complaint_id.in_(mine), ServiceCredit.force_majeure.is_(False)
+        )
+    ):
+        credits[credit.complaint_id] += float(credit.amount)
+    return _Facts(promises, csat, credits)
+
+
+def _resolution_clocks(
+    session: Session, brand_id: int, settings: Settings | None, brand: str
+) -> dict[int, WorkClock]:
+    """Each complaint's resolution clock (its calendar), for business-hour times."""
+    if settings is None:
+        return {}
+    config = sla_config(settings, brand)
+    out: dict[int, WorkClock] = {}
+    rows = session.execute(
+        select(ComplaintSlaTarget.complaint_id, ComplaintSlaTarget.calendar)
+        .join(Complaint, Complaint.id == ComplaintSlaTarget.complaint_id)
+        .where(
+            Complaint.brand_id == brand_id,
+            ComplaintSlaTarget.target == SlaTarget.resolution,
+        )
+    )
+    for row in rows:
+        if row.calendar in config.calendars or row.calendar == AROUND_THE_CLOCK:
+            out[row.complaint_id] = config.clock(row.calendar)
+    return out
 
 
 def _agent_replies(session: Session, brand_id: int) -> dict[int, int]:
@@ -122,7 +236,25 @@ def _row(key: str, g: _Group) -> ComplaintMetrics:
         median_first_response_hours=_median(g.first_response_hours),
         median_resolution_hours=_median(g.resolution_hours),
         p90_resolution_hours=percentile(g.resolution_hours, 0.9),
+        median_business_resolution_hours=_median(g.business_resolution_hours),
+        p90_business_resolution_hours=percentile(g.business_resolution_hours, 0.9),
+        complex_cases=g.complex_total,
+        complex_resolution_rate=(g.complex_resolved / g.complex_total if g.complex_total else None),
+        promises_settled=g.promises_kept + g.promises_broken,
+        broken_promise_rate=_ratio(g.promises_broken, g.promises_kept + g.promises_broken),
+        backlog=len(g.backlog_ages),
+        median_backlog_age_hours=_median(g.backlog_ages),
+        max_backlog_age_hours=max(g.backlog_ages) if g.backlog_ages else None,
+        loops_closed=len(g.loop_hours),
+        median_loop_closure_hours=_median(g.loop_hours),
+        followup_answers=len(g.followup_csat),
+        followup_csat=statistics.fmean(g.followup_csat) if g.followup_csat else None,
+        service_credits=round(g.credits, 2),
     )
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
 
 
 def _share(flags: Sequence[bool]) -> float | None:

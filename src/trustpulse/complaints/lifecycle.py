@@ -3,7 +3,8 @@
     new → acknowledged → in_progress ⇄ waiting_on_customer → resolved → closed
     (acknowledged may go straight to waiting or resolved; reopen: resolved/closed → in_progress)
 
-Every change appends to the event log and keeps `Complaint.state` equal to the log's replay.
+Every change appends to the event log and keeps `Complaint.state` equal to the log's replay
+(transfers and re-grading live in ownership.py).
 The first agent to act owns the case (首问负责制) until it is resolved; only `transfer_complaint`
 moves ownership, with a reason. A write names the version it was based on: the row is read
 again under a row lock and a different version is refused with StaleVersionError (409), so two
@@ -12,8 +13,6 @@ agents never overwrite each other. Services never commit; the caller does.
 
 from __future__ import annotations
 
-import hashlib
-import uuid
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -21,19 +20,20 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from trustpulse.accounts import service as accounts
-from trustpulse.accounts.models import Team
 from trustpulse.clock import utcnow
 from trustpulse.complaints.config import complaints_config, sla_config
 from trustpulse.complaints.events import append_event
+from trustpulse.complaints.loop import close_loop_if_done, schedule_followup
 from trustpulse.complaints.models import (
     Complaint,
     ComplaintState,
     Responsibility,
 )
+from trustpulse.complaints.notices import progress_notice
 from trustpulse.complaints.queries import get_complaint
+from trustpulse.complaints.resolution import check_root_cause, is_complex_case
 from trustpulse.complaints.schemas import (
     ActorWrite,
-    ComplaintCreate,
     ReopenRequest,
     ReplyCreate,
     ResolveRequest,
@@ -43,9 +43,7 @@ from trustpulse.complaints.schemas import (
 from trustpulse.complaints.sla import AGENT
 from trustpulse.complaints.sla_store import sync_sla
 from trustpulse.config import Settings
-from trustpulse.customers import service as customers
-from trustpulse.customers.models import Brand, Customer
-from trustpulse.errors import ConflictError, InvalidInputError, NotFoundError
+from trustpulse.errors import ConflictError, InvalidInputError
 
 S = ComplaintState
 TRANSITIONS: dict[ComplaintState, frozenset[ComplaintState]] = {
@@ -56,7 +54,7 @@ TRANSITIONS: dict[ComplaintState, frozenset[ComplaintState]] = {
     S.resolved: frozenset({S.closed, S.in_progress}),  # → in_progress only by reopening
     S.closed: frozenset({S.in_progress}),  # reopening
 }
-_OPEN_STATES = frozenset({S.new, S.acknowledged, S.in_progress, S.waiting_on_customer})
+OPEN_STATES = frozenset({S.new, S.acknowledged, S.in_progress, S.waiting_on_customer})
 
 
 class IllegalTransitionError(ConflictError):
@@ -71,7 +69,7 @@ class ReopenWindowClosedError(ConflictError):
     code = "reopen_window_closed"
 
 
-def _for_write(session: Session, complaint_id: int, *, brand: str, version: int) -> Complaint:
+def load_for_write(session: Session, complaint_id: int, *, brand: str, version: int) -> Complaint:
     """Re-read under a row lock (fresh values) and check the caller's version."""
     complaint = get_complaint(session, complaint_id, brand=brand)
     complaint = session.scalars(
@@ -90,7 +88,7 @@ def _for_write(session: Session, complaint_id: int, *, brand: str, version: int)
     return complaint
 
 
-def _save(session: Session, complaint: Complaint, *, settings: Settings, brand: str) -> None:
+def save_change(session: Session, complaint: Complaint, *, settings: Settings, brand: str) -> None:
     """Bump the version (any UPDATE does), recompute the SLA clocks, flush."""
     now = utcnow()
     complaint.updated_at = now
@@ -113,11 +111,13 @@ def _move(
     note: str | None = None,
     channel: str | None = None,
     data: dict[str, object] | None = None,
+    settings: Settings,
+    brand: str,
 ) -> None:
     from_state = complaint.state
     _check(from_state, to_state)
     complaint.state = to_state
-    append_event(
+    event = append_event(
         session,
         complaint,
         kind,
@@ -129,6 +129,7 @@ def _move(
         channel=channel,
         data=dict(data or {}),
     )
+    progress_notice(session, complaint, event, config=complaints_config(settings, brand))
 
 
 def _check(from_state: ComplaintState, to_state: ComplaintState) -> None:
@@ -140,9 +141,9 @@ def _check(from_state: ComplaintState, to_state: ComplaintState) -> None:
         )
 
 
-def _claim(session: Session, complaint: Complaint, actor_id: int | None) -> None:
+def claim_ownership(session: Session, complaint: Complaint, actor_id: int | None) -> None:
     """First-responder ownership: the first agent to act on an open case owns it."""
-    if actor_id is None or complaint.owner_id is not None or complaint.state not in _OPEN_STATES:
+    if actor_id is None or complaint.owner_id is not None or complaint.state not in OPEN_STATES:
         return
     accounts.get_user(session, actor_id)
     complaint.owner_id = actor_id
@@ -156,84 +157,24 @@ def _claim(session: Session, complaint: Complaint, actor_id: int | None) -> None
     )
 
 
-def _route(session: Session, brand: Brand, data: ComplaintCreate, settings: Settings) -> int | None:
-    if data.team_id is not None:
-        team = accounts.get_team(session, data.team_id)
-        if team.brand_id not in (None, brand.id):
-            raise NotFoundError(f"team {data.team_id} not found", id=data.team_id)
-        return team.id
-    for rule in complaints_config(settings, brand.code).routing:
-        if rule.category not in (None, data.category) or rule.channel not in (None, data.channel):
-            continue
-        return session.scalar(
-            select(Team.id)
-            .where(Team.name == rule.team, Team.brand_id.is_(None) | (Team.brand_id == brand.id))
-            .order_by(Team.brand_id.is_(None))
-        )
-    return None
-
-
-def open_complaint(
-    session: Session, data: ComplaintCreate, *, brand: str, settings: Settings
-) -> Complaint:
-    """Open a case, route it to a team and start its SLA clocks; an agent opening it owns it."""
-    brand_row = customers.get_brand(session, brand)
-    if data.customer_id is not None:
-        customer = session.get(Customer, data.customer_id)
-        if customer is None or customer.brand_id != brand_row.id:
-            raise NotFoundError(f"customer {data.customer_id} not found", field="customer_id")
-    if data.actor_id is not None:
-        accounts.get_user(session, data.actor_id)
-    now = utcnow()
-    text = "\n".join(t for t in (data.title, data.description) if t)
-    complaint = Complaint(
-        brand_id=brand_row.id,
-        customer_id=data.customer_id,
-        feedback_id=data.feedback_id,
-        source="api",
-        external_id=uuid.uuid4().hex,
-        content_hash=hashlib.sha256(text.encode()).hexdigest(),
-        title=data.title,
-        description=data.description,
-        category=data.category,
-        severity=data.severity,
-        channel=data.channel,
-        product=data.product,
-        region=data.region,
-        state=ComplaintState.new,
-        team_id=_route(session, brand_row, data, settings),
-        opened_at=now,
-        raw={},
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(complaint)
-    session.flush()
-    append_event(
-        session,
-        complaint,
-        "opened",
-        at=now,
-        actor_id=data.actor_id,
-        to_state=ComplaintState.new,
-        channel=data.channel,
-    )
-    _claim(session, complaint, data.actor_id)
-    sync_sla(session, complaint, config=sla_config(settings, brand), now=now)
-    return complaint
-
-
 def acknowledge_complaint(
     session: Session, complaint_id: int, data: ActorWrite, *, brand: str, settings: Settings
 ) -> Complaint:
-    complaint = _for_write(session, complaint_id, brand=brand, version=_version(data))
+    complaint = load_for_write(session, complaint_id, brand=brand, version=require_version(data))
     accounts.get_user(session, data.actor_id)
     _move(
-        session, complaint, S.acknowledged, "acknowledged", actor_id=data.actor_id, note=data.note
+        session,
+        complaint,
+        S.acknowledged,
+        "acknowledged",
+        actor_id=data.actor_id,
+        note=data.note,
+        settings=settings,
+        brand=brand,
     )
     complaint.first_response_at = complaint.first_response_at or utcnow()
-    _claim(session, complaint, data.actor_id)
-    _save(session, complaint, settings=settings, brand=brand)
+    claim_ownership(session, complaint, data.actor_id)
+    save_change(session, complaint, settings=settings, brand=brand)
     return complaint
 
 
@@ -241,7 +182,7 @@ def reply_to_complaint(
     session: Session, complaint_id: int, data: ReplyCreate, *, brand: str, settings: Settings
 ) -> Complaint:
     """An agent's reply (acknowledges a new case) or a customer's message (ends waiting)."""
-    complaint = _for_write(session, complaint_id, brand=brand, version=_version(data))
+    complaint = load_for_write(session, complaint_id, brand=brand, version=require_version(data))
     if complaint.state in (S.resolved, S.closed):
         raise IllegalTransitionError(
             f"a {complaint.state.value} complaint takes no replies: reopen it first",
@@ -263,11 +204,14 @@ def reply_to_complaint(
         actor_id=data.actor_id,
         note=data.message,
         channel=data.channel or complaint.channel,
-        data={"author": data.author},
+        data={"author": data.author}
+        | ({"feedback_id": data.feedback_id} if data.feedback_id is not None else {}),
+        settings=settings,
+        brand=brand,
     )
     if data.author == AGENT:
-        _claim(session, complaint, data.actor_id)
-    _save(session, complaint, settings=settings, brand=brand)
+        claim_ownership(session, complaint, data.actor_id)
+    save_change(session, complaint, settings=settings, brand=brand)
     return complaint
 
 
@@ -283,19 +227,28 @@ def set_state(
     """Agent moves between acknowledged, in_progress and waiting_on_customer, or closes."""
     if to_state not in (S.in_progress, S.waiting_on_customer, S.closed):
         raise InvalidInputError(f"use the dedicated action for {to_state.value}", field="state")
-    complaint = _for_write(session, complaint_id, brand=brand, version=_version(data))
+    complaint = load_for_write(session, complaint_id, brand=brand, version=require_version(data))
     accounts.get_user(session, data.actor_id)
     if to_state == S.in_progress and complaint.state in (S.resolved, S.closed):
         raise IllegalTransitionError(
             "use reopen for a resolved or closed complaint", from_state=complaint.state.value
         )
     _check(complaint.state, to_state)
-    _claim(session, complaint, data.actor_id)
+    claim_ownership(session, complaint, data.actor_id)
     kind = "closed" if to_state == S.closed else "state_changed"
-    _move(session, complaint, to_state, kind, actor_id=data.actor_id, note=data.note)
+    _move(
+        session,
+        complaint,
+        to_state,
+        kind,
+        actor_id=data.actor_id,
+        note=data.note,
+        settings=settings,
+        brand=brand,
+    )
     if to_state == S.closed:
         complaint.closed_at = utcnow()
-    _save(session, complaint, settings=settings, brand=brand)
+    save_change(session, complaint, settings=settings, brand=brand)
     return complaint
 
 
@@ -303,10 +256,13 @@ def resolve_complaint(
     session: Session, complaint_id: int, data: ResolveRequest, *, brand: str, settings: Settings
 ) -> Complaint:
     """Resolve with root cause, responsibility and summary; ends the owner's duty."""
-    complaint = _for_write(session, complaint_id, brand=brand, version=_version(data))
+    complaint = load_for_write(session, complaint_id, brand=brand, version=require_version(data))
     accounts.get_user(session, data.actor_id)
     _check(complaint.state, S.resolved)
-    _claim(session, complaint, data.actor_id)
+    config = complaints_config(settings, brand)
+    check_root_cause(config, data.root_cause)
+    claim_ownership(session, complaint, data.actor_id)
+    is_complex = data.is_complex or complaint.is_complex or is_complex_case(session, complaint)
     _move(
         session,
         complaint,
@@ -317,17 +273,21 @@ def resolve_complaint(
         data={
             "root_cause": data.root_cause,
             "responsibility": data.responsibility,
-            "is_complex": data.is_complex,
+            "is_complex": is_complex,
         },
+        settings=settings,
+        brand=brand,
     )
     now = utcnow()
     complaint.first_response_at = complaint.first_response_at or now
-    complaint.resolved_at = now
+    complaint.resolved_at = complaint.attributed_at = now
     complaint.root_cause = data.root_cause
     complaint.responsibility = Responsibility(data.responsibility)
     complaint.resolution_summary = data.summary
-    complaint.is_complex = data.is_complex or complaint.is_complex
-    _save(session, complaint, settings=settings, brand=brand)
+    complaint.is_complex = is_complex
+    close_loop_if_done(complaint)
+    schedule_followup(session, complaint, config=config, now=now)
+    save_change(session, complaint, settings=settings, brand=brand)
     return complaint
 
 
@@ -335,7 +295,7 @@ def reopen_complaint(
     session: Session, complaint_id: int, data: ReopenRequest, *, brand: str, settings: Settings
 ) -> Complaint:
     """Reopen a resolved or closed case within the configured window (from its resolution)."""
-    complaint = _for_write(session, complaint_id, brand=brand, version=_version(data))
+    complaint = load_for_write(session, complaint_id, brand=brand, version=require_version(data))
     if data.actor_id is not None:
         accounts.get_user(session, data.actor_id)
     if complaint.state not in (S.resolved, S.closed):
@@ -351,74 +311,23 @@ def reopen_complaint(
             f"complaint {complaint_id} was resolved more than {window.days} days ago",
             resolved_at=resolved_at.isoformat(),
         )
-    _move(session, complaint, S.in_progress, "reopened", actor_id=data.actor_id, note=data.reason)
+    _move(
+        session,
+        complaint,
+        S.in_progress,
+        "reopened",
+        actor_id=data.actor_id,
+        note=data.reason,
+        settings=settings,
+        brand=brand,
+    )
     complaint.reopen_count += 1
     complaint.resolved_at = complaint.closed_at = None
-    _save(session, complaint, settings=settings, brand=brand)
+    save_change(session, complaint, settings=settings, brand=brand)
     return complaint
 
 
-def transfer_complaint(
-    session: Session, complaint_id: int, data: TransferRequest, *, brand: str, settings: Settings
-) -> Complaint:
-    """The only way ownership moves: explicit, with a reason, logged (also the first assignment)."""
-    complaint = _for_write(session, complaint_id, brand=brand, version=_version(data))
-    accounts.get_user(session, data.to_user_id)
-    if data.actor_id is not None:
-        accounts.get_user(session, data.actor_id)
-    if complaint.state not in _OPEN_STATES:
-        raise IllegalTransitionError(
-            f"a {complaint.state.value} complaint has no owner to transfer",
-            from_state=complaint.state.value,
-        )
-    if data.team_id is not None:
-        team = accounts.get_team(session, data.team_id)
-        if team.brand_id not in (None, complaint.brand_id):
-            raise NotFoundError(f"team {data.team_id} not found", id=data.team_id)
-        if team.id != complaint.team_id:
-            complaint.is_complex = True  # needed more than one team
-        complaint.team_id = team.id
-    previous = complaint.owner_id
-    complaint.owner_id = data.to_user_id
-    append_event(
-        session,
-        complaint,
-        "transferred",
-        at=utcnow(),
-        actor_id=data.actor_id,
-        note=data.reason,
-        data={
-            "from_owner_id": previous,
-            "to_owner_id": data.to_user_id,
-            "team_id": complaint.team_id,
-        },
-    )
-    _save(session, complaint, settings=settings, brand=brand)
-    return complaint
-
-
-def change_severity(
-    session: Session, complaint_id: int, data: SeverityChange, *, brand: str, settings: Settings
-) -> Complaint:
-    """Re-grade a case: its SLA policy is matched again and running deadlines move."""
-    complaint = _for_write(session, complaint_id, brand=brand, version=_version(data))
-    accounts.get_user(session, data.actor_id)
-    previous = complaint.severity
-    complaint.severity = data.severity
-    append_event(
-        session,
-        complaint,
-        "severity_changed",
-        at=utcnow(),
-        actor_id=data.actor_id,
-        note=data.reason,
-        data={"from": previous.value, "to": data.severity.value},
-    )
-    _save(session, complaint, settings=settings, brand=brand)
-    return complaint
-
-
-def _version(
+def require_version(
     data: ActorWrite
     | ReplyCreate
     | ResolveRequest

@@ -107,6 +107,16 @@ class Complaint(Base):
     )
     # optimistic locking: a stale write fails instead of overwriting a colleague's change
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # the customer's status page: an unguessable token (secrets.token_urlsafe), set on opening
+    status_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # closed loop: received (opened_at) → attributed → improvement linked or no action needed
+    # (with a reason) → customer notified; closed when all three happened
+    attributed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    improvement_ref: Mapped[str | None] = mapped_column(String(200))
+    no_action_reason: Mapped[str | None] = mapped_column(Text)
+    action_linked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    customer_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    loop_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -140,6 +150,7 @@ class SlaTarget(enum.StrEnum):
     first_response = "first_response"
     next_reply = "next_reply"  # restarts (cycle + 1) with each customer message awaiting a reply
     resolution = "resolution"
+    public_reply = "public_reply"  # public reviews and posts: the first public answer
 
 
 class SlaStatus(enum.StrEnum):
@@ -180,3 +191,121 @@ class ComplaintSlaTarget(Base):
     next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # next warning/breach
     status: Mapped[SlaStatus] = mapped_column(Enum(SlaStatus, native_enum=False, length=20))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PromiseStatus(enum.StrEnum):
+    open = "open"
+    kept = "kept"
+    broken = "broken"
+
+
+class ComplaintPromise(Base):
+    """Something promised to the customer, due at a time; kept, or broken (and escalated)."""
+
+    __tablename__ = "complaint_promises"
+    __table_args__ = (Index("ix_complaint_promises_due", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(
+        ForeignKey("complaints.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[PromiseStatus] = mapped_column(
+        Enum(PromiseStatus, native_enum=False, length=10), default=PromiseStatus.open
+    )
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # kept or broken
+
+
+class ComplaintCompensation(Base):
+    """Compensation given on a case, checked against the matrix; approvals are logged here."""
+
+    __tablename__ = "complaint_compensations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(
+        ForeignKey("complaints.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(40))  # refund, coupon, points, warranty, credit
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    range_min: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    range_max: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    needs_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    approval_reason: Mapped[str | None] = mapped_column(String(200))
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    given_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ComplaintSurveyInvitation(Base):
+    """A follow-up survey invitation: one per resolution (cycle), single-use token."""
+
+    __tablename__ = "complaint_survey_invitations"
+    __table_args__ = (UniqueConstraint("complaint_id", "cycle"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"))
+    cycle: Mapped[int] = mapped_column(Integer)  # the complaint's reopen_count when resolved
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    feedback_id: Mapped[int | None] = mapped_column(ForeignKey("feedback.id", ondelete="SET NULL"))
+
+
+class ComplaintRuleEvaluation(Base):
+    """Marker: this feedback went through the case rules (so a second run opens nothing)."""
+
+    __tablename__ = "complaint_rule_evaluations"
+
+    feedback_id: Mapped[int] = mapped_column(
+        ForeignKey("feedback.id", ondelete="CASCADE"), primary_key=True
+    )
+    rule: Mapped[str | None] = mapped_column(String(80))
+    outcome: Mapped[str] = mapped_column(String(20))  # opened, joined, no_match
+    complaint_id: Mapped[int | None] = mapped_column(
+        ForeignKey("complaints.id", ondelete="SET NULL")
+    )
+    evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ComplaintContract(Base):
+    """A (B2B) customer's contract: its SLA policy and credit rule are named in sla.yaml."""
+
+    __tablename__ = "complaint_contracts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), unique=True
+    )
+    contract: Mapped[str] = mapped_column(String(80))
+    monthly_fee: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal(0))
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ServiceCredit(Base):
+    """A credit earned by a contract SLA breach; force majeure exempts it (reason logged)."""
+
+    __tablename__ = "complaint_service_credits"
+    __table_args__ = (
+        UniqueConstraint("complaint_id", "target", "cycle"),
+        Index("ix_complaint_service_credits_customer", "customer_id", "period"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    contract: Mapped[str] = mapped_column(String(80))
+    target: Mapped[str] = mapped_column(String(20))
+    cycle: Mapped[int] = mapped_column(Integer)
+    breached_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    period: Mapped[str] = mapped_column(String(7))  # YYYY-MM in the brand's zone
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    currency: Mapped[str] = mapped_column(String(3))
+    force_majeure: Mapped[bool] = mapped_column(Boolean, default=False)
+    exemption_reason: Mapped[str | None] = mapped_column(Text)
+    exempted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -98,3 +98,14 @@ def sla_targets(
         for row in rows:
             out[row.complaint_id].append(row)
     return out
+
+
+def lock_complaint(session: Session, complaint_id: int, *, brand: str) -> Complaint:
+    """The brand's complaint re-read under a row lock (for writes that append to its log)."""
+    complaint = get_complaint(session, complaint_id, brand=brand)
+    return session.scalars(
+        select(Complaint)
+        .where(Complaint.id == complaint.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()

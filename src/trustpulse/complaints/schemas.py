@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from trustpulse.complaints.models import ComplaintState, Severity, SlaStatus, SlaTarget
+from trustpulse.complaints.models import (
+    ComplaintState,
+    PromiseStatus,
+    Severity,
+    SlaStatus,
+    SlaTarget,
+)
 
 Text = str
 Author = Literal["agent", "customer"]
@@ -50,6 +57,7 @@ class ReplyCreate(_Write):
     actor_id: int | None = None  # required for agent replies
     message: Text = Field(min_length=1)
     channel: str | None = Field(default=None, max_length=40)  # channel of the reply
+    feedback_id: int | None = None  # a customer's further feedback joined to the case by a rule
 
 
 class ResolveRequest(_Write):
@@ -162,3 +170,111 @@ class ComplaintMetrics(BaseModel):
     median_first_response_hours: float | None
     median_resolution_hours: float | None
     p90_resolution_hours: float | None
+    median_business_resolution_hours: float | None = None
+    p90_business_resolution_hours: float | None = None
+    complex_cases: int = 0
+    complex_resolution_rate: float | None = None
+    promises_settled: int = 0
+    broken_promise_rate: float | None = None
+    backlog: int = 0
+    median_backlog_age_hours: float | None = None
+    max_backlog_age_hours: float | None = None
+    loops_closed: int = 0
+    median_loop_closure_hours: float | None = None
+    followup_answers: int = 0
+    followup_csat: float | None = None
+    service_credits: float = 0.0
+
+
+class PromiseCreate(_In):
+    actor_id: int
+    text: Text = Field(min_length=1, max_length=2000)
+    due_at: datetime  # time-zone aware
+
+
+class PromiseSettle(_In):
+    actor_id: int
+    kept: bool
+    note: Text | None = None
+
+
+class PromiseOut(BaseModel):
+    """A promise as the customer sees it (no internal fields)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    text: str
+    due_at: datetime
+    status: PromiseStatus
+    settled_at: datetime | None
+
+
+class StatusPage(BaseModel):
+    """The customer's status page: state, next step, promises; no internal notes."""
+
+    reference: int
+    title: str | None
+    state: ComplaintState
+    headline: str
+    next_step: str
+    opened_at: datetime
+    resolved_at: datetime | None
+    promises: list[PromiseOut]
+
+
+class CompensationCreate(_In):
+    actor_id: int
+    kind: Literal["refund", "coupon", "points", "extended_warranty", "service_credit"]
+    amount: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
+    approved_by: int | None = None  # a manager (configured approver) approving an exception
+    approval_reason: str | None = Field(default=None, max_length=200)
+
+
+class CompensationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    complaint_id: int
+    kind: str
+    amount: Decimal
+    range_min: Decimal | None
+    range_max: Decimal | None
+    needs_approval: bool
+    approved_by: int | None
+    approval_reason: str | None
+
+
+class LoopUpdate(_In):
+    """Closed loop: link an improvement action, or say why no action is needed."""
+
+    actor_id: int
+    improvement_ref: str | None = Field(default=None, max_length=200)
+    no_action_reason: Text | None = None
+
+
+class SurveyAnswer(_In):
+    csat: int = Field(ge=1, le=5)
+    solved: bool
+    nps: int | None = Field(default=None, ge=0, le=10)
+    comment: Text | None = Field(default=None, max_length=5000)
+
+
+class SurveyInvitationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    complaint_id: int
+    token: str
+    expires_at: datetime
+    used_at: datetime | None
+
+
+class CreditExemption(_In):
+    actor_id: int
+    reason: Text = Field(min_length=1)
+
+
+class ContractSet(_In):
+    contract: str = Field(min_length=1, max_length=80)  # a contract named in sla.yaml
+    monthly_fee: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
+    currency: str = Field(default="CNY", min_length=3, max_length=3)

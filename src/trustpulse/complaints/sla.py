@@ -10,6 +10,7 @@ lifecycle events into those clocks:
   next-reply cycle;
 - entering a pause state (default: waiting_on_customer) pauses every running clock; leaving it
   resumes them; paused time is measured on the clock's own calendar and added to the deadline;
+- an agent's reply on a public channel fulfils the public-reply clock of a public case;
 - resolved fulfils every clock; reopened resumes the resolution clock (the time it was resolved
   does not count) and starts a next-reply cycle.
 
@@ -19,7 +20,7 @@ deadlines of running clocks ("policy change mid-flight") while keeping what elap
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -39,6 +40,7 @@ class ClockEvent:
     at: datetime
     to_state: ComplaintState | None = None
     author: str | None = None  # replies: "agent" or "customer"
+    channel: str | None = None  # opened: the case's channel; replies: the reply's channel
 
 
 @dataclass
@@ -90,9 +92,17 @@ class TargetClock:
 
 
 def derive_clocks(
-    events: Iterable[ClockEvent], *, clock: WorkClock, pause_states: Sequence[ComplaintState]
+    events: Iterable[ClockEvent],
+    *,
+    clock: WorkClock,
+    pause_states: Sequence[ComplaintState],
+    public_channels: Collection[str] = (),
 ) -> dict[SlaTarget, TargetClock]:
-    """Replay lifecycle events (in log order) into target clocks; see the module docstring."""
+    """Replay lifecycle events (in log order) into target clocks; see the module docstring.
+
+    A case opened on a public channel (reviews, posts) also runs `public_reply`, fulfilled by
+    the first agent reply on a public channel.
+    """
     clocks: dict[SlaTarget, TargetClock] = {}
     state: ComplaintState | None = None
     for event in events:
@@ -100,6 +110,8 @@ def derive_clocks(
             state = event.to_state or ComplaintState.new
             for target in (SlaTarget.first_response, SlaTarget.resolution):
                 clocks[target] = TargetClock(target, 1, event.at)
+            if event.channel is not None and event.channel in public_channels:
+                clocks[SlaTarget.public_reply] = TargetClock(SlaTarget.public_reply, 1, event.at)
             continue
         if not clocks:
             continue  # a log that does not begin with `opened` has no clocks
@@ -109,6 +121,9 @@ def derive_clocks(
             for running in clocks.values():
                 running.resume(event.at, clock)
         _apply(event, clocks, clock)
+        public = clocks.get(SlaTarget.public_reply)
+        if public is not None and _is_public_answer(event, public_channels):
+            public.fulfil(event.at, clock)
         if new_state == ComplaintState.resolved and state != ComplaintState.resolved:
             for running in clocks.values():
                 running.fulfil(event.at, clock)
@@ -133,6 +148,15 @@ def _apply(event: ClockEvent, clocks: dict[SlaTarget, TargetClock], clock: WorkC
         current = clocks.get(SlaTarget.next_reply)
         if first.fulfilled_at is not None and (current is None or current.fulfilled_at):
             _start_next_reply(clocks, event.at)
+
+
+def _is_public_answer(event: ClockEvent, public_channels: Collection[str]) -> bool:
+    return (
+        event.kind == "replied"
+        and event.author == AGENT
+        and event.channel is not None
+        and event.channel in public_channels
+    )
 
 
 def _start_next_reply(clocks: dict[SlaTarget, TargetClock], at: datetime) -> None:

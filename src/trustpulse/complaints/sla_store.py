@@ -14,11 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from trustpulse.accounts.models import Team
-from trustpulse.complaints.calendar import WorkClock
-from trustpulse.complaints.config import SlaConfig
+from trustpulse.complaints.calendar import AROUND_THE_CLOCK, WorkClock
+from trustpulse.complaints.config import PolicyConfig, SlaConfig, duration_of
+from trustpulse.complaints.contracts import earn_credit
 from trustpulse.complaints.events import SLA_PREFIX, append_event, list_events
 from trustpulse.complaints.models import (
     Complaint,
+    ComplaintContract,
     ComplaintEvent,
     ComplaintSlaTarget,
     ComplaintState,
@@ -44,6 +46,7 @@ def clock_events(events: list[ComplaintEvent]) -> list[ClockEvent]:
             at=e.at,
             to_state=ComplaintState(e.to_state) if e.to_state else None,
             author=e.data.get("author"),
+            channel=e.channel,
         )
         for e in events
         if not e.kind.startswith(SLA_PREFIX)
@@ -57,6 +60,21 @@ def subject_of(session: Session, complaint: Complaint) -> Subject:
     return Subject(complaint.category, complaint.severity, complaint.channel, tier)
 
 
+def contract_policy(
+    session: Session, complaint: Complaint, config: SlaConfig
+) -> PolicyConfig | None:
+    """The customer's contract policy, if the customer has a contract that sla.yaml knows."""
+    if complaint.customer_id is None or not config.contracts:
+        return None
+    name = session.scalar(
+        select(ComplaintContract.contract).where(
+            ComplaintContract.customer_id == complaint.customer_id
+        )
+    )
+    contract = config.contracts.get(name) if name is not None else None
+    return contract.policy if contract is not None else None
+
+
 def targets_of(session: Session, complaint_id: int) -> dict[SlaTarget, ComplaintSlaTarget]:
     rows = session.scalars(
         select(ComplaintSlaTarget).where(ComplaintSlaTarget.complaint_id == complaint_id)
@@ -67,24 +85,47 @@ def targets_of(session: Session, complaint_id: int) -> dict[SlaTarget, Complaint
 def sync_sla(
     session: Session, complaint: Complaint, *, config: SlaConfig, now: datetime
 ) -> list[ComplaintSlaTarget]:
-    """Recompute the complaint's clocks from its policy and log; write rows and SLA events."""
-    policy = match_policy(config, subject_of(session, complaint))
+    """Recompute the complaint's clocks from its policy and log; write rows and SLA events.
+
+    A customer with a contract (complaint_contracts) runs on the contract's policy.
+    """
+    policy = contract_policy(session, complaint, config) or match_policy(
+        config, subject_of(session, complaint)
+    )
     team_calendar = None
     if complaint.team_id is not None:
         team_calendar = session.scalar(select(Team.calendar).where(Team.id == complaint.team_id))
     name = clock_name(config, policy, team_calendar)
     clock = config.clock(name)
     complaint.sla_policy = policy.name
-    derived = derive_clocks(
-        clock_events(list_events(session, complaint.id)),
-        clock=clock,
-        pause_states=config.pause_states,
-    )
+    events = clock_events(list_events(session, complaint.id))
+    derived = derive_clocks(events, clock=clock, pause_states=config.pause_states)
+    clocks: dict[SlaTarget, tuple[str, WorkClock, timedelta]] = {
+        t: (name, clock, policy.duration(t, clock)) for t in derived
+    }
+    public = config.public_reply
+    if complaint.channel in public.channels:
+        public_name = AROUND_THE_CLOCK if public.hours == "calendar" else name
+        public_clock = config.clock(public_name)
+        public_derived = derive_clocks(
+            events,
+            clock=public_clock,
+            pause_states=config.pause_states,
+            public_channels=public.channels,
+        )
+        if SlaTarget.public_reply in public_derived:
+            derived[SlaTarget.public_reply] = public_derived[SlaTarget.public_reply]
+            clocks[SlaTarget.public_reply] = (
+                public_name,
+                public_clock,
+                duration_of(public.within, public_clock),
+            )
     rows = targets_of(session, complaint.id)
     for target, running in derived.items():
-        duration = policy.duration(target, clock)
+        name, clock, duration = clocks[target]
         row = rows.get(target)
         changes: list[tuple[str, dict[str, Any]]] = []
+        late_breach = False
         if row is None or row.cycle != running.cycle:
             row = _fresh_row(session, complaint, running, rows.get(target))
             rows[target] = row
@@ -106,6 +147,7 @@ def sync_sla(
         if late and row.breached_at is None:
             row.breached_at = _due(running, duration, clock)
             changes.append(("sla_breached", {"late": True}))
+            late_breach = True
         row.next_check_at = next_check(
             running,
             duration=duration,
@@ -123,6 +165,8 @@ def sync_sla(
                 at=now,
                 data={"target": target.value, "policy": policy.name, "due_at": _iso(due_at)} | data,
             )
+        if late_breach:
+            earn_credit(session, complaint, row, config=config)
     session.flush()
     return [rows[t] for t in SlaTarget if t in rows]
 

@@ -15,6 +15,7 @@ from fastapi.responses import FileResponse, Response
 from trustpulse.config import Settings
 from trustpulse.db import DbSession
 from trustpulse.errors import NotFoundError, TrustPulseError
+from trustpulse.web.complaints import router as complaints_router
 from trustpulse.web.context import Filters, Page, choose_locale, open_page, render
 from trustpulse.web.drivers import drivers_context
 from trustpulse.web.export import export_response, parse_format
@@ -25,9 +26,9 @@ from trustpulse.web.transparency import transparency_context
 from trustpulse.web.voc import voc_context
 
 router = APIRouter(include_in_schema=False)
+router.include_router(complaints_router)  # before the placeholders: /complaints is a real page
 STATIC = Path(__file__).resolve().parent / "static"
 PLACEHOLDERS = {
-    "complaints": N_("Complaints"),
     "improvements": N_("Improvements"),
     "alerts": N_("Alerts & crises"),
 }

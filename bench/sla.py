@@ -1,0 +1,367 @@
+"""SLA benchmark: bulk recompute of 1,000,000 cases, and case writes through the HTTP API.
+
+    .venv/bin/python bench/sla.py [--cases 1000000] [--http-cases 5000] [--clients 50]
+                                  [--out docs/benchmarks.md]
+
+1. Recompute (PostgreSQL): a fresh database at `head` holds `--cases` complaints with their
+   lifecycle logs (mixed open and resolved/closed, 10 % paused at least once), written by COPY,
+   not the services. `complaints sla recompute --bulk` (sla_bulk.recompute_bulk) then runs
+   twice: cold (no clock rows yet: 2 inserts per case) and warm (the same rows updated). The
+   per-case replay (`sync_sla`) is timed on a 2,000-case sample for comparison.
+2. HTTP (PostgreSQL): `trustpulse serve` (one uvicorn process) in a subprocess; `--clients`
+   async httpx clients each open a case and post the agent's first reply, `--http-cases` cases
+   in all (2 writes each). Throughput (writes/s), p50/p99 latency per request, and the rows
+   counted afterwards (nothing lost).
+The table goes between <!-- sla:begin --> / <!-- sla:end --> in --out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import os
+import platform
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pandas as pd
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from trustpulse import migrations
+from trustpulse.accounts.models import User
+from trustpulse.complaints.config import sla_config
+from trustpulse.complaints.models import Complaint, ComplaintEvent
+from trustpulse.complaints.sla_bulk import recompute_bulk
+from trustpulse.complaints.sla_store import sync_sla
+from trustpulse.config import Settings
+from trustpulse.customers.models import Brand
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_ADMIN = os.environ.get(
+    "TRUSTPULSE_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+NOW = datetime(2025, 9, 1, tzinfo=UTC)
+
+
+def _database() -> tuple[Engine, str]:
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    name = f"tp_bench_sla_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    engine = create_engine(url)
+    migrations.upgrade(engine, "head")
+    return engine, url
+
+
+def _drop(url: str) -> None:
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        name = url.rsplit("/", 1)[1]
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _frames(cases: int, brand_id: int, seed: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Complaints and their logs: 85 % acknowledged, 10 % paused once, 60 % resolved."""
+    rng = np.random.default_rng(seed)
+    ids = np.arange(1, cases + 1)
+    opened = NOW - pd.to_timedelta(rng.integers(0, 90 * 86400, cases), unit="s")
+    severity = rng.choice(["p1", "p2", "p3", "p4"], cases, p=[0.05, 0.25, 0.5, 0.2])
+    acked = rng.random(cases) < 0.85
+    paused = acked & (rng.random(cases) < 0.118)  # ≈ 10 % of all cases
+    resolved = acked & (rng.random(cases) < 0.7)
+    closed = resolved & (rng.random(cases) < 0.5)
+
+    def gap() -> pd.TimedeltaIndex:
+        return pd.to_timedelta(rng.integers(60, 36 * 3600, cases), unit="s")
+
+    t_ack = opened + gap()
+    t_wait, t_back = t_ack + gap(), t_ack + gap() * 2
+    t_res = t_back + gap()
+    t_close = t_res + gap()
+    state = np.where(
+        closed, "closed", np.where(resolved, "resolved", np.where(acked, "acknowledged", "new"))
+    )
+    complaints = pd.DataFrame(
+        {
+            "id": ids, "brand_id": brand_id, "source": "bench", "external_id": ids.astype(str),
+            "content_hash": "0" * 64, "channel": "hotline", "severity": severity,
+            "state": state, "opened_at": opened, "is_complex": False, "reopen_count": 0,
+            "raw": "{}", "version": 1, "created_at": NOW, "updated_at": NOW,
+        }
+    )  # fmt: skip
+    steps = [
+        ("opened", np.ones(cases, bool), opened, None, "new"),
+        ("acknowledged", acked, t_ack, "new", "acknowledged"),
+        ("state_changed", paused, t_wait, "acknowledged", "waiting_on_customer"),
+        ("state_changed", paused, t_back, "waiting_on_customer", "in_progress"),
+        ("resolved", resolved & ~paused, t_res, "acknowledged", "resolved"),
+        ("resolved", resolved & paused, t_res, "in_progress", "resolved"),
+        ("closed", closed, t_close, "resolved", "closed"),
+    ]
+    parts = []
+    for order, (kind, mask, at, from_state, to_state) in enumerate(steps):
+        parts.append(
+            pd.DataFrame(
+                {
+                    "complaint_id": ids[mask],
+                    "order": order,
+                    "kind": kind,
+                    "at": at[mask],
+                    "from_state": from_state,
+                    "to_state": to_state,
+                }
+            )
+        )
+    events = pd.concat(parts).sort_values(["complaint_id", "order"], kind="stable")
+    events["seq"] = events.groupby("complaint_id").cumcount() + 1
+    events["data"] = "{}"
+    events["recorded_at"] = NOW
+    return complaints, events.drop(columns="order")
+
+
+def _copy(engine: Engine, table: str, frame: pd.DataFrame) -> None:
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[column]):
+            out[column] = out[column].dt.strftime("%Y-%m-%d %H:%M:%S+00:00")
+    buffer = io.StringIO()
+    out.to_csv(buffer, index=False, header=False, na_rep="")
+    raw = engine.raw_connection()
+    try:
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(  # type: ignore[attr-defined] -- psycopg
+                f"COPY {table} ({', '.join(out.columns)}) FROM STDIN WITH (FORMAT csv)"
+            ) as copy,
+        ):
+            copy.write(buffer.getvalue())
+        raw.commit()
+    finally:
+        raw.close()
+
+
+def bench_recompute(cases: int) -> dict[str, float]:
+    engine, url = _database()
+    try:
+        with Session(engine) as session:
+            brand = Brand(code="bench", name="Bench", timezone="Asia/Shanghai")
+            session.add(brand)
+            session.commit()
+            brand_id = brand.id
+        complaints, events = _frames(cases, brand_id)
+        started = time.perf_counter()
+        _copy(engine, "complaints", complaints)
+        _copy(engine, "complaint_events", events)
+        with engine.begin() as conn:
+            conn.execute(
+                text("SELECT setval('complaints_id_seq', (SELECT max(id) FROM complaints))")
+            )
+            conn.execute(text("ANALYZE complaints; ANALYZE complaint_events"))
+        load = time.perf_counter() - started
+        config = sla_config(Settings(home=Path(tempfile.mkdtemp())))
+        timings: dict[str, float] = {"cases": cases, "events": len(events), "load_s": load}
+        for label in ("cold_s", "warm_s"):
+            with Session(engine) as session:
+                started = time.perf_counter()
+                result = recompute_bulk(session, brand_id=brand_id, config=config, now=NOW)
+                session.commit()
+                timings[label] = time.perf_counter() - started
+            timings["per_case_fallbacks"] = result.per_case
+        with Session(engine) as session:
+            timings["clock_rows"] = session.scalar(
+                text("SELECT count(*) FROM complaint_sla_targets")
+            )
+            sample = list(session.scalars(select(Complaint).order_by(Complaint.id).limit(2000)))
+            started = time.perf_counter()
+            for complaint in sample:
+                sync_sla(session, complaint, config=config, now=NOW)
+            session.rollback()
+            timings["replay_per_case_ms"] = (time.perf_counter() - started) / len(sample) * 1000
+        return timings
+    finally:
+        engine.dispose()
+        _drop(url)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def _client(
+    http: httpx.AsyncClient, queue: asyncio.Queue[int], agent: int, latencies: list[float]
+) -> None:
+    while True:
+        try:
+            number = queue.get_nowait()
+        except asyncio.QueueEmpty:
+            return
+        started = time.perf_counter()
+        opened = await http.post("/api/complaints?brand=bench", json={"title": f"b{number}"})
+        latencies.append(time.perf_counter() - started)
+        opened.raise_for_status()
+        case = opened.json()
+        started = time.perf_counter()
+        reply = await http.post(
+            f"/api/complaints/{case['id']}/replies?brand=bench",
+            json={
+                "author": "agent",
+                "actor_id": agent,
+                "message": "on it",
+                "version": case["version"],
+            },
+        )
+        latencies.append(time.perf_counter() - started)
+        reply.raise_for_status()
+
+
+async def _drive(base: str, cases: int, clients: int, agent: int) -> tuple[float, list[float]]:
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for number in range(cases):
+        queue.put_nowait(number)
+    latencies: list[float] = []
+    limits = httpx.Limits(max_connections=clients)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as http:
+        started = time.perf_counter()
+        await asyncio.gather(*(_client(http, queue, agent, latencies) for _ in range(clients)))
+        return time.perf_counter() - started, latencies
+
+
+def bench_http(cases: int, clients: int) -> dict[str, float]:
+    engine, url = _database()
+    home = Path(tempfile.mkdtemp())
+    try:
+        with Session(engine) as session:
+            session.add(Brand(code="bench", name="Bench", timezone="Asia/Shanghai"))
+            agent = User(username="bench-agent", display_name="Bench Agent", is_active=True)
+            session.add(agent)
+            session.commit()
+            agent_id = agent.id
+        port = _free_port()
+        env = os.environ | {
+            "TRUSTPULSE_HOME": str(home),
+            "TRUSTPULSE_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+        }
+        server = subprocess.Popen(
+            [str(ROOT / ".venv/bin/trustpulse"), "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=(home / "server.log").open("w"),
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            for _ in range(200):
+                try:
+                    if httpx.get(f"{base}/api/health").is_success:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            elapsed, latencies = asyncio.run(_drive(base, cases, clients, agent_id))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        with Session(engine) as session:
+            opened = session.scalar(select(func.count()).select_from(Complaint))
+            replies = session.scalar(
+                select(func.count())
+                .select_from(ComplaintEvent)
+                .where(ComplaintEvent.kind == "replied")
+            )
+        ordered = sorted(latencies)
+        return {
+            "cases": cases, "clients": clients, "seconds": elapsed,
+            "writes_per_s": len(latencies) / elapsed,
+            "p50_ms": statistics.median(ordered) * 1000,
+            "p99_ms": ordered[int(len(ordered) * 0.99) - 1] * 1000,
+            "complaints_counted": opened or 0, "replies_counted": replies or 0,
+        }  # fmt: skip
+    finally:
+        engine.dispose()
+        _drop(url)
+
+
+def _table(recompute: dict[str, float], http: dict[str, float]) -> str:
+    return "\n".join(
+        [
+            f"Run {datetime.now(UTC):%Y-%m-%d} on {platform.machine()}, {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}, PostgreSQL (local).",
+            "",
+            "| measurement | value |",
+            "|---|---|",
+            f"| cases / lifecycle events | {recompute['cases']:,.0f} / "
+            f"{recompute['events']:,.0f} |",
+            f"| bulk recompute, cold (inserts {recompute['clock_rows']:,.0f} clock rows) | "
+            f"{recompute['cold_s']:.1f} s |",
+            f"| bulk recompute, warm (same rows updated) | {recompute['warm_s']:.1f} s |",
+            f"| per-case replay (`sync_sla`), for comparison | "
+            f"{recompute['replay_per_case_ms']:.2f} ms/case "
+            f"(≈ {recompute['replay_per_case_ms'] * recompute['cases'] / 1000:,.0f} s for all) |",
+            f"| HTTP: {http['cases']:,.0f} cases × (open + first reply), "
+            f"{http['clients']:.0f} clients, 1 uvicorn process | "
+            f"{http['writes_per_s']:.0f} writes/s, p50 {http['p50_ms']:.0f} ms, "
+            f"p99 {http['p99_ms']:.0f} ms |",
+            f"| rows counted after the HTTP run | {http['complaints_counted']:,.0f} complaints, "
+            f"{http['replies_counted']:,.0f} replies (expected {http['cases']:,.0f} each) |",
+        ]
+    )
+
+
+def _write(out: Path, table: str) -> None:
+    current = out.read_text(encoding="utf-8") if out.exists() else "# Benchmarks\n"
+    block = f"<!-- sla:begin -->\n{table}\n<!-- sla:end -->"
+    if "<!-- sla:begin -->" in current:
+        current = re.sub(r"<!-- sla:begin -->.*?<!-- sla:end -->", block, current, flags=re.S)
+    else:
+        current = current.rstrip("\n") + "\n\n" + SECTION + block + "\n"
+    out.write_text(current, encoding="utf-8")
+
+
+SECTION = """## SLA clocks: `bench/sla.py`
+
+```bash
+.venv/bin/python bench/sla.py --cases 1000000 --http-cases 5000 --clients 50 \\
+    --out docs/benchmarks.md
+```
+
+Targets (issue #3): recompute SLA state for 1,000,000 complaints on PostgreSQL in under 10 s;
+case writes through the API at ≥ 500 writes/s on 2 cores with nothing lost.
+
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--http-cases", type=int, default=5000)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    recompute = bench_recompute(args.cases)
+    sys.stdout.write(f"recompute: {recompute}\n")
+    http = bench_http(args.http_cases, args.clients)
+    sys.stdout.write(f"http: {http}\n")
+    table = _table(recompute, http)
+    sys.stdout.write(table + "\n")
+    if args.out is not None:
+        _write(args.out, table)
+
+
+if __name__ == "__main__":
+    main()

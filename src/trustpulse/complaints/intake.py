@@ -1,0 +1,96 @@
+"""Opening a case: routing category × channel → team, the status token, the first clocks.
+
+An agent opening the case owns it (首问负责制); otherwise the first agent to act does (see
+lifecycle.claim_ownership).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from trustpulse.accounts import service as accounts
+from trustpulse.accounts.models import Team
+from trustpulse.clock import utcnow
+from trustpulse.complaints.config import complaints_config, sla_config
+from trustpulse.complaints.events import append_event
+from trustpulse.complaints.lifecycle import claim_ownership
+from trustpulse.complaints.models import Complaint, ComplaintState
+from trustpulse.complaints.notices import new_status_token
+from trustpulse.complaints.schemas import ComplaintCreate
+from trustpulse.complaints.sla_store import sync_sla
+from trustpulse.config import Settings
+from trustpulse.customers import service as customers
+from trustpulse.customers.models import Brand, Customer
+from trustpulse.errors import NotFoundError
+
+
+def _route(session: Session, brand: Brand, data: ComplaintCreate, settings: Settings) -> int | None:
+    if data.team_id is not None:
+        team = accounts.get_team(session, data.team_id)
+        if team.brand_id not in (None, brand.id):
+            raise NotFoundError(f"team {data.team_id} not found", id=data.team_id)
+        return team.id
+    for rule in complaints_config(settings, brand.code).routing:
+        if rule.category not in (None, data.category) or rule.channel not in (None, data.channel):
+            continue
+        return session.scalar(
+            select(Team.id)
+            .where(Team.name == rule.team, Team.brand_id.is_(None) | (Team.brand_id == brand.id))
+            .order_by(Team.brand_id.is_(None))
+        )
+    return None
+
+
+def open_complaint(
+    session: Session, data: ComplaintCreate, *, brand: str, settings: Settings
+) -> Complaint:
+    """Open a case, route it to a team and start its SLA clocks; an agent opening it owns it."""
+    brand_row = customers.get_brand(session, brand)
+    if data.customer_id is not None:
+        customer = session.get(Customer, data.customer_id)
+        if customer is None or customer.brand_id != brand_row.id:
+            raise NotFoundError(f"customer {data.customer_id} not found", field="customer_id")
+    if data.actor_id is not None:
+        accounts.get_user(session, data.actor_id)
+    now = utcnow()
+    text = "\n".join(t for t in (data.title, data.description) if t)
+    complaint = Complaint(
+        brand_id=brand_row.id,
+        customer_id=data.customer_id,
+        feedback_id=data.feedback_id,
+        source="api",
+        external_id=uuid.uuid4().hex,
+        content_hash=hashlib.sha256(text.encode()).hexdigest(),
+        title=data.title,
+        description=data.description,
+        category=data.category,
+        severity=data.severity,
+        channel=data.channel,
+        product=data.product,
+        region=data.region,
+        state=ComplaintState.new,
+        team_id=_route(session, brand_row, data, settings),
+        opened_at=now,
+        status_token=new_status_token(),
+        raw={},
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(complaint)
+    session.flush()
+    append_event(
+        session,
+        complaint,
+        "opened",
+        at=now,
+        actor_id=data.actor_id,
+        to_state=ComplaintState.new,
+        channel=data.channel,
+    )
+    claim_ownership(session, complaint, data.actor_id)
+    sync_sla(session, complaint, config=sla_config(settings, brand), now=now)
+    return complaint

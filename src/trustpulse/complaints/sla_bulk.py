@@ -1,0 +1,342 @@
+"""Bulk SLA recomputation: the first-response and resolution clocks of many cases at once.
+
+`sync_sla` replays one case's log at a time (a few queries each): right after an agent's
+action, too slow for "recompute a million cases after a policy change". `recompute_bulk`
+reads the lifecycle events of a brand in one query, derives the clocks with numpy
+(sla_vector.py) and writes `complaint_sla_targets` with one upsert (PostgreSQL: COPY into a
+temporary table, then INSERT … ON CONFLICT). It gives the same rows as `sync_sla` (a test
+checks it) for cases whose clocks are first response and resolution only; cases with a
+next-reply cycle (a customer message after the first response, or a reopening), a public
+reply clock or a contract policy go through `sync_sla` as before.
+
+Facts recorded by the escalation runner (warned_at, escalation_level, breached_at) are kept;
+a clock met late gets its breached_at. Unlike `sync_sla`, the bulk path appends no `sla_*`
+events to the log: those narrate single changes, and a recompute changes deadlines only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import BigInteger, Select, case, cast, extract, func, select
+from sqlalchemy.orm import Session
+
+from trustpulse.accounts.models import Team
+from trustpulse.complaints.config import SlaConfig
+from trustpulse.complaints.models import (
+    Complaint,
+    ComplaintContract,
+    ComplaintEvent,
+    ComplaintSlaTarget,
+    ComplaintState,
+    Severity,
+    SlaStatus,
+    SlaTarget,
+)
+from trustpulse.complaints.sla import AGENT, CUSTOMER, Subject, clock_name, match_policy
+from trustpulse.complaints.sla_bulk_io import read_frame, write_targets
+from trustpulse.complaints.sla_store import sync_sla
+from trustpulse.complaints.sla_vector import VectorClock, from_micros
+from trustpulse.customers.models import Customer
+
+_NONE = np.iinfo(np.int64).max  # "no time" in int64 microsecond columns
+_TARGETS = (SlaTarget.first_response, SlaTarget.resolution)
+
+
+@dataclass
+class BulkResult:
+    vectorised: int = 0
+    per_case: int = 0
+    rows: int = 0
+
+
+def recompute_bulk(
+    session: Session, *, brand_id: int, config: SlaConfig, now: datetime
+) -> BulkResult:
+    """Recompute every case of a brand; the caller commits."""
+    cases = _cases(session, brand_id, config)
+    events = _events(session, brand_id)
+    clocks, fallback = _derive(cases, events, config)
+    result = BulkResult(per_case=len(fallback))
+    if not clocks.empty:
+        rows = _rows(clocks, config)
+        existing = read_frame(
+            session,
+            select(
+                ComplaintSlaTarget.complaint_id,
+                ComplaintSlaTarget.target,
+                ComplaintSlaTarget.cycle,
+                ComplaintSlaTarget.warned_at,
+                ComplaintSlaTarget.escalation_level,
+            )
+            .join(Complaint, Complaint.id == ComplaintSlaTarget.complaint_id)
+            .where(Complaint.brand_id == brand_id),
+        )
+        for column in ("complaint_id", "cycle", "escalation_level"):
+            existing[column] = pd.to_numeric(existing[column])
+        rows = _next_checks(rows, existing, config)
+        result.rows = write_targets(session, rows, now=now)
+        result.vectorised = int(clocks["complaint_id"].nunique())
+    for complaint_id in fallback:
+        complaint = session.get(Complaint, complaint_id)
+        if complaint is not None:
+            sync_sla(session, complaint, config=config, now=now)
+    session.flush()
+    return result
+
+
+_KINDS = {"opened": 1, "acknowledged": 2, "replied": 3, "reopened": 4}
+_STATES = {s.value: i for i, s in enumerate(ComplaintState, start=1)}
+_AUTHORS = {AGENT: 1, CUSTOMER: 2}
+
+
+def _cases(session: Session, brand_id: int, config: SlaConfig) -> pd.DataFrame:
+    """complaint_id, contract (0/1), policy and clock name of every case of the brand.
+
+    Policies are matched once per distinct (category, severity, channel, tier, team calendar),
+    numbered alike in both queries by the same dense_rank.
+    """
+    keys = (Complaint.category, Complaint.severity, Complaint.channel, Customer.tier, Team.calendar)
+    rank = func.dense_rank().over(order_by=list(keys)).label("combo")
+
+    def joined(*columns: Any) -> Select[*tuple[Any, ...]]:
+        return (
+            select(*columns)
+            .outerjoin(Customer, Customer.id == Complaint.customer_id)
+            .outerjoin(Team, Team.id == Complaint.team_id)
+            .where(Complaint.brand_id == brand_id)
+        )
+
+    contract = (
+        select(ComplaintContract.id)
+        .where(ComplaintContract.customer_id == Complaint.customer_id)
+        .exists()
+    )
+    cases = read_frame(
+        session,
+        joined(
+            Complaint.id.label("complaint_id"),
+            rank,
+            case((contract, 1), else_=0).label("contract"),
+            Complaint.channel,
+        ),
+    )
+    combos = read_frame(session, joined(*keys, rank).distinct())
+    policies, names = {}, {}
+    for category, severity, channel, tier, team_calendar, combo in combos.itertuples(index=False):
+        policy = match_policy(
+            config, Subject(_opt(category), _severity(severity), str(channel), _opt(tier))
+        )
+        policies[int(combo)] = policy.name
+        names[int(combo)] = clock_name(config, policy, _opt(team_calendar))
+    combo_ids = cases["combo"].astype(np.int64)
+    return cases.assign(
+        complaint_id=cases["complaint_id"].astype(np.int64),
+        contract=cases["contract"].astype(np.int64),
+        policy=combo_ids.map(policies),
+        clock=combo_ids.map(names),
+    )
+
+
+def _severity(value: object) -> Severity:
+    """An ORM row gives the enum; PostgreSQL's COPY gives the stored name ("p3")."""
+    return value if isinstance(value, Severity) else Severity[str(value)]
+
+
+def _opt(value: object) -> str | None:
+    return None if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+
+
+def _code(column: Any, codes: dict[str, int]) -> Any:
+    return case(codes, value=column, else_=0)
+
+
+def _events(session: Session, brand_id: int) -> pd.DataFrame:
+    """The lifecycle events as integers (codes above; `t` in microseconds since the epoch)."""
+    e = ComplaintEvent
+    postgres = session.get_bind().dialect.name == "postgresql"
+    at = cast(extract("epoch", e.at) * 1_000_000, BigInteger) if postgres else e.at
+    frame = read_frame(
+        session,
+        select(
+            e.complaint_id,
+            e.seq,
+            at.label("t"),
+            _code(e.kind, _KINDS).label("kind"),
+            _code(e.to_state, _STATES).label("to"),
+            _code(e.from_state, _STATES).label("from"),
+            # only replies carry an author: the JSON is parsed for them alone
+            case(
+                (e.kind == "replied", _code(e.data["author"].as_string(), _AUTHORS)), else_=0
+            ).label("author"),
+        )
+        .join(Complaint, Complaint.id == e.complaint_id)
+        .where(
+            Complaint.brand_id == brand_id,
+            e.to_state.is_not(None) | e.kind.in_(list(_KINDS)),
+        ),
+    )
+    if not postgres:
+        frame["t"] = _micros(frame["t"])
+    frame = frame.astype(np.int64)
+    # sorted here rather than in the database: one numpy sort beats ORDER BY over the join
+    order = np.lexsort((frame["seq"].to_numpy(), frame["complaint_id"].to_numpy()))
+    return frame.iloc[order].reset_index(drop=True)
+
+
+def _micros(series: pd.Series) -> np.ndarray:
+    values = pd.to_datetime(series, utc=True).dt.as_unit("us")
+    out = values.astype("int64").to_numpy()
+    return np.where(values.isna().to_numpy(), _NONE, out)
+
+
+def _first(ids: np.ndarray, mask: np.ndarray, *values: np.ndarray) -> list[pd.Series]:
+    """Per complaint, the values at its first event where mask holds (events sorted by seq)."""
+    where = np.flatnonzero(mask)
+    keys, first = np.unique(ids[where], return_index=True)
+    return [pd.Series(v[where[first]], index=keys) for v in values]
+
+
+def _derive(
+    cases: pd.DataFrame, events: pd.DataFrame, config: SlaConfig
+) -> tuple[pd.DataFrame, list[int]]:
+    """Per case: start, fulfilment and pauses of both clocks; plus the ids left to sync_sla."""
+    ids, seq, t = (events[c].to_numpy() for c in ("complaint_id", "seq", "t"))
+    kind, to, source, author = (events[c].to_numpy() for c in ("kind", "to", "from", "author"))
+    resolved_code, pause = _STATES["resolved"], [_STATES[s.value] for s in config.pause_states]
+    head = np.r_[True, ids[1:] != ids[:-1]]
+    (start,) = _first(ids, head & (kind == _KINDS["opened"]), t)
+    ack = (kind == _KINDS["acknowledged"]) | ((kind == _KINDS["replied"]) & (author == 1))
+    resolved = (to == resolved_code) & (source != resolved_code) & (source != 0)
+    fr_t, fr_seq = _first(ids, ack | resolved, t, seq)
+    (res_t,) = _first(ids, resolved, t)
+    per = pd.DataFrame({"start": start}).join(fr_t.rename("fr_t")).join(res_t.rename("res_t"))
+    # next-reply cycles (customer message after the first response, reopening) → sync_sla
+    customer = (kind == _KINDS["replied"]) & (author == 2)
+    after = seq[customer] > fr_seq.reindex(ids[customer]).fillna(np.inf).to_numpy()
+    cycles = set(ids[customer][after]) | set(ids[kind == _KINDS["reopened"]])
+    meta = cases.set_index("complaint_id")
+    public = set(meta.index[meta["channel"].isin(config.public_reply.channels)])
+    contract = set(meta.index[meta["contract"] == 1])
+    fallback = sorted(int(i) for i in (cycles | public | contract) & set(per.index))
+    per = per.drop(index=fallback).join(meta[["policy", "clock"]])
+    per.index.name = "complaint_id"
+    for column in ("fr_t", "res_t"):
+        per[column] = per[column].astype("Int64").fillna(_NONE).astype(np.int64)
+    into, out = np.isin(to, pause), np.isin(source, pause)
+    enter = np.flatnonzero(into & ~out & (to != 0))
+    leave = np.flatnonzero(out & ~into & (to != 0))
+    nxt = np.searchsorted(leave, enter)
+    ok = nxt < len(leave)
+    ends = np.full(len(enter), _NONE, dtype=np.int64)
+    same = ok.copy()
+    same[ok] = ids[leave[nxt[ok]]] == ids[enter[ok]]
+    ends[same] = t[leave[nxt[same]]]
+    spans = pd.DataFrame({"complaint_id": ids[enter], "t_a": t[enter], "t_b": ends})
+    spans = spans[spans["complaint_id"].isin(per.index)]
+    return _pauses(per.reset_index(), spans, config), fallback
+
+
+def _pauses(per: pd.DataFrame, spans: pd.DataFrame, config: SlaConfig) -> pd.DataFrame:
+    """One row per case × target: start, fulfilment, paused working time, open pause."""
+    start, end = _range(per, spans)
+    vectors: dict[str, VectorClock] = {}
+    out = []
+    for name, group in per.groupby("clock", sort=False):
+        vectors[str(name)] = vector = VectorClock(config.clock(str(name)), start, end)
+        mine = spans.merge(group[["complaint_id", "fr_t", "res_t"]], on="complaint_id")
+        a, b = mine["t_a"].to_numpy(), mine["t_b"].to_numpy()
+        for target, column in ((SlaTarget.first_response, "fr_t"), (SlaTarget.resolution, "res_t")):
+            # a pause counts until it ends or the clock is fulfilled; one still open at the
+            # end (no fulfilment) leaves the clock paused since its start
+            counts = a < mine[column].to_numpy()
+            until = np.minimum(b, mine[column].to_numpy())
+            closed = counts & (until != _NONE)
+            spent = np.where(closed, vector.elapsed(a, np.where(closed, until, a)), 0)
+            # microsecond instants are below 2**53: exact as floats, NaN where none
+            still = np.where(counts & (until == _NONE), a.astype(np.float64), np.nan)
+            paused = (
+                pd.DataFrame({"complaint_id": mine["complaint_id"], "p": spent, "o": still})
+                .groupby("complaint_id")
+                .agg(paused=("p", "sum"), paused_at=("o", "min"))
+            )
+            clocks = group[["complaint_id", "start", column, "policy", "clock"]]
+            clocks = clocks.rename(columns={column: "fulfilled"}).join(paused, on="complaint_id")
+            clocks["paused"] = clocks["paused"].fillna(0).astype(np.int64)
+            clocks["paused_at"] = clocks["paused_at"].astype("Int64").fillna(_NONE).astype(np.int64)
+            out.append(clocks.assign(target=target.value))
+    frame = pd.concat(out, ignore_index=True)
+    frame.attrs["vectors"] = vectors
+    return frame
+
+
+def _range(per: pd.DataFrame, spans: pd.DataFrame) -> tuple[datetime, datetime]:
+    times = np.concatenate(
+        [per[c].to_numpy() for c in ("start", "fr_t", "res_t")]
+        + [spans[c].to_numpy() for c in ("t_a", "t_b")]
+    )
+    times = times[times != _NONE]
+    # deadlines lie past the last event: allow for the longest target × the last escalation
+    return from_micros(int(times.min())), from_micros(int(times.max())) + timedelta(days=400)
+
+
+def _rows(clocks: pd.DataFrame, config: SlaConfig) -> pd.DataFrame:
+    """Deadlines, status and late breaches of each clock."""
+    vectors: dict[str, VectorClock] = clocks.attrs["vectors"]
+    policies = {p.name: p for p in config.policies}
+    parts = []
+    for name, group in clocks.groupby("clock", sort=False):
+        vector, clock = vectors[str(name)], config.clock(str(name))
+        lengths = {
+            (p, t): policies[p].duration(SlaTarget(t), clock) // timedelta(microseconds=1)
+            for p, t in group[["policy", "target"]].drop_duplicates().itertuples(index=False)
+        }
+        duration = np.array(
+            [lengths[key] for key in zip(group["policy"], group["target"], strict=True)],
+            dtype=np.int64,
+        )
+        start, paused = group["start"].to_numpy(), group["paused"].to_numpy()
+        due = vector.add(start, duration + paused)
+        fulfilled, paused_at = group["fulfilled"].to_numpy(), group["paused_at"].to_numpy()
+        done = fulfilled != _NONE
+        waiting = ~done & (paused_at != _NONE)
+        status = np.where(done, SlaStatus.fulfilled.value, SlaStatus.active.value)
+        parts.append(
+            group.assign(
+                duration=duration,
+                target_seconds=duration // 1_000_000,
+                due_at=np.where(waiting, _NONE, due),
+                breached_at=np.where(done & (fulfilled > due), due, _NONE),
+                status=np.where(waiting, SlaStatus.paused.value, status),
+                paused_at=np.where(done, _NONE, paused_at),
+            )
+        )
+    frame = pd.concat(parts, ignore_index=True)
+    frame.attrs["vectors"] = vectors
+    return frame
+
+
+def _next_checks(rows: pd.DataFrame, existing: pd.DataFrame, config: SlaConfig) -> pd.DataFrame:
+    """When the escalation runner must look next, keeping what already fired in this cycle."""
+    vectors: dict[str, VectorClock] = rows.attrs["vectors"]
+    existing = existing.assign(target=existing["target"].astype(str))
+    rows = rows.merge(existing, on=["complaint_id", "target"], how="left")
+    rows["reset_facts"] = rows["cycle"].fillna(1).astype(int) != 1
+    warned = rows["warned_at"].notna().to_numpy() & ~rows["reset_facts"].to_numpy()
+    level = np.where(rows["reset_facts"], 0, rows["escalation_level"].fillna(0)).astype(int)
+    levels = np.array([e.at for e in config.escalations] + [np.inf])
+    share = np.where(warned, levels[np.minimum(level, len(levels) - 1)], config.warn_at)
+    active = (rows["status"] == SlaStatus.active.value).to_numpy() & np.isfinite(share)
+    offset = np.rint(np.where(active, share, 0) * rows["duration"].to_numpy()).astype(np.int64)
+    next_at = np.full(len(rows), _NONE, dtype=np.int64)
+    for name, index in rows.groupby("clock", sort=False).indices.items():
+        vector = vectors[str(name)]
+        at = vector.add(
+            rows["start"].to_numpy()[index], offset[index] + rows["paused"].to_numpy()[index]
+        )
+        next_at[index] = np.where(active[index], at, _NONE)
+    return rows.assign(next_check_at=next_at)

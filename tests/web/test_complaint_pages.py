@@ -1,0 +1,221 @@
+"""The complaint desk pages over HTTP: queue order and filters, the forms, stale versions, text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from tests.complaints.conftest import START, Api, Desk, HeldJobs, make_desk
+from tests.web.conftest import EVIL_TEXT
+from trustpulse.app import create_app
+from trustpulse.clock import ManualClock, use_clock
+from trustpulse.config import Settings
+from trustpulse.db import get_session
+from trustpulse.jobs.queue import use_backend
+
+ROW = re.compile(r'<tr data-complaint="(\d+)">')
+FLASH = re.compile(r'id="flash">([^<]*)<')
+
+
+@pytest.fixture
+def clock() -> Iterator[ManualClock]:
+    manual = ManualClock(START)
+    with use_clock(manual):
+        yield manual
+
+
+@pytest.fixture
+def client(
+    settings: Settings, engine: Engine, session: Session, clock: ManualClock
+) -> Iterator[TestClient]:
+    app = create_app(settings, engine=engine)
+    app.dependency_overrides[get_session] = lambda: session
+    with use_backend(HeldJobs()), TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture
+def desk(session: Session) -> Desk:
+    return make_desk(session)
+
+
+@pytest.fixture
+def api(client: TestClient) -> Api:
+    return Api(client)
+
+
+def _queue(client: TestClient, query: str = "") -> list[int]:
+    page = client.get(f"/complaints?brand=acme&lang=en{query}")
+    assert page.status_code == 200, page.text
+    return [int(n) for n in ROW.findall(page.text)]
+
+
+def _post(client: TestClient, api: Api, cid: int, action: str, **form: str) -> Any:
+    body = {"version": str(api.get(cid)["version"]), **form}
+    return client.post(
+        f"/complaints/{cid}/{action}?brand=acme&lang=en", data=body, follow_redirects=False
+    )
+
+
+def test_queue_puts_the_earliest_running_deadline_first(
+    client: TestClient, api: Api, desk: Desk, clock: ManualClock
+) -> None:
+    general = api.open(title="general", severity="P3", team_id=desk.team_id)
+    clock.advance(timedelta(minutes=1))
+    fault = api.open(title="fault", severity="P1", team_id=desk.team_id)
+    service = api.open(title="service", severity="P2", team_id=desk.team_id)
+    assert _queue(client) == [fault["id"], service["id"], general["id"]]
+    html = client.get("/complaints?brand=acme&lang=en").text
+    assert 'class="countdown' in html
+    assert "15m 0s left" in html  # rendered by the server: works without JavaScript
+    assert re.search(r'data-due="2025-06-09T02:16:00\+00:00"', html)
+
+
+def test_queue_filters_by_severity_team_owner_state_and_breaching(
+    client: TestClient, api: Api, desk: Desk, clock: ManualClock
+) -> None:
+    fault = api.open(title="fault", severity="P1", team_id=desk.team_id)
+    general = api.open(title="general", severity="P3")
+    api.ok(general, "acknowledge", actor_id=desk.wang)
+    assert _queue(client, "&severity=P3") == [general["id"]]
+    assert _queue(client, f"&team={desk.team_id}") == [fault["id"]]
+    assert _queue(client, f"&owner={desk.wang}") == [general["id"]]
+    assert _queue(client, "&state=new") == [fault["id"]]
+    assert _queue(client, "&breaching=1") == []
+    clock.advance(timedelta(minutes=20))  # past the P1 first-response target (15 min)
+    assert _queue(client, "&breaching=1") == [fault["id"]]
+    html = client.get("/complaints?brand=acme&lang=en&breaching=1").text
+    assert "overdue" in html
+    # the queue filters survive the global filter form as hidden fields
+    assert '<input type="hidden" name="breaching" value="1">' in html
+
+
+def test_queue_exports_the_rows_it_shows(client: TestClient, api: Api, desk: Desk) -> None:
+    api.open(title="fault", severity="P1", team_id=desk.team_id)
+    csv = client.get("/complaints?brand=acme&lang=zh-CN&export=csv")
+    lines = csv.content.decode("utf-8").strip().splitlines()
+    assert lines[0].startswith("\ufeff投诉,状态,级别")
+    assert len(lines) == 2
+    assert "首次响应" in lines[1]
+
+
+def test_forms_walk_a_complaint_from_new_to_resolved_and_reopened(
+    client: TestClient, api: Api, desk: Desk
+) -> None:
+    cid = api.open(title="fault", severity="P2", team_id=desk.team_id)["id"]
+    agent = str(desk.wang)
+    steps: list[tuple[str, dict[str, str], str]] = [
+        ("acknowledge", {"actor_id": agent}, "acknowledged"),
+        ("reply", {"actor_id": agent, "message": "we are on it"}, "acknowledged"),
+        ("progress", {"actor_id": agent}, "in_progress"),
+        ("waiting", {"actor_id": agent, "note": "photo please"}, "waiting_on_customer"),
+        ("reply", {"actor_id": agent, "author": "customer", "message": "photo"}, "in_progress"),
+        ("transfer", {"actor_id": agent, "to_user_id": str(desk.zhao), "reason": "expert"},
+         "in_progress"),
+        ("resolve", {"actor_id": str(desk.zhao), "root_cause": "logistics.delay",
+                     "responsibility": "supplier", "summary": "courier fixed"}, "resolved"),
+        ("close", {"actor_id": str(desk.zhao)}, "closed"),
+        ("reopen", {"actor_id": str(desk.zhao), "reason": "still broken"}, "in_progress"),
+    ]  # fmt: skip
+    for action, form, state in steps:
+        response = _post(client, api, cid, action, **form)
+        assert response.status_code == 303, (action, FLASH.findall(response.text))
+        assert response.headers["location"].startswith(f"/complaints/{cid}?")
+        assert api.get(cid)["state"] == state, action
+    case = api.get(cid)
+    assert case["owner_id"] == desk.zhao
+    assert case["reopen_count"] == 1
+    page = client.get(f"/complaints/{cid}?brand=acme&lang=en&done=reopen").text
+    assert "Saved." in page
+    kinds = re.findall(r'<li class="event" data-kind="(\w+)">', page)
+    assert kinds[0] == "reopened"  # the timeline is newest first
+    assert kinds[-1] == "opened"
+
+
+def test_resolving_stops_the_clock_and_shows_met(client: TestClient, api: Api, desk: Desk) -> None:
+    cid = api.open(title="fault", severity="P2", team_id=desk.team_id)["id"]
+    assert _post(client, api, cid, "acknowledge", actor_id=str(desk.wang)).status_code == 303
+    form = {"root_cause": "product.defect", "responsibility": "ours", "summary": "replaced"}
+    assert _post(client, api, cid, "resolve", actor_id=str(desk.wang), **form).status_code == 303
+    html = client.get(f"/complaints/{cid}?brand=acme&lang=en").text
+    clocks = html[html.index('id="clocks"') : html.index("</table>", html.index('id="clocks"'))]
+    assert 'data-state="met"' in clocks
+    assert "data-due" not in clocks  # a stopped clock never counts down
+    assert "product.defect" in html
+
+
+def test_a_stale_form_gets_409_and_the_reloaded_case(
+    client: TestClient, api: Api, desk: Desk
+) -> None:
+    complaint = api.open(title="fault", severity="P2", team_id=desk.team_id)
+    api.ok(complaint, "acknowledge", actor_id=desk.lead)  # a colleague acts first
+    stale = client.post(
+        f"/complaints/{complaint['id']}/reply?brand=acme&lang=en",
+        data={"version": str(complaint["version"]), "actor_id": str(desk.wang), "message": "hi"},
+        follow_redirects=False,
+    )
+    assert stale.status_code == 409
+    assert FLASH.findall(stale.text) == [
+        "Someone else changed this complaint; it was reloaded. Check and retry."
+    ]
+    assert ">hi</textarea>" in stale.text  # what the agent typed is kept
+    assert f'name="version" value="{api.get(complaint["id"])["version"]}"' in stale.text
+    assert "replied" not in [e["kind"] for e in api.get(complaint["id"])["events"]]
+
+
+def test_refused_changes_show_why_and_save_nothing(
+    client: TestClient, api: Api, desk: Desk
+) -> None:
+    cid = api.open(title="fault", severity="P2", team_id=desk.team_id)["id"]
+    no_reason = _post(client, api, cid, "transfer", actor_id=str(desk.wang), to_user_id="1")
+    assert no_reason.status_code == 422
+    assert "reason" in FLASH.findall(no_reason.text)[0]
+    bad_cause = _post(
+        client,
+        api,
+        cid,
+        "resolve",
+        actor_id=str(desk.wang),
+        root_cause="nowhere",
+        responsibility="ours",
+        summary="x",
+    )
+    assert bad_cause.status_code == 409  # a new complaint cannot be resolved
+    assert api.get(cid)["state"] == "new"
+    assert client.get("/complaints/999999?brand=acme").status_code == 404
+
+
+def test_customer_text_without_analysis_is_shown_escaped_and_marked(
+    client: TestClient, api: Api, desk: Desk
+) -> None:
+    cid = api.open(title="<b>x</b>", description=EVIL_TEXT, team_id=desk.team_id)["id"]
+    html = client.get(f"/complaints/{cid}?brand=acme&lang=en").text
+    assert "<script>window.__pwned" not in html
+    assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;{{ 7*7 }}" in html
+    assert "<b>x</b>" not in html
+    assert "not analysed yet: shown as stored" in html
+
+
+def test_acting_agent_defaults_to_the_teams_first_agent(
+    client: TestClient, api: Api, desk: Desk
+) -> None:
+    cid = api.open(title="fault", team_id=desk.team_id)["id"]
+    html = client.get(f"/complaints/{cid}?brand=acme&lang=en").text
+    assert f'<option value="{desk.lead}" selected>' in html  # li-acme sorts first
+    chosen = client.get(f"/complaints/{cid}?brand=acme&lang=en&agent={desk.zhao}").text
+    assert f'name="actor_id" value="{desk.zhao}"' in chosen
+
+
+def test_demo_case_shows_the_redacted_text(demo_client: TestClient) -> None:
+    queue = demo_client.get("/complaints?brand=aurora&lang=en&state=all").text
+    first = ROW.findall(queue)[0]
+    html = demo_client.get(f"/complaints/{first}?brand=aurora&lang=en").text
+    assert "personal data redacted" in html
+    assert not re.search(r"1[3-9]\d{9}", html)
