@@ -28,7 +28,7 @@ TEXTS = [
 ]
 
 
-def _add_feedback(session: Session, texts: list[str], *, brand: str = "acme") -> list[int]:
+def add_feedback(session: Session, texts: list[str], *, brand: str = "acme") -> list[int]:
     # No feedback factory exists yet (feedback/service.py is being written): rows as the importer
     # would store them.
     brand_row = make_brand(session, code=brand)
@@ -65,7 +65,7 @@ def test_pipeline_stores_redacted_text_language_sentiment(
     runtime: Runtime, analyzer: Analyzer
 ) -> None:
     with session_scope(runtime.session_factory) as session:
-        ids = _add_feedback(session, TEXTS)
+        ids = add_feedback(session, TEXTS)
     assert run_analysis(runtime.session_factory, analyzer, batch_size=2) == len(TEXTS)
     found = _analyses(runtime)
     first, second, third, fourth, _empty = (found[i] for i in ids)
@@ -83,14 +83,14 @@ def test_pipeline_stores_redacted_text_language_sentiment(
 
 def test_rerun_analyses_nothing_new(runtime: Runtime, analyzer: Analyzer) -> None:
     with session_scope(runtime.session_factory) as session:
-        _add_feedback(session, TEXTS)
+        add_feedback(session, TEXTS)
     run_analysis(runtime.session_factory, analyzer)
     assert run_analysis(runtime.session_factory, analyzer) == 0
 
 
 def test_changed_text_is_reanalysed(runtime: Runtime, analyzer: Analyzer) -> None:
     with session_scope(runtime.session_factory) as session:
-        ids = _add_feedback(session, TEXTS)
+        ids = add_feedback(session, TEXTS)
     run_analysis(runtime.session_factory, analyzer)
     with session_scope(runtime.session_factory) as session:
         row = session.get_one(Feedback, ids[1])
@@ -102,7 +102,7 @@ def test_changed_text_is_reanalysed(runtime: Runtime, analyzer: Analyzer) -> Non
 
 def test_new_model_version_rescores_everything(runtime: Runtime, analyzer: Analyzer) -> None:
     with session_scope(runtime.session_factory) as session:
-        ids = _add_feedback(session, TEXTS)
+        ids = add_feedback(session, TEXTS)
     run_analysis(runtime.session_factory, analyzer)
     custom = train_model(
         [f"好{i}" for i in range(30)] + [f"坏{i}" for i in range(30)],
@@ -118,8 +118,8 @@ def test_new_model_version_rescores_everything(runtime: Runtime, analyzer: Analy
 
 def test_brand_and_since_filters(runtime: Runtime, analyzer: Analyzer) -> None:
     with session_scope(runtime.session_factory) as session:
-        _add_feedback(session, TEXTS, brand="acme")
-        other = _add_feedback(session, TEXTS[:2], brand="beta")
+        add_feedback(session, TEXTS, brand="acme")
+        other = add_feedback(session, TEXTS[:2], brand="beta")
     assert run_analysis(runtime.session_factory, analyzer, brand="beta") == 2
     assert set(_analyses(runtime)) == set(other)
     since = datetime(2026, 11, 4, tzinfo=UTC).date()
@@ -130,7 +130,7 @@ def test_analyze_command_runs_the_pipeline_and_exits_0(
     runtime: Runtime, home_with_default_model: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with session_scope(runtime.session_factory) as session:
-        _add_feedback(session, TEXTS)
+        add_feedback(session, TEXTS)
     # the command builds its runtime from the environment, as the scheduler's would
     monkeypatch.setenv("TRUSTPULSE_HOME", str(runtime.settings.home))
     monkeypatch.setenv("TRUSTPULSE_DATABASE_URL", runtime.settings.effective_database_url)

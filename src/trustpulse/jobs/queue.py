@@ -95,8 +95,10 @@ class InProcessBackend:
         with self._lock:
             self._futures.discard(future)
 
-    def drain(self, timeout: float = 30.0) -> None:
-        """Wait until every job (including jobs enqueued by jobs) finished; re-raise a failure."""
+    def drain(self, timeout: float | None = 30.0) -> None:
+        """Wait until every job (including jobs enqueued by jobs) finished; re-raise a failure.
+
+        `timeout` bounds the wait for each job; None waits as long as it takes."""
         while True:
             with self._lock:
                 pending = list(self._futures)
@@ -187,7 +189,7 @@ def use_backend(backend: Backend) -> Iterator[Backend]:
             _installed = previous
 
 
-def drain(timeout: float = 30.0) -> None:
+def drain(timeout: float | None = 30.0) -> None:
     """Wait for in-process jobs to finish (tests, CLI commands); no-op on Redis."""
     backend = get_backend()
     if isinstance(backend, InProcessBackend):

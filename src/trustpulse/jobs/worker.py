@@ -27,11 +27,20 @@ def run_job(name: str, payload_json: str) -> None:
 
 
 def work(
-    *, queue_name: str = DEFAULT_QUEUE, burst: bool = False, scheduler_every: float = 5.0
+    *,
+    queue_name: str = DEFAULT_QUEUE,
+    burst: bool = False,
+    scheduler_every: float = 5.0,
+    fork: bool = True,
 ) -> bool:
-    """Run an RQ worker on the configured Redis; returns whether any job was processed."""
+    """Run an RQ worker on the configured Redis; returns whether any job was processed.
+
+    `fork=False` runs each job in the worker process itself (RQ's SimpleWorker): what one job
+    loads (sentiment models, the segmenter's dictionary) stays loaded for the next, at the cost
+    of isolation: a job that crashes the interpreter takes the worker down with it.
+    """
     from redis import Redis  # noqa: PLC0415 -- embedded installs never import redis
-    from rq import Queue, Worker  # noqa: PLC0415
+    from rq import Queue, SimpleWorker, Worker  # noqa: PLC0415
 
     from trustpulse.jobs.scheduler import Scheduler  # noqa: PLC0415 -- scheduler imports queue
     from trustpulse.runtime import get_runtime  # noqa: PLC0415
@@ -52,7 +61,8 @@ def work(
         )
         scheduler.start()
     try:
-        return bool(Worker([queue], connection=connection).work(burst=burst))
+        worker_class = Worker if fork else SimpleWorker
+        return bool(worker_class([queue], connection=connection).work(burst=burst))
     finally:
         if scheduler is not None:
             scheduler.stop()
@@ -66,6 +76,13 @@ def register(app: typer.Typer) -> None:
         scheduler_every: Annotated[
             float, typer.Option(help="Seconds between scheduler passes; 0 disables.")
         ] = 5.0,
+        fork: Annotated[
+            bool,
+            typer.Option(
+                help="Run each job in a forked child (isolated); --no-fork keeps loaded "
+                "models between jobs (faster for text analysis)."
+            ),
+        ] = True,
     ) -> None:
         """Process background jobs from Redis (server mode only)."""
-        work(queue_name=queue, burst=burst, scheduler_every=scheduler_every)
+        work(queue_name=queue, burst=burst, scheduler_every=scheduler_every, fork=fork)

@@ -16,8 +16,10 @@ from trustpulse import migrations
 from trustpulse.config import get_settings
 from trustpulse.db import session_scope
 from trustpulse.errors import InvalidInputError
+from trustpulse.jobs import queue as jobs_queue
 from trustpulse.runtime import Runtime, build_runtime, set_runtime
 from trustpulse.text import datasets, responsibility, trends
+from trustpulse.text import jobs as text_jobs
 from trustpulse.text.config import load_text_config
 from trustpulse.text.default_model import canonical_label, load_default
 from trustpulse.text.sentiment import evaluation_report, load_model, train_model
@@ -172,6 +174,23 @@ def analyze(
         datetime | None,
         typer.Option("--since", formats=["%Y-%m-%d"], help="Only feedback from this UTC date on."),
     ] = None,
+    enqueue: Annotated[
+        bool,
+        typer.Option(
+            "--enqueue",
+            help="Enqueue one job per --batch-size pending texts for `trustpulse worker`s "
+            "instead of analysing here (embedded mode: run them in-process, then exit).",
+        ),
+    ] = False,
+    batch_size: Annotated[
+        int | None,
+        typer.Option(
+            "--batch-size",
+            min=1,
+            help="Texts per job with --enqueue (default 10000), else per transaction "
+            "(default: config batch_size).",
+        ),
+    ] = None,
 ) -> None:
     """Run the text pipeline over all feedback not yet analysed with the active models."""
     settings = get_settings()
@@ -179,6 +198,14 @@ def analyze(
     set_runtime(runtime)
     migrations.upgrade(runtime.engine, "head")
     try:
+        if enqueue:
+            day = since.date() if since else None
+            ranges = text_jobs.enqueue_analysis(
+                brand=brand, since=day, range_size=batch_size or text_jobs.DEFAULT_RANGE_SIZE
+            )
+            console.print(f"enqueued {len(ranges)} text analysis jobs")
+            jobs_queue.drain(timeout=None)  # embedded mode: wait for them; no-op on Redis
+            return
         config = load_text_config(settings, brand=brand)
         analyzer = build_analyzer(settings, config)
         with Progress(
@@ -194,7 +221,7 @@ def analyze(
                 analyzer,
                 brand=brand,
                 since=since.date() if since else None,
-                batch_size=config.batch_size,
+                batch_size=batch_size or config.batch_size,
                 on_start=lambda total: progress.update(task, total=total),
                 on_batch=lambda n: progress.advance(task, n),
             )

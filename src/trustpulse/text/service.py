@@ -16,7 +16,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, or_, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from trustpulse.config import Settings
@@ -36,6 +36,7 @@ from trustpulse.text.language import (
     tokenise,
 )
 from trustpulse.text.models import FeedbackAnalysis, WatchHitRow
+from trustpulse.text.pending import count_pending, pending_query
 from trustpulse.text.pii import PLACEHOLDER_PATTERN, redact
 from trustpulse.text.sentiment import Prediction, SentimentModel, load_model
 from trustpulse.text.topics import TopicModel, load_topic_models
@@ -187,39 +188,6 @@ def topic_labels(analyzer: Analyzer, prepared: Sequence[TextResult]) -> list[str
     return labels
 
 
-def _pending_query(
-    model_version: str, *, brand_id: int | None, since: datetime | None
-) -> Select[Any]:
-    query = (
-        select(Feedback.id)
-        .outerjoin(FeedbackAnalysis, FeedbackAnalysis.feedback_id == Feedback.id)
-        .where(Feedback.text.is_not(None))
-        .where(
-            or_(
-                FeedbackAnalysis.feedback_id.is_(None),
-                FeedbackAnalysis.model_version != model_version,
-                FeedbackAnalysis.analysed_at < Feedback.updated_at,
-            )
-        )
-    )
-    if brand_id is not None:
-        query = query.where(Feedback.brand_id == brand_id)
-    if since is not None:
-        query = query.where(Feedback.occurred_at >= since)
-    return query
-
-
-def count_pending(
-    session: Session,
-    model_version: str,
-    *,
-    brand_id: int | None = None,
-    since: datetime | None = None,
-) -> int:
-    subquery = _pending_query(model_version, brand_id=brand_id, since=since).subquery()
-    return session.scalar(select(func.count()).select_from(subquery)) or 0
-
-
 def analyse_batch(
     session: Session,
     analyzer: Analyzer,
@@ -228,16 +196,22 @@ def analyse_batch(
     batch_size: int = 500,
     brand_id: int | None = None,
     since: datetime | None = None,
+    end_id: int | None = None,
 ) -> tuple[int, int, int]:
-    """Analyse the next batch of pending feedback with id > after_id.
+    """Analyse the next batch of pending feedback with after_id < id <= end_id.
 
     Returns (last id looked at, rows written, rows looked at); last id is 0 when none remain.
     Does not commit.
     """
     ids = list(
         session.scalars(
-            _pending_query(analyzer.version, brand_id=brand_id, since=since)
-            .where(Feedback.id > after_id)
+            pending_query(
+                analyzer.version,
+                brand_id=brand_id,
+                since=since,
+                start_id=after_id + 1,
+                end_id=end_id,
+            )
             .order_by(Feedback.id)
             .limit(batch_size)
         )
@@ -269,24 +243,32 @@ def analyse_batch(
     aspects = aspect_results(analyzer, prepared)
     topics = topic_labels(analyzer, prepared)
     now = utcnow()
+    new_rows: list[dict[str, Any]] = []
     for (feedback_id, text, existing), result, prediction, found, topic in zip(
         todo, prepared, predictions, aspects, topics, strict=True
     ):
-        analysis = existing or FeedbackAnalysis(feedback_id=feedback_id)
-        analysis.language = result.language
-        analysis.sentiment_label = prediction.label
-        analysis.sentiment_score = prediction.score
-        analysis.redacted_text = result.redacted_text
-        analysis.pii_types = result.pii_types
-        analysis.keywords = keywords(result.tokens, result.language, analyzer.keywords_per_text)
-        analysis.aspects = found
-        analysis.topic = topic
-        analysis.model_version = analyzer.version
-        analysis.text_hash = text_hash(text)
-        analysis.analysed_at = now
+        values = {
+            "language": result.language,
+            "sentiment_label": prediction.label,
+            "sentiment_score": prediction.score,
+            "redacted_text": result.redacted_text,
+            "pii_types": result.pii_types,
+            "keywords": keywords(result.tokens, result.language, analyzer.keywords_per_text),
+            "aspects": found,
+            "topic": topic,
+            "model_version": analyzer.version,
+            "text_hash": text_hash(text),
+            "analysed_at": now,
+        }
         if existing is None:
-            session.add(analysis)
+            new_rows.append({"feedback_id": feedback_id, **values})
+        else:
+            for name, value in values.items():
+                setattr(existing, name, value)
     session.flush()
+    if new_rows:
+        # one multi-row INSERT (insertmanyvalues) instead of one ORM object per row
+        session.execute(insert(FeedbackAnalysis), new_rows)
     _store_watch_hits(session, analyzer, [t[0] for t in todo], prepared)
     return max(ids), len(todo), len(ids)
 
@@ -333,10 +315,13 @@ def run_analysis(
     brand: str | None = None,
     since: date | datetime | None = None,
     batch_size: int = 500,
+    start_id: int | None = None,
+    end_id: int | None = None,
     on_start: Callable[[int], None] | None = None,
     on_batch: Callable[[int], None] | None = None,
 ) -> int:
-    """Analyse all pending feedback, one transaction per batch (progress survives a crash).
+    """Analyse all pending feedback (with start_id <= id <= end_id when given), one transaction
+    per batch (progress survives a crash).
 
     Returns the number of rows (re)written. Callbacks receive the pending total, then each
     batch's row count.
@@ -344,10 +329,17 @@ def run_analysis(
     since_at = since_instant(since)
     with session_scope(factory) as session:
         brand_id = brand_id_of(session, brand) if brand else None
-        total = count_pending(session, analyzer.version, brand_id=brand_id, since=since_at)
+        total = count_pending(
+            session,
+            analyzer.version,
+            brand_id=brand_id,
+            since=since_at,
+            start_id=start_id,
+            end_id=end_id,
+        )
     if on_start is not None:
         on_start(total)
-    written, after_id = 0, 0
+    written, after_id = 0, (start_id - 1 if start_id is not None else 0)
     while True:
         with session_scope(factory) as session:
             after_id, n_written, n_seen = analyse_batch(
@@ -357,6 +349,7 @@ def run_analysis(
                 batch_size=batch_size,
                 brand_id=brand_id,
                 since=since_at,
+                end_id=end_id,
             )
         if n_seen == 0:
             break
