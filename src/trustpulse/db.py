@@ -100,8 +100,13 @@ def _install_pysqlite_transaction_recipe(engine: Engine) -> None:
     def _on_begin(conn: Any) -> None:
         # IMMEDIATE takes the write lock up front: a deferred transaction that reads, then
         # writes after another thread wrote fails at once with "database is locked" (the busy
-        # timeout does not apply to that upgrade). SQLite serialises writers anyway.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # timeout does not apply to that upgrade). SQLite serialises writers anyway. Read-only
+        # work (GET pages) asks for DEFERRED so it runs beside a writer under WAL.
+        mode = conn.get_execution_options().get(SQLITE_BEGIN_OPTION, "IMMEDIATE")
+        conn.exec_driver_sql("BEGIN DEFERRED" if mode == "DEFERRED" else "BEGIN IMMEDIATE")
+
+
+SQLITE_BEGIN_OPTION = "trustpulse_sqlite_begin"
 
 
 def make_session_factory(settings_or_engine: Settings | Engine) -> sessionmaker[Session]:
@@ -131,6 +136,9 @@ def get_session(request: Request) -> Iterator[Session]:
     """The request edge: open, roll back on error, close. The route commits."""
     factory: sessionmaker[Session] = request.app.state.session_factory
     session = factory()
+    if request.method in {"GET", "HEAD"} and session.get_bind().dialect.name == "sqlite":
+        # reads need no write lock: let pages render while a job writes
+        session.connection(execution_options={SQLITE_BEGIN_OPTION: "DEFERRED"})
     try:
         yield session
     except BaseException:

@@ -7,10 +7,15 @@ import re
 from urllib.parse import parse_qsl, urlsplit
 
 from fastapi.testclient import TestClient
+from sqlalchemy import insert
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from tests.factories import make_brand
 from tests.web.conftest import EVIL_TEXT
+from trustpulse.app import create_app
+from trustpulse.config import Settings
+from trustpulse.customers.models import Brand
 
 CHART_JSON = re.compile(r'<script type="application/json" id="([^"]+)">(.*?)</script>', re.S)
 
@@ -182,3 +187,16 @@ def test_transparency_page_and_html_report(demo_client: TestClient) -> None:
     assert "季度透明度报告" in report.text
     assert "<svg" in report.text
     assert demo_client.get("/reports/quarterly.doc?brand=aurora").status_code == 422
+
+
+def test_get_requests_read_while_another_connection_writes(
+    settings: Settings, committed_engine: Engine
+) -> None:
+    # SQLite: a page must not wait for the write lock a background job holds (WAL readers).
+    app = create_app(settings, engine=committed_engine)
+    with committed_engine.connect() as writer:
+        writer.begin()
+        writer.execute(insert(Brand).values(code="busy", name="Busy", timezone="UTC"))
+        with TestClient(app) as client:
+            assert client.get("/api/health").json() == {"status": "ok", "database": "ok"}
+        writer.rollback()

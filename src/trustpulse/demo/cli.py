@@ -14,12 +14,17 @@ from trustpulse.runtime import build_runtime, set_runtime
 console = Console()
 
 
-def demo(
+def demo(  # noqa: PLR0917 -- Typer reads options from the signature
     seed: int = typer.Option(42, help="Random seed: the same seed builds the same company."),
     serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the dashboard after."),
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
     scale: float = typer.Option(1.0, min=0.001, max=10.0, help="Volume multiplier (tests: 0.03)."),
+    analyse_text: bool = typer.Option(
+        True,
+        "--analyse-text/--no-analyse-text",
+        help="While serving, run the text pipeline (PII, sentiment, aspects) in the background.",
+    ),
 ) -> None:
     """Build the demo company (2 brands, 18 months) in the database and serve the dashboard."""
     settings = get_settings()
@@ -52,6 +57,14 @@ def demo(
 
     console.print(f"TrustPulse demo on http://{host}:{port}")
     app = create_app(settings, engine=runtime.engine, serve_jobs=True)
+    if analyse_text:
+        # The demo's texts are analysed after the page is up (1-3 min for 120k texts): the
+        # voice-of-the-customer page fills as batches commit; reruns find nothing pending.
+        from trustpulse.jobs.queue import enqueue  # noqa: PLC0415
+        from trustpulse.text.jobs import ANALYZE_JOB  # noqa: PLC0415
+
+        enqueue(ANALYZE_JOB)
+        console.print("text analysis runs in the background (trustpulse text analyze)")
     uvicorn.run(app, host=host, port=port)
 
 
