@@ -64,14 +64,43 @@ def config_model(name: str) -> type[BaseModel]:
 
 
 def load_config(name: str, model: type[T], *, settings: Settings, brand: str | None = None) -> T:
-    """Read, merge and validate configuration `name`; raises ConfigError (file, line, reason)."""
-    sources = [_read(_base_path(name, settings), settings)]
+    """Read, merge and validate configuration `name`; raises ConfigError (file, line, reason).
+
+    Parsed files are remembered by (path, size, mtime): an unchanged file is not parsed again
+    (pages load several configurations per request), an edited one is.
+    """
+    paths = [_base_path(name, settings)]
     if brand is not None:
         if not _BRAND_CODE.match(brand):
             raise ConfigError(f"invalid brand code {brand!r}", brand=brand)
         override = settings.effective_config_dir / "brands" / brand / f"{name}.yaml"
         if override.is_file():
-            sources.append(_read(override, settings))
+            paths.append(override)
+    stamps = tuple(_stamp(path) for path in paths)
+    key = (name, model, str(settings.effective_config_dir), stamps)
+    loaded = _loaded.get(key)
+    if loaded is not None:
+        return loaded.model_copy(deep=True)  # type: ignore[return-value]  # stored for `model`
+    result = _load_uncached(model, [_read(path, settings) for path in paths])
+    if len(_loaded) >= _LOADED_MAX:
+        _loaded.clear()
+    _loaded[key] = result.model_copy(deep=True)
+    return result
+
+
+_LOADED_MAX = 256
+_loaded: dict[tuple[object, ...], BaseModel] = {}
+
+
+def _stamp(path: Path) -> tuple[str, int, int]:
+    try:
+        info = path.stat()
+    except OSError:
+        return (str(path), -1, -1)
+    return (str(path), info.st_mtime_ns, info.st_size)
+
+
+def _load_uncached(model: type[T], sources: Sequence[_Source]) -> T:
     merged: dict[str, Any] = {}
     for source in sources:
         merged = _deep_merge(merged, source.data)

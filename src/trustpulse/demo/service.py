@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from trustpulse import migrations
 from trustpulse.demo.generate import generate
 from trustpulse.demo.load import Progress, is_loaded, load
 from trustpulse.demo.model import DemoConfig
 from trustpulse.demo.truth import TRUTH_FILE, write_truth
+from trustpulse.metrics.rollups import build_rollups
 
 
 @dataclass
@@ -40,7 +42,8 @@ def build_demo(
 ) -> DemoBuild:
     """Bring the schema to head, then (re)build the demo brands unless this seed is loaded.
 
-    Only the demo brands' data is replaced; the truth files are written to `truth_dir`.
+    Only the demo brands' data is replaced; the truth files are written to `truth_dir`. The
+    daily rollups are rebuilt, so the dashboard reads NPS, CSAT and CES from them.
     """
     stage = on_stage or (lambda _text: None)
     stage("migrating the schema")
@@ -53,6 +56,9 @@ def build_demo(
     stage("writing rows")
     started = time.perf_counter()
     counts = load(engine, data, progress=progress)
+    stage("building the daily rollups")
+    with Session(engine) as session, session.begin():
+        build_rollups(session, full=True)  # the demo replaced its brands: rebuild every day
     load_seconds = time.perf_counter() - started
     write_truth(truth_dir, data)
     return DemoBuild(

@@ -21,9 +21,16 @@ _CHUNK_CELLS = 4_000_000  # resample weights held at once (resamples x clusters)
 
 def resample_counts(rng: np.random.Generator, clusters: int, resamples: int) -> FloatArray:
     """(resamples x clusters) multiplicities: how often each cluster is drawn in each resample."""
-    draws = rng.integers(0, clusters, size=(resamples, clusters))
-    offsets = (np.arange(resamples) * clusters)[:, None]
-    counts = np.bincount((draws + offsets).ravel(), minlength=resamples * clusters)
+    cells = resamples * clusters
+    if cells < 2**31:  # int32 draws: half the memory traffic of int64
+        small = rng.integers(0, clusters, size=(resamples, clusters), dtype=np.int32)
+        flat = (
+            small + (np.arange(resamples, dtype=np.int32) * np.int32(clusters))[:, None]
+        ).ravel()
+    else:
+        large = rng.integers(0, clusters, size=(resamples, clusters), dtype=np.int64)
+        flat = (large + (np.arange(resamples, dtype=np.int64) * clusters)[:, None]).ravel()
+    counts = np.bincount(flat, minlength=cells)
     return counts.reshape(resamples, clusters).astype(np.float64)
 
 

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from trustpulse.config import Settings
@@ -166,7 +166,8 @@ def key_drivers(
 ) -> list[dict[str, object]]:
     """Relative weights of the touchpoint scores (tp_*, or `predictors`) on `target`.
 
-    One row per feedback that scored the target is read (metric values only); ranked rows with
+    One row per feedback that scored the target is read, the metrics pivoted into columns in
+    SQL, in feedback id order (so the bootstrap draws are reproducible); ranked rows with
     importance (share of R^2, 0-1), its interval, performance (mean score) and quadrant.
     """
     flt = flt or Slice()
@@ -181,22 +182,18 @@ def key_drivers(
     if not predictors or not brands:
         return []
     wanted = [target, *predictors]
+    # one row per feedback that scored the target, the wanted metrics pivoted into columns
+    columns = [func.max(case((Score.metric == m, Score.value))) for m in wanted]
     rows = session.execute(
-        select(Score.feedback_id, Score.metric, Score.value)
+        select(Score.feedback_id, *columns)
         .join(Feedback, Feedback.id == Score.feedback_id)
         .where(Score.metric.in_(wanted), *filter_clauses(flt, brands))
+        .group_by(Score.feedback_id)
+        .having(func.count(case((Score.metric == target, 1))) > 0)
+        .order_by(Score.feedback_id)
     ).all()
-    index: dict[int, int] = {}
-    column = {m: j for j, m in enumerate(wanted)}
-    cells: list[tuple[int, int, float]] = []
-    for feedback_id, metric, value in rows:
-        i = index.setdefault(int(feedback_id), len(index))
-        cells.append((i, column[str(metric)], float(value)))
-    matrix = np.full((len(index), len(wanted)), np.nan)
-    if cells:
-        ii, jj, vv = (np.array(part) for part in zip(*cells, strict=True))
-        matrix[ii.astype(int), jj.astype(int)] = vv
-    if not np.isfinite(matrix[:, 0]).sum():
+    if not rows:
         return []
+    matrix = np.array([row[1:] for row in rows], dtype=np.float64)  # NULL (not rated) -> NaN
     drivers = relative_weights(matrix[:, 0], matrix[:, 1:], list(predictors), resamples=resamples)
     return [{"target": target, **d.as_dict()} for d in drivers]

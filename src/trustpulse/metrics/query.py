@@ -19,7 +19,19 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Integer, Select, and_, case, cast, func, literal, or_, select
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -119,12 +131,14 @@ def _plan(session: Session, by: Sequence[str], flt: Slice, brands: Sequence[Bran
     plain = len(keys)
     zones = {b.id: b.timezone for b in brands}
     day_of: Callable[[Sequence[Any]], date] | None = None
-    if any(d in PERIOD_DIMENSIONS for d in by):
+    label_of: Callable[[Sequence[Any]], str] | None = None
+    periods = [d for d in by if d in PERIOD_DIMENSIONS]
+    if periods:
         offsets = {b.id: fixed_offset_minutes(b.timezone) for b in brands}
+        day_key: ColumnElement[Any] | None = None
         if dialect == "postgresql":
             local = func.timezone(Brand.timezone, Feedback.occurred_at)
-            keys.append(func.to_char(local, "YYYY-MM-DD"))
-            day_of = lambda row: date.fromisoformat(str(row[plain]))  # noqa: E731
+            day_key = func.to_char(local, "YYYY-MM-DD")
         elif all(o is not None for o in offsets.values()):
             shift = case(
                 *[
@@ -133,7 +147,14 @@ def _plan(session: Session, by: Sequence[str], flt: Slice, brands: Sequence[Bran
                 ],
                 else_=literal("+0 minutes"),
             )
-            keys.append(func.date(Feedback.occurred_at, shift))
+            day_key = func.date(Feedback.occurred_at, shift)
+        label = _label_in_sql(day_key, periods[0]) if day_key is not None else None
+        if label is not None and len(periods) == 1:
+            # one coarse period: label it in SQL so the database returns one row per period
+            keys.append(label)
+            label_of = lambda row: str(row[plain])  # noqa: E731
+        elif day_key is not None:
+            keys.append(day_key)
             day_of = lambda row: date.fromisoformat(str(row[plain]))  # noqa: E731
         else:
             minute = cast(func.strftime("%M", Feedback.occurred_at), Integer) / 15 * 15
@@ -149,7 +170,9 @@ def _plan(session: Session, by: Sequence[str], flt: Slice, brands: Sequence[Bran
         day = day_of(row) if day_of is not None else None
         out: list[str | None] = []
         for d in by:
-            if d in PERIOD_DIMENSIONS:
+            if label_of is not None and d in PERIOD_DIMENSIONS:
+                out.append(label_of(row))
+            elif d in PERIOD_DIMENSIONS:
                 assert day is not None  # noqa: S101 -- set whenever a period is asked for
                 out.append(period_label(day, d))
             else:
@@ -158,6 +181,19 @@ def _plan(session: Session, by: Sequence[str], flt: Slice, brands: Sequence[Bran
         return tuple(out)
 
     return _Plan(keys, to_group, filter_clauses(flt, brands))
+
+
+def _label_in_sql(day: ColumnElement[Any], period: str) -> ColumnElement[Any] | None:
+    """The period label (same as periods.period_label) of a 'YYYY-MM-DD' SQL expression, for
+    month and quarter; None for day and ISO week (labelled in Python)."""
+    text = type_coerce(day, String)
+    if period == "month":
+        return type_coerce(func.substr(text, 1, 7), String)
+    if period == "quarter":
+        number = (cast(func.substr(text, 6, 2), Integer) + 2) // 3
+        year = type_coerce(func.substr(text, 1, 4), String)
+        return year.concat("Q").concat(cast(number, String))
+    return None
 
 
 def filter_clauses(flt: Slice, brands: Sequence[Brand]) -> list[ColumnElement[bool]]:
@@ -239,30 +275,34 @@ def customer_item_totals(
 ) -> dict[GroupKey, ItemTotals]:
     """{group: per-customer sums and counts of each metric}, aggregated in SQL.
 
-    Feedback without a customer counts as its own customer (its own bootstrap cluster).
+    One row per (group, customer) comes back, the metrics pivoted into columns (a sum and a
+    count each). Customers are in ascending cluster id within a group. Feedback without a
+    customer counts as its own customer (its own bootstrap cluster).
     """
     brands = brands_in_scope(session, flt)
     if not brands or not metrics:
         return {}
     plan = _plan(session, by, flt, brands)
     cluster = case((Feedback.customer_id.is_(None), -Feedback.id), else_=Feedback.customer_id)
-    keys = [*plan.keys, cluster, Score.metric]
-    stmt = _from(select(*keys, func.sum(Score.value), func.count()), metrics, by)
-    stmt = stmt.where(*plan.where)
-    stmt = stmt.group_by(*keys)
-    column = {m: j for j, m in enumerate(metrics)}
-    cells: dict[GroupKey, dict[int, list[float]]] = defaultdict(dict)
+    sums = [func.sum(case((Score.metric == m, Score.value))) for m in metrics]
+    counts = [func.count(case((Score.metric == m, 1))) for m in metrics]
+    keys = [*plan.keys, cluster]
+    stmt = _from(select(*keys, *sums, *counts), metrics, by).where(*plan.where).group_by(*keys)
     width = len(plan.keys)
+    rows: dict[GroupKey, list[Sequence[Any]]] = defaultdict(list)
     for row in session.execute(stmt):
-        who, metric, total, count = row[width:]
-        per = cells[plan.to_group(row)].setdefault(int(str(who)), [0.0] * (2 * len(metrics)))
-        j = column[str(metric)]
-        per[j] += float(total or 0)
-        per[len(metrics) + j] += float(count or 0)
+        rows[plan.to_group(row)].append(row[width:])
     out: dict[GroupKey, ItemTotals] = {}
-    for group, by_customer in cells.items():
-        matrix = np.array(list(by_customer.values()), dtype=np.float64)
+    for group, part in rows.items():
+        matrix = np.array(part, dtype=np.float64)  # None (no value of a metric) -> NaN
+        matrix = np.nan_to_num(matrix[np.argsort(matrix[:, 0], kind="stable")], nan=0.0)
+        # several SQL groups can fall into one Python group (SQLite zones with daylight saving)
+        ids, first = np.unique(matrix[:, 0], return_index=True)
+        if len(ids) != len(matrix):
+            matrix = np.column_stack([ids, np.add.reduceat(matrix[:, 1:], first, axis=0)])
         out[group] = ItemTotals(
-            list(by_customer), matrix[:, : len(metrics)], matrix[:, len(metrics) :]
+            [int(c) for c in matrix[:, 0]],
+            matrix[:, 1 : 1 + len(metrics)],
+            matrix[:, 1 + len(metrics) :],
         )
     return out

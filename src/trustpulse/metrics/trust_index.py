@@ -24,7 +24,13 @@ from trustpulse.metrics.csi import renormalise
 from trustpulse.metrics.estimate import Estimate, empty
 from trustpulse.metrics.models import KpiMeasure
 from trustpulse.metrics.periods import PERIOD_DIMENSIONS, period_bounds
-from trustpulse.metrics.query import GroupKey, Slice, brands_in_scope, customer_item_totals
+from trustpulse.metrics.query import (
+    GroupKey,
+    ItemTotals,
+    Slice,
+    brands_in_scope,
+    customer_item_totals,
+)
 from trustpulse.metrics.schemas import Leaf, MetricsConfig, TrustIndexConfig
 
 
@@ -94,27 +100,30 @@ def compute(
 def _survey_totals(
     session: Session, tree: _Tree, by: Sequence[str], flt: Slice
 ) -> dict[GroupKey, tuple[FloatArray, FloatArray]]:
-    """{group: (customers x survey leaves) sums and counts}: one SQL query per distinct filter."""
+    """{group: (customers x survey leaves) sums and counts}: one SQL query per distinct filter,
+    customers in ascending cluster id."""
     by_filter: dict[tuple[tuple[str, tuple[str, ...]], ...], list[int]] = defaultdict(list)
     for position, i in enumerate(tree.survey):
         leaf = tree.leaves[i]
         by_filter[tuple(sorted((k, tuple(v)) for k, v in leaf.filter.items()))].append(position)
-    cells: dict[GroupKey, dict[int, FloatArray]] = defaultdict(dict)
     width = len(tree.survey)
+    parts: dict[GroupKey, list[tuple[ItemTotals, list[int], list[int]]]] = defaultdict(list)
     for filter_key, positions in by_filter.items():
         metrics = sorted({tree.leaves[tree.survey[p]].metric for p in positions})
         scoped = Slice(flt.brand, flt.channel, flt.since, flt.until, dict(filter_key))
+        columns = [metrics.index(tree.leaves[tree.survey[p]].metric) for p in positions]
         for group, totals in customer_item_totals(session, metrics, by=by, flt=scoped).items():
-            for row, who in enumerate(totals.customers):
-                per = cells[group].setdefault(who, np.zeros(2 * width))
-                for p in positions:
-                    j = metrics.index(tree.leaves[tree.survey[p]].metric)
-                    per[p] += totals.sums[row, j]
-                    per[width + p] += totals.counts[row, j]
+            parts[group].append((totals, positions, columns))
     out = {}
-    for group, per_customer in cells.items():
-        matrix = np.array(list(per_customer.values()))
-        out[group] = (matrix[:, :width], matrix[:, width:])
+    for group, pieces in parts.items():
+        customers = np.unique(np.concatenate([np.asarray(t.customers) for t, _p, _c in pieces]))
+        sums, counts = np.zeros((len(customers), width)), np.zeros((len(customers), width))
+        for totals, positions, columns in pieces:
+            rows = np.searchsorted(customers, np.asarray(totals.customers))
+            for p, j in zip(positions, columns, strict=True):
+                sums[rows, p] += totals.sums[:, j]
+                counts[rows, p] += totals.counts[:, j]
+        out[group] = (sums, counts)
     return out
 
 

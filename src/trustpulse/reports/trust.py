@@ -1,8 +1,10 @@
 """Trust metrics shaped for the overview and the report: series by period, headline vs target.
 
 Everything is computed by the metrics engine (metrics.engine.compute_metric), which scopes by
-brand itself. A segment filter is applied by grouping on `segment` and keeping that segment's
-rows, since the engine's Slice filters feedback columns only.
+brand itself, through metrics.cache: NPS, CSAT and CES come from the daily rollups while they
+are fresh, and results are reused until the data changes. A segment filter is applied by
+grouping on `segment` and keeping that segment's rows, since the engine's Slice filters feedback
+columns only.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from trustpulse.config import Settings
-from trustpulse.metrics import engine
+from trustpulse.metrics import cache, engine
 from trustpulse.metrics.periods import period_bounds
 from trustpulse.metrics.query import Slice
 from trustpulse.reports.targets import Status, Target, load_targets, target_status
@@ -93,7 +95,7 @@ def metric_by(
     dims = list(by)
     if segment is not None and "segment" not in dims:
         dims = ["segment", *dims]
-    rows = engine.compute_metric(session, metric, settings=settings, by=dims, flt=flt)
+    rows = cache.cached_metric(session, metric, settings=settings, by=dims, flt=flt)
     out = []
     for row in rows:
         group = row["group"]

@@ -22,6 +22,7 @@ from trustpulse.config import Settings
 from trustpulse.customers import service as customers
 from trustpulse.customers.models import Brand
 from trustpulse.errors import InvalidInputError
+from trustpulse.metrics import cache
 from trustpulse.metrics.periods import period_bounds
 from trustpulse.metrics.query import Slice
 from trustpulse.reports.choices import filter_choices
@@ -33,7 +34,7 @@ TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 # (path, label, ready): the slots of issues still to land stay visible but inert
 NAVIGATION: tuple[tuple[str, str, bool], ...] = (
     ("/", N_("Overview"), True),
-    ("/complaints", N_("Complaints"), False),
+    ("/complaints", N_("Complaints"), True),
     ("/voc", N_("Voice of the customer"), True),
     ("/drivers", N_("Drivers & segments"), True),
     ("/improvements", N_("Improvements"), False),
@@ -165,9 +166,14 @@ def render(
 ) -> HTMLResponse:
     """Render a page with the shared context; remembers an explicit ?lang= in a cookie."""
     brands = customers.list_brands(page.session)
+    code = page.filters.brand_code
     channels, segments = (
-        filter_choices(page.session, brand=page.filters.brand.code)
-        if page.filters.brand
+        cache.cached(
+            page.session,
+            ("filter_choices", code),
+            lambda: filter_choices(page.session, brand=code),
+        )
+        if code is not None
         else ([], [])
     )
     response = TEMPLATES.TemplateResponse(

@@ -7,6 +7,7 @@ from typing import Any
 
 from trustpulse.config import Settings
 from trustpulse.errors import InvalidInputError
+from trustpulse.metrics import cache
 from trustpulse.metrics.drivers import key_drivers
 from trustpulse.metrics.trust_index import load_trust_config
 from trustpulse.reports import trust
@@ -63,8 +64,12 @@ def drivers_context(
     flt = page.filters
     if flt.brand is None:
         return {"empty": True}, ExportTable("drivers", [], [])
-    rows = key_drivers(
-        page.session, target=target, flt=flt.slice(), settings=settings, resamples=RESAMPLES
+    rows = cache.cached(
+        page.session,
+        ("key_drivers", target, cache.freeze(flt.slice()), RESAMPLES),
+        lambda: key_drivers(
+            page.session, target=target, flt=flt.slice(), settings=settings, resamples=RESAMPLES
+        ),
     )
     drivers = [DriverRow.of(r) for r in rows]
     chart = None

@@ -7,7 +7,7 @@ from typing import Any
 
 from trustpulse.config import Settings
 from trustpulse.errors import InvalidInputError
-from trustpulse.metrics import engine
+from trustpulse.metrics import cache, engine
 from trustpulse.metrics.trust_index import load_trust_config
 from trustpulse.reports import complaints, trust
 from trustpulse.reports.targets import load_targets, target_status
@@ -117,8 +117,12 @@ def overview_context(page: Page, settings: Settings) -> dict[str, Any]:
         (d.code, d.name_zh if page.locale == "zh-CN" else d.name_en, values.get(d.code))
         for d in dims_config
     ]
-    handling = complaints.complaint_handling(
-        page.session, brand=code, since=flt.since, until=flt.until, channel=flt.channel
+    handling = cache.cached(
+        page.session,
+        ("complaint_handling", code, flt.since, flt.until, flt.channel),
+        lambda: complaints.complaint_handling(
+            page.session, brand=code, since=flt.since, until=flt.until, channel=flt.channel
+        ),
     )
     months = list(handling.by_month)
     charts["complaints"] = {

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
 from trustpulse.errors import InvalidInputError
+from trustpulse.metrics import cache
 from trustpulse.reports import voc
 from trustpulse.web.context import Page
 from trustpulse.web.export import ExportTable
@@ -29,6 +31,10 @@ def _int(value: str | None, default: int) -> int:
         raise InvalidInputError(f"page: {value!r} is not a number", field="page") from exc
 
 
+def _key(flt: voc.VocFilter) -> Hashable:
+    return cache.freeze(dict(flt.__dict__))
+
+
 def voc_context(page: Page) -> tuple[dict[str, Any], ExportTable]:
     flt = page.filters
     _ = page.i.gettext
@@ -50,8 +56,11 @@ def voc_context(page: Page) -> tuple[dict[str, Any], ExportTable]:
     number = _int(query.get("page"), 1)
     exporting = bool(query.get("export"))
     limit = EXPORT_LIMIT if exporting else PAGE_SIZE
-    verbatims, total = voc.list_verbatims(
-        page.session, listed, limit=limit, offset=0 if exporting else (number - 1) * PAGE_SIZE
+    offset = 0 if exporting else (number - 1) * PAGE_SIZE
+    verbatims, total = cache.cached(
+        page.session,
+        ("voc.verbatims", _key(listed), limit, offset),
+        lambda: voc.list_verbatims(page.session, listed, limit=limit, offset=offset),
     )
     export = ExportTable(
         title="verbatims",
@@ -70,7 +79,9 @@ def voc_context(page: Page) -> tuple[dict[str, Any], ExportTable]:
     )
     if exporting:
         return {}, export
-    trend = voc.sentiment_by_month(page.session, base)
+    trend = cache.cached(
+        page.session, ("voc.trend", _key(base)), lambda: voc.sentiment_by_month(page.session, base)
+    )
     months = list(trend)
     chart = {
         "kind": "bars",
@@ -89,8 +100,14 @@ def voc_context(page: Page) -> tuple[dict[str, Any], ExportTable]:
     context = {
         "empty": False,
         "chart": chart,
-        "aspects": voc.aspect_sentiment(page.session, base),
-        "watch": voc.watch_terms(page.session, base),
+        "aspects": cache.cached(
+            page.session,
+            ("voc.aspects", _key(base)),
+            lambda: voc.aspect_sentiment(page.session, base),
+        ),
+        "watch": cache.cached(
+            page.session, ("voc.watch", _key(base)), lambda: voc.watch_terms(page.session, base)
+        ),
         "verbatims": verbatims,
         "total": total,
         "page_number": min(number, pages),
