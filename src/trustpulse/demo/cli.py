@@ -23,7 +23,7 @@ def demo(  # noqa: PLR0917 -- Typer reads options from the signature
     analyse_text: bool = typer.Option(
         True,
         "--analyse-text/--no-analyse-text",
-        help="While serving, run the text pipeline (PII, sentiment, aspects) in the background.",
+        help="Before serving, run the text pipeline (PII, sentiment, aspects) over new texts.",
     ),
 ) -> None:
     """Build the demo company (2 brands, 18 months) in the database and serve the dashboard."""
@@ -55,16 +55,15 @@ def demo(  # noqa: PLR0917 -- Typer reads options from the signature
 
     from trustpulse.app import create_app  # noqa: PLC0415 -- keeps CLI start-up light
 
+    if analyse_text:
+        # About a minute for the demo's 120k texts on first start, nothing on reruns. Run
+        # before serving: on SQLite a long analysis beside the scheduler's jobs would make
+        # them wait for the write lock.
+        from trustpulse.text.cli import analyze  # noqa: PLC0415
+
+        analyze(brand=None, since=None, enqueue=False, batch_size=None)
     console.print(f"TrustPulse demo on http://{host}:{port}")
     app = create_app(settings, engine=runtime.engine, serve_jobs=True)
-    if analyse_text:
-        # The demo's texts are analysed after the page is up (1-3 min for 120k texts): the
-        # voice-of-the-customer page fills as batches commit; reruns find nothing pending.
-        from trustpulse.jobs.queue import enqueue  # noqa: PLC0415
-        from trustpulse.text.jobs import ANALYZE_JOB  # noqa: PLC0415
-
-        enqueue(ANALYZE_JOB)
-        console.print("text analysis runs in the background (trustpulse text analyze)")
     uvicorn.run(app, host=host, port=port)
 
 
