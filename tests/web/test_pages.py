@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
@@ -14,8 +17,12 @@ from sqlalchemy.orm import Session
 from tests.factories import make_brand
 from tests.web.conftest import EVIL_TEXT
 from trustpulse.app import create_app
+from trustpulse.complaints.models import Complaint
 from trustpulse.config import Settings
 from trustpulse.customers.models import Brand
+from trustpulse.metrics import cache
+from trustpulse.reports.complaints import HandlingStats, complaint_handling
+from trustpulse.web import transparency
 
 CHART_JSON = re.compile(r'<script type="application/json" id="([^"]+)">(.*?)</script>', re.S)
 
@@ -200,3 +207,47 @@ def test_get_requests_read_while_another_connection_writes(
         with TestClient(app) as client:
             assert client.get("/api/health").json() == {"status": "ok", "database": "ok"}
         writer.rollback()
+
+
+def test_transparency_figures_come_from_the_cache_until_a_complaint_arrives(
+    client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    brand = make_brand(session, code="acme")
+
+    def complaint(n: int, opened_at: datetime) -> None:
+        session.add(
+            Complaint(
+                brand_id=brand.id,
+                source="test",
+                external_id=str(n),
+                content_hash="x",
+                channel="hotline",
+                root_cause="courier_delay",
+                raw={},
+                opened_at=opened_at,
+                first_response_at=opened_at + timedelta(hours=2),
+            )
+        )
+        session.flush()
+
+    complaint(1, datetime(2026, 7, 2, 2, tzinfo=UTC))
+    calls: list[tuple[date | None, date | None]] = []
+
+    def counted(session: Session, **kwargs: Any) -> HandlingStats:
+        calls.append((kwargs.get("since"), kwargs.get("until")))
+        return complaint_handling(session, **kwargs)
+
+    monkeypatch.setattr(transparency, "complaint_handling", counted)
+    cache.clear()
+    url = "/transparency?brand=acme&quarter=2026Q3&lang=en"
+    first = client.get(url)
+    assert first.status_code == 200
+    assert len(calls) == 2  # this quarter and the previous one
+    assert client.get(url).text == first.text
+    assert client.get("/transparency?brand=acme&quarter=2026Q3&lang=zh-CN").status_code == 200
+    assert len(calls) == 2  # both languages share the cached figures
+
+    complaint(2, datetime(2026, 8, 3, 2, tzinfo=UTC))
+    second = client.get(url)
+    assert len(calls) == 4
+    assert second.text != first.text

@@ -34,7 +34,11 @@ from trustpulse.jobs.registry import UnknownJobError, get_job
 logger = logging.getLogger(__name__)
 
 # Modules whose import registers periodic schedules (strings: the jobs package imports no domain).
-JOB_MODULES = ("trustpulse.notifications.jobs", "trustpulse.complaints.jobs")
+JOB_MODULES = (
+    "trustpulse.notifications.jobs",
+    "trustpulse.complaints.jobs",
+    "trustpulse.metrics.jobs",
+)
 
 PeriodicSetup = Callable[[Session, Settings], None]
 _periodic_setups: list[PeriodicSetup] = []

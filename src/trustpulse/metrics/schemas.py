@@ -47,6 +47,8 @@ class MetricsConfig(BaseModel):
     ces_metric: str = "ces"
     ces_low_effort_min: float = 5  # 1-7, 7 = very easy
     csi: CsiConfig
+    # how often the metrics.rollup job brings the daily rollups up to date (global file only)
+    rollup_every_seconds: int = Field(300, ge=10)
 
 
 class Leaf(BaseModel):

@@ -6,12 +6,24 @@ accounts issue; until then the page shows the live figures with how they are com
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from trustpulse.reports.complaints import complaint_handling
+from trustpulse.metrics import cache
+from trustpulse.reports.complaints import HandlingStats, complaint_handling
 from trustpulse.reports.service import latest_quarter, previous_quarter, quarter_span
 from trustpulse.web.context import Page
 from trustpulse.web.export import ExportTable
+
+
+def _handling(page: Page, code: str, since: date, until: date) -> HandlingStats:
+    """A quarter's figures from the result cache (the overview's key: a whole-brand quarter
+    there and here is one entry). Locale-independent: labels are applied afterwards."""
+    return cache.cached(
+        page.session,
+        ("complaint_handling", code, since, until, None),
+        lambda: complaint_handling(page.session, brand=code, since=since, until=until),
+    )
 
 
 def transparency_context(page: Page, *, quarter: str | None) -> tuple[dict[str, Any], ExportTable]:
@@ -25,8 +37,8 @@ def transparency_context(page: Page, *, quarter: str | None) -> tuple[dict[str, 
     since, until = quarter_span(quarter)
     previous = previous_quarter(quarter)
     prev_since, prev_until = quarter_span(previous)
-    current = complaint_handling(page.session, brand=brand.code, since=since, until=until)
-    before = complaint_handling(page.session, brand=brand.code, since=prev_since, until=prev_until)
+    current = _handling(page, brand.code, since, until)
+    before = _handling(page, brand.code, prev_since, prev_until)
     i = page.i
     rows = [
         (_("Complaints received"), i.number(current.opened), i.number(before.opened)),
