@@ -34,6 +34,11 @@ BYS = [
     ["quarter", "segment"],
     ["brand", "segment", "month"],
     ["touchpoint"],
+    ["month"],
+    ["quarter"],
+    ["brand", "quarter"],
+    ["channel", "week"],
+    ["month", "week", "segment"],  # labels from SQL and (SQLite < 3.46) a week mapped in Python
 ]
 FILTERS = [
     Slice(),
@@ -106,6 +111,40 @@ def test_every_metric_from_rollups_equals_raw_rows(
                 assert w.get(key) == pytest.approx(r.get(key), abs=1e-9), (key, r["group"])
             assert w.get("promoters") == r.get("promoters")
             assert w.get("satisfied") == r.get("satisfied")
+
+
+@pytest.mark.parametrize("by", [["week"], ["month"], ["quarter"], ["brand", "week", "month"]])
+def test_period_labels_from_rollups_match_raw_across_year_ends(
+    session: Session, settings: Settings, by: list[str]
+) -> None:
+    # local (Shanghai) days around year ends where the ISO year differs from the calendar year:
+    # 2024-12-30 is 2025-W01, 2027-01-01 is 2026-W53, 2021-01-03 is 2020-W53
+    brand = make_brand(session, code="acme")
+    days = [date(2024, 12, 29), date(2024, 12, 30), date(2025, 1, 1), date(2020, 12, 31)]
+    days += [date(2021, 1, 3), date(2021, 1, 4), date(2026, 12, 31), date(2027, 1, 1)]
+    days += [date(2027, 1, 4), date(2026, 3, 31), date(2026, 4, 1), date(2026, 9, 30)]
+    rows = [
+        _feedback(
+            brand.id,
+            datetime(d.year, d.month, d.day, 2 + i % 12, tzinfo=UTC),
+            f"y{i}",
+            nps=i % 11,
+            csat=1 + i % 5,
+        )
+        for i, d in enumerate(days * 3)
+    ]
+    _add(session, *rows)
+    build_rollups(session)
+    for metric in ("nps", "csat"):
+        raw = compute_metric(session, metric, settings=settings, by=by)
+        warm = compute_metric(session, metric, settings=settings, by=by, source="rollup")
+        assert [(r["group"], r["n"], r["value"]) for r in raw] == [
+            (w["group"], w["n"], pytest.approx(w["value"])) for w in warm
+        ]
+    if by == ["week"]:
+        weeks = {str(r["group"]) for r in raw}
+        for week in ("2020-W53", "2025-W01", "2026-W53"):
+            assert any(week in w for w in weeks), (week, weeks)
 
 
 def test_incremental_build_sees_new_backdated_and_updated_feedback(

@@ -9,13 +9,13 @@ value (h_other > 0) the rollups are not used.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, Text, cast, func, literal_column, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -72,19 +72,67 @@ def _column(name: str) -> ColumnElement[Any] | Any:
     return columns[name]
 
 
+# ISO week-numbering year and week (%G, %V) came to SQLite's strftime in 3.46.0
+_SQLITE_ISO_WEEK = sqlite3.sqlite_version_info >= (3, 46, 0)
+
+
+def _period_sql(dialect: str, period: str) -> ColumnElement[Any] | None:
+    """The period label of MetricRollup.day computed in SQL (equal to periods.period_label), or
+    None when this database cannot compute it exactly (then the day is mapped in Python).
+
+    Formats are literal SQL, not bound parameters, so the SELECT and GROUP BY expressions are
+    identical (PostgreSQL rejects `GROUP BY to_char(day, $2)` for `SELECT to_char(day, $1)`)."""
+    day = MetricRollup.day
+    if dialect == "postgresql":
+        formats = {"month": "'YYYY-MM'", "quarter": "'YYYY\"Q\"Q'", "week": "'IYYY-\"W\"IW'"}
+        if period in formats:
+            return func.to_char(day, literal_column(formats[period]))
+        return None
+    if dialect == "sqlite":
+        if period == "month":
+            return func.strftime(literal_column("'%Y-%m'"), day)
+        if period == "quarter":
+            month = cast(func.strftime(literal_column("'%m'"), day), Integer)
+            return (
+                func.strftime(literal_column("'%Y'"), day)
+                .concat(literal_column("'Q'"))
+                .concat(
+                    cast(
+                        (month + literal_column("2", Integer)) // literal_column("3", Integer), Text
+                    )
+                )
+            )
+        if period == "week" and _SQLITE_ISO_WEEK:
+            return func.strftime(literal_column("'%G-W%V'"), day)
+    return None
+
+
 def rollup_parts(
     session: Session, metric: str, *, by: Sequence[str], flt: Slice
 ) -> dict[GroupKey, RollupParts]:
-    """{group: summed parts} of one score metric from the rollups (grouped in SQL by the plain
-    dimensions and the local day; days are mapped to period labels in Python)."""
+    """{group: summed parts} of one score metric from the rollups, summed in SQL.
+
+    Month, quarter and ISO week labels are computed in SQL and grouped on, so one row per group
+    comes back; `day` (and a week where the database cannot label it exactly, e.g. SQLite before
+    3.46) groups by the local day, which is mapped to its label in Python and summed there."""
     brands = brands_in_scope(session, flt)
     if not brands:
         return {}
-    plain = [d for d in by if d not in PERIOD_DIMENSIONS]
-    keys = [_column(d) for d in plain]
-    periodic = len(plain) != len(by)
-    if periodic:
-        keys.append(MetricRollup.day)
+    dialect = session.get_bind().dialect.name
+    # per --by dimension: ("sql", index of its column) or ("day", index of the day column)
+    keys: list[ColumnElement[Any] | Any] = []
+    plan: list[tuple[str, int]] = []
+    day_index: int | None = None
+    for d in by:
+        expr = _period_sql(dialect, d) if d in PERIOD_DIMENSIONS else _column(d)
+        if expr is not None:
+            plan.append(("sql", len(keys)))
+            keys.append(expr)
+            continue
+        if day_index is None:
+            day_index = len(keys)
+            keys.append(MetricRollup.day)
+        plan.append(("day", day_index))
     histogram = [func.sum(getattr(MetricRollup, f"h{k}")) for k in HISTOGRAM_VALUES]
     stmt = (
         select(
@@ -112,24 +160,30 @@ def rollup_parts(
         stmt = stmt.where(MetricRollup.day <= flt.until)
     if keys:
         stmt = stmt.group_by(*keys)
-    out: dict[GroupKey, RollupParts] = defaultdict(lambda: RollupParts(0, 0.0, 0.0, [0] * 11, 0))
+    out: dict[GroupKey, RollupParts] = {}
     width = len(keys)
     for row in session.execute(stmt):
         n, total, total_sq, other, *counts = row[width:]
         if not n:
             continue
-        day = _day(row[len(plain)]) if periodic else date.min
-        labels = iter(row[: len(plain)])
         key = tuple(
-            period_label(day, d) if d in PERIOD_DIMENSIONS else _label(next(labels)) for d in by
+            period_label(_day(row[i]), d) if how == "day" else _label(row[i])
+            for d, (how, i) in zip(by, plan, strict=True)
         )
-        parts = out[key]
+        histogram_counts = [int(c or 0) for c in counts]
+        parts = out.get(key)
+        if parts is None:
+            out[key] = RollupParts(
+                int(n), float(total or 0), float(total_sq or 0), histogram_counts, int(other or 0)
+            )
+            continue
+        # several days (or ISO weeks mapped in Python) fall into this group
         parts.n += int(n)
         parts.total += float(total or 0)
         parts.total_sq += float(total_sq or 0)
         parts.other += int(other or 0)
-        parts.histogram = [a + int(b or 0) for a, b in zip(parts.histogram, counts, strict=True)]
-    return dict(out)
+        parts.histogram = [a + b for a, b in zip(parts.histogram, histogram_counts, strict=True)]
+    return out
 
 
 def _day(value: object) -> date:
