@@ -8,7 +8,6 @@ the complaint services only (complaints.views, lifecycle, ownership): no queries
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -20,15 +19,14 @@ from trustpulse.clock import utcnow
 from trustpulse.complaints import views
 from trustpulse.complaints.lifecycle import OPEN_STATES, StaleVersionError
 from trustpulse.complaints.models import ComplaintState, Severity
-from trustpulse.config import Settings
 from trustpulse.db import DbSession
 from trustpulse.errors import InvalidInputError, TrustPulseError
 from trustpulse.web.complaint_clocks import STATE_LABELS, clock_view, countdown_words
 from trustpulse.web.complaint_detail import ActionForm, detail_context, run_action
-from trustpulse.web.context import Filters, Page, choose_locale, open_page, render
+from trustpulse.web.context import Page, app_settings, render, serve_page
 from trustpulse.web.export import ExportTable, parse_format
 from trustpulse.web.export import export_response as export_table
-from trustpulse.web.i18n import N_, formatter
+from trustpulse.web.i18n import N_
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25
@@ -41,24 +39,6 @@ STATE_NAMES = {
     "resolved": N_("resolved"),
     "closed": N_("closed"),
 }
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def _serve(request: Request, session: DbSession, view: Callable[[Page], Response]) -> Response:
-    """As pages._serve: our errors render on the error page with their status."""
-    try:
-        page = open_page(session, request)
-    except TrustPulseError as exc:
-        page = Page(request, session, Filters(brand=None), formatter(choose_locale(request)))
-        return render(page, "error.html", {"error": exc}, status=exc.status_code)
-    try:
-        return view(page)
-    except TrustPulseError as exc:
-        return render(page, "error.html", {"error": exc}, status=exc.status_code)
 
 
 def _int(value: str | None, name: str) -> int | None:
@@ -192,7 +172,7 @@ def complaint_queue(request: Request, session: DbSession) -> Response:
             return export_table(table, fmt, filename="complaints")
         return render(page, "complaints.html", {**context, "state_names": STATE_NAMES})
 
-    return _serve(request, session, view)
+    return serve_page(request, session, view)
 
 
 @router.get("/complaints/{complaint_id}")
@@ -201,10 +181,10 @@ def complaint_page(
 ) -> Response:
     def view(page: Page) -> Response:
         notice = page.i.gettext("Saved.") if done else None
-        context = detail_context(page, _settings(request), complaint_id, notice=notice)
+        context = detail_context(page, app_settings(request), complaint_id, notice=notice)
         return render(page, "complaint_detail.html", {**context, "state_names": STATE_NAMES})
 
-    return _serve(request, session, view)
+    return serve_page(request, session, view)
 
 
 @router.post("/complaints/{complaint_id}/{action}")
@@ -225,7 +205,12 @@ def complaint_action(
         _ = page.i.gettext
         try:
             run_action(
-                session, complaint_id, action, form, brand=brand.code, settings=_settings(request)
+                session,
+                complaint_id,
+                action,
+                form,
+                brand=brand.code,
+                settings=app_settings(request),
             )
         except StaleVersionError:
             session.rollback()
@@ -241,7 +226,7 @@ def complaint_action(
         target = page.url(f"/complaints/{complaint_id}", agent=form.actor_id, done=action)
         return RedirectResponse(target + "#timeline", status_code=303)
 
-    return _serve(request, session, view)
+    return serve_page(request, session, view)
 
 
 def _again(
@@ -249,7 +234,7 @@ def _again(
 ) -> Response:
     context = detail_context(
         page,
-        _settings(page.request),
+        app_settings(page.request),
         complaint_id,
         error=message,
         draft=form.model_dump(exclude={"version"}),

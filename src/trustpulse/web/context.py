@@ -7,6 +7,7 @@ from `?lang=`, then the `tp_lang` cookie (set whenever `?lang=` is given), then 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -14,14 +15,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from trustpulse.config import Settings
 from trustpulse.customers import service as customers
 from trustpulse.customers.models import Brand
-from trustpulse.errors import InvalidInputError
+from trustpulse.errors import InvalidInputError, TrustPulseError
 from trustpulse.metrics import cache
 from trustpulse.metrics.periods import period_bounds
 from trustpulse.metrics.query import Slice
@@ -197,3 +198,21 @@ def render(
     if lang is not None:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax")
     return response
+
+
+def app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def serve_page(request: Request, session: Session, view: Callable[[Page], Response]) -> Response:
+    """Run a page; our errors render on the error page with their status (STYLE.md §5)."""
+    try:
+        page = open_page(session, request)
+    except TrustPulseError as exc:
+        page = Page(request, session, Filters(brand=None), formatter(choose_locale(request)))
+        return render(page, "error.html", {"error": exc}, status=exc.status_code)
+    try:
+        return view(page)
+    except TrustPulseError as exc:
+        return render(page, "error.html", {"error": exc}, status=exc.status_code)

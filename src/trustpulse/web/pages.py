@@ -6,20 +6,18 @@ brand-scoped access function, so roles can later be enforced in one place.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 
-from trustpulse.config import Settings
 from trustpulse.db import DbSession
-from trustpulse.errors import NotFoundError, TrustPulseError
+from trustpulse.errors import NotFoundError
 from trustpulse.web.complaints import router as complaints_router
-from trustpulse.web.context import Filters, Page, choose_locale, open_page, render
+from trustpulse.web.context import Page, app_settings, render, serve_page
 from trustpulse.web.drivers import drivers_context
 from trustpulse.web.export import export_response, parse_format
-from trustpulse.web.i18n import N_, formatter
+from trustpulse.web.i18n import N_
 from trustpulse.web.overview import breakdown_context, overview_context
 from trustpulse.web.report_download import quarterly_download
 from trustpulse.web.transparency import transparency_context
@@ -34,30 +32,12 @@ PLACEHOLDERS = {
 }
 
 
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def _serve(request: Request, session: DbSession, view: Callable[[Page], Response]) -> Response:
-    """Run a page; our errors render on the error page with their status (STYLE.md §5)."""
-    try:
-        page = open_page(session, request)
-    except TrustPulseError as exc:
-        page = Page(request, session, Filters(brand=None), formatter(choose_locale(request)))
-        return render(page, "error.html", {"error": exc}, status=exc.status_code)
-    try:
-        return view(page)
-    except TrustPulseError as exc:
-        return render(page, "error.html", {"error": exc}, status=exc.status_code)
-
-
 @router.get("/")
 def overview(request: Request, session: DbSession) -> Response:
-    return _serve(
+    return serve_page(
         request,
         session,
-        lambda page: render(page, "overview.html", overview_context(page, _settings(request))),
+        lambda page: render(page, "overview.html", overview_context(page, app_settings(request))),
     )
 
 
@@ -66,13 +46,13 @@ def breakdown(
     request: Request, session: DbSession, metric: str = "nps", by: str = "channel"
 ) -> Response:
     def view(page: Page) -> Response:
-        context, table = breakdown_context(page, _settings(request), metric=metric, by=by)
+        context, table = breakdown_context(page, app_settings(request), metric=metric, by=by)
         fmt = parse_format(request.query_params.get("export"))
         if fmt is not None:
             return export_response(table, fmt, filename=f"{metric}-by-{by}")
         return render(page, "breakdown.html", context)
 
-    return _serve(request, session, view)
+    return serve_page(request, session, view)
 
 
 @router.get("/voc")
@@ -84,19 +64,19 @@ def voc(request: Request, session: DbSession) -> Response:
             return export_response(table, fmt, filename="verbatims")
         return render(page, "voc.html", context)
 
-    return _serve(request, session, view)
+    return serve_page(request, session, view)
 
 
 @router.get("/drivers")
 def drivers(request: Request, session: DbSession, target: str = "nps") -> Response:
     def view(page: Page) -> Response:
-        context, table = drivers_context(page, _settings(request), target=target)
+        context, table = drivers_context(page, app_settings(request), target=target)
         fmt = parse_format(request.query_params.get("export"))
         if fmt is not None:
             return export_response(table, fmt, filename=f"drivers-of-{target}")
         return render(page, "drivers.html", context)
 
-    return _serve(request, session, view)
+    return serve_page(request, session, view)
 
 
 @router.get("/transparency")
@@ -108,17 +88,17 @@ def transparency(request: Request, session: DbSession, quarter: str | None = Non
             return export_response(table, fmt, filename="complaint-handling")
         return render(page, "transparency.html", context)
 
-    return _serve(request, session, view)
+    return serve_page(request, session, view)
 
 
 @router.get("/reports/quarterly.{fmt}")
 def quarterly_report(
     request: Request, session: DbSession, fmt: str, quarter: str | None = None
 ) -> Response:
-    return _serve(
+    return serve_page(
         request,
         session,
-        lambda page: quarterly_download(page, _settings(request), quarter=quarter, fmt=fmt),
+        lambda page: quarterly_download(page, app_settings(request), quarter=quarter, fmt=fmt),
     )
 
 
@@ -131,7 +111,7 @@ def placeholder(request: Request, session: DbSession, slot: str) -> Response:
             raise NotFoundError(f"no page {slot!r}", page=slot)
         return render(page, "placeholder.html", {"title": PLACEHOLDERS[slot]})
 
-    return _serve(request, session, view)
+    return serve_page(request, session, view)
 
 
 @router.get("/static/{path:path}")
