@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
 import pytest
+import typer
 from sqlalchemy.orm import Session
 
 from tests.factories import make_brand
+from trustpulse.config import get_settings
 from trustpulse.customers.models import Customer
+from trustpulse.db import session_scope
 from trustpulse.feedback.models import Feedback, FeedbackKind, Score
+from trustpulse.metrics.cli import register
+from trustpulse.runtime import Runtime
 
 ITEMS = ("tp_product_quality", "tp_hotline_wait", "tp_loyalty_program", "tp_price_transparency")
 ZONES = {"acme": "Asia/Shanghai", "west": "America/New_York"}
@@ -110,3 +117,28 @@ def surveys(session: Session) -> pd.DataFrame:
     from tests.metrics.reference import add_periods  # noqa: PLC0415 -- test helper module
 
     return add_periods(insert_surveys(session))
+
+
+@contextmanager
+def metrics_cli(runtime: Runtime, *, n: int) -> Iterator[tuple[typer.Typer, dict[str, str]]]:
+    """A root Typer with the metrics commands, n surveys committed, and the env pointing at them."""
+    with session_scope(runtime.session_factory) as session:
+        insert_surveys(session, n=n)
+    root = typer.Typer()
+
+    @root.command()
+    def version() -> None:
+        """A second command, so the root is a group like `trustpulse`."""
+
+    register(root)
+    get_settings.cache_clear()
+    try:
+        yield (
+            root,
+            {
+                "TRUSTPULSE_HOME": str(runtime.settings.home),
+                "TRUSTPULSE_DATABASE_URL": runtime.settings.effective_database_url,
+            },
+        )
+    finally:
+        get_settings.cache_clear()

@@ -13,35 +13,18 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from tests.metrics.conftest import insert_surveys
+from tests.metrics.conftest import insert_surveys, metrics_cli
 from trustpulse.app import create_app
-from trustpulse.config import Settings, get_settings
-from trustpulse.db import get_session, session_scope
+from trustpulse.config import Settings
+from trustpulse.db import get_session
 from trustpulse.metrics.api import router as metrics_router
-from trustpulse.metrics.cli import register
 from trustpulse.runtime import Runtime
 
 
 @pytest.fixture
 def cli(runtime: Runtime) -> Iterator[tuple[typer.Typer, dict[str, str]]]:
-    with session_scope(runtime.session_factory) as session:
-        insert_surveys(session, n=200)
-    root = typer.Typer()
-
-    @root.command()
-    def version() -> None:
-        """A second command, so the root is a group like `trustpulse`."""
-
-    register(root)
-    get_settings.cache_clear()
-    yield (
-        root,
-        {
-            "TRUSTPULSE_HOME": str(runtime.settings.home),
-            "TRUSTPULSE_DATABASE_URL": runtime.settings.effective_database_url,
-        },
-    )
-    get_settings.cache_clear()
+    with metrics_cli(runtime, n=200) as built:
+        yield built
 
 
 def test_metrics_json_contract(cli: tuple[typer.Typer, dict[str, str]]) -> None:

@@ -13,12 +13,10 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from tests.factories import make_brand
-from tests.metrics.conftest import insert_surveys
-from trustpulse.config import Settings, get_settings
-from trustpulse.db import session_scope
+from tests.metrics.conftest import insert_surveys, metrics_cli
+from trustpulse.config import Settings
 from trustpulse.errors import InvalidInputError
 from trustpulse.feedback.models import Feedback, FeedbackKind, Score
-from trustpulse.metrics.cli import register
 from trustpulse.metrics.engine import compute_metric
 from trustpulse.metrics.query import Slice
 from trustpulse.metrics.rollup_models import MetricRollup
@@ -195,24 +193,8 @@ def test_rollup_source_refuses_what_rollups_cannot_answer(
 
 @pytest.fixture
 def cli(runtime: Runtime) -> Iterator[tuple[typer.Typer, dict[str, str]]]:
-    with session_scope(runtime.session_factory) as session:
-        insert_surveys(session, n=120)
-    root = typer.Typer()
-
-    @root.command()
-    def version() -> None:
-        """A second command, so the root is a group like `trustpulse`."""
-
-    register(root)
-    get_settings.cache_clear()
-    yield (
-        root,
-        {
-            "TRUSTPULSE_HOME": str(runtime.settings.home),
-            "TRUSTPULSE_DATABASE_URL": runtime.settings.effective_database_url,
-        },
-    )
-    get_settings.cache_clear()
+    with metrics_cli(runtime, n=120) as built:
+        yield built
 
 
 def test_cli_rollup_then_metrics_from_rollups(cli: tuple[typer.Typer, dict[str, str]]) -> None:
