@@ -142,3 +142,22 @@ def test_bulk_recompute_gives_the_rows_of_the_per_case_replay(
         k: v for k, v in late.items() if k in fresh
     }
     assert {k for k in replayed if k[1] != "next_reply"} <= set(fresh)
+
+
+def test_a_warm_bulk_recompute_writes_only_changed_cases(
+    session: Session, settings: Settings, desk: Desk, clock: ManualClock
+) -> None:
+    _work_cases(session, settings, desk, clock)
+    config = sla_config(settings, "acme")
+    session.execute(delete(ComplaintSlaTarget))
+    cold = recompute_bulk(session, brand_id=desk.brand_id, config=config, now=utcnow())
+    assert cold.rows == 2 * cold.vectorised
+    warm = recompute_bulk(session, brand_id=desk.brand_id, config=config, now=utcnow())
+    assert warm.rows == 0
+    moved = session.scalars(
+        select(ComplaintSlaTarget).where(ComplaintSlaTarget.target == "resolution").limit(1)
+    ).one()
+    moved.due_at = moved.due_at + timedelta(minutes=1) if moved.due_at else utcnow()
+    session.flush()
+    again = recompute_bulk(session, brand_id=desk.brand_id, config=config, now=utcnow())
+    assert again.rows == 2  # the one case, both its clocks

@@ -1,10 +1,13 @@
 """Fast reads and writes for bulk SLA recomputation (PostgreSQL: COPY; SQLite: executemany).
 
 `read_frame` turns a SELECT into a DataFrame (on PostgreSQL through `COPY (…) TO STDOUT`,
-several times faster than fetching rows). `write_targets` loads the recomputed clocks into a
-temporary table and upserts `complaint_sla_targets` from it in one statement: what the
-escalation runner recorded (warned_at, escalation_level, breached_at) is kept unless the cycle
-changed, and a late fulfilment fills breached_at only if it was empty.
+several times faster than fetching rows); `read_targets` reads the stored clocks with times as
+int64 microseconds, so the caller can keep only the rows that changed. `write_targets` loads
+those into a temporary table and upserts `complaint_sla_targets` from it in one statement: what
+the escalation runner recorded (warned_at, escalation_level, breached_at) is kept unless the
+cycle changed, and a late fulfilment fills breached_at only if it was empty. On PostgreSQL the
+times travel as integers (COPY of formatted timestamps cost more than the upsert itself) and
+become timestamps in the upsert, exactly: `epoch + n × 1 µs` is integer arithmetic.
 """
 
 from __future__ import annotations
@@ -16,17 +19,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sqlalchemy import (
+    BigInteger,
     Column,
     Integer,
     MetaData,
     Select,
     String,
     Table,
+    cast,
+    extract,
     insert,
+    select,
     text,
 )
 from sqlalchemy.orm import Session
 
+from trustpulse.complaints.models import Complaint, ComplaintSlaTarget
+from trustpulse.complaints.sla_vector import from_micros, to_micros
 from trustpulse.db import UTCDateTime
 
 _NONE = np.iinfo(np.int64).max
@@ -35,25 +44,32 @@ _COLUMNS = (
     "due_at", "paused_at", "paused_seconds", "fulfilled_at", "breached_at", "next_check_at",
     "status", "updated_at",
 )  # fmt: skip
-_TIMES = ("started_at", "due_at", "paused_at", "fulfilled_at", "breached_at", "next_check_at")
-_TEMP = Table(
-    "tmp_sla_bulk",
-    MetaData(),
-    Column("complaint_id", Integer),
-    Column("target", String(20)),
-    Column("cycle", Integer),
-    Column("policy", String(80)),
-    Column("calendar", String(80)),
-    Column("target_seconds", Integer),
-    *(Column(name, UTCDateTime) for name in _TIMES),
-    Column("paused_seconds", Integer),
-    Column("status", String(20)),
-    Column("updated_at", UTCDateTime),
-    prefixes=["TEMPORARY"],
-)
-_UPSERT = f"""
-INSERT INTO complaint_sla_targets ({", ".join(_COLUMNS)}, warned_at, escalation_level)
-SELECT {", ".join(_COLUMNS)}, NULL, 0 FROM tmp_sla_bulk WHERE true
+TIMES = ("started_at", "due_at", "paused_at", "fulfilled_at", "breached_at", "next_check_at")
+
+
+def _temp(time_type: Any) -> Table:
+    return Table(
+        "tmp_sla_bulk",
+        MetaData(),
+        Column("complaint_id", Integer),
+        Column("target", String(20)),
+        Column("cycle", Integer),
+        Column("policy", String(80)),
+        Column("calendar", String(80)),
+        Column("target_seconds", Integer),
+        *(Column(name, time_type) for name in TIMES),
+        Column("paused_seconds", Integer),
+        Column("status", String(20)),
+        Column("updated_at", time_type),
+        prefixes=["TEMPORARY"],
+    )
+
+
+_TEMP, _TEMP_MICROS = _temp(UTCDateTime), _temp(BigInteger)
+_AS_TIME = "TIMESTAMPTZ 'epoch' + {0} * INTERVAL '1 microsecond' AS {0}"
+_UPSERT = """
+INSERT INTO complaint_sla_targets ({columns}, warned_at, escalation_level)
+SELECT {select}, NULL, 0 FROM tmp_sla_bulk WHERE true
 ON CONFLICT (complaint_id, target) DO UPDATE SET
   policy = excluded.policy, calendar = excluded.calendar,
   target_seconds = excluded.target_seconds, started_at = excluded.started_at,
@@ -69,7 +85,7 @@ ON CONFLICT (complaint_id, target) DO UPDATE SET
                      THEN COALESCE(complaint_sla_targets.breached_at, excluded.breached_at)
                      ELSE excluded.breached_at END,
   cycle = excluded.cycle
-"""  # noqa: S608 -- only our own column names are interpolated
+"""
 _POLICIES = """
 UPDATE complaints SET sla_policy = p.policy, version = complaints.version + 1
 FROM (SELECT DISTINCT complaint_id, policy FROM tmp_sla_bulk) AS p
@@ -96,14 +112,48 @@ def read_frame(session: Session, statement: Select[*tuple[Any, ...]]) -> pd.Data
     return pd.read_csv(buffer, header=None, names=names, keep_default_na=False, na_values=[""])
 
 
-def _times(values: np.ndarray) -> pd.Series:
-    series = pd.Series(values)
-    stamps = pd.to_datetime(series.where(series != _NONE), unit="us", utc=True)
-    return stamps
+def read_targets(session: Session, brand_id: int) -> pd.DataFrame:
+    """The brand's stored clocks; times as int64 microseconds (NaN where none)."""
+    t = ComplaintSlaTarget
+    postgres = session.get_bind().dialect.name == "postgresql"
+
+    def micros(column: Any) -> Any:
+        return cast(extract("epoch", column) * 1_000_000, BigInteger) if postgres else column
+
+    frame = read_frame(
+        session,
+        select(
+            t.complaint_id,
+            cast(t.target, String).label("target"),
+            t.cycle,
+            t.policy,
+            t.calendar,
+            t.target_seconds,
+            t.paused_seconds,
+            cast(t.status, String).label("status"),
+            t.escalation_level,
+            *(micros(getattr(t, name)).label(name) for name in (*TIMES, "warned_at")),
+        )
+        .join(Complaint, Complaint.id == t.complaint_id)
+        .where(Complaint.brand_id == brand_id),
+    )
+    for name in (*TIMES, "warned_at"):
+        if postgres:
+            frame[name] = pd.to_numeric(frame[name])
+        else:
+            stamps = pd.to_datetime(frame[name], utc=True).dt.as_unit("us")
+            frame[name] = stamps.astype("int64").where(stamps.notna())
+    for name in ("complaint_id", "cycle", "target_seconds", "paused_seconds", "escalation_level"):
+        frame[name] = pd.to_numeric(frame[name])
+    return frame
 
 
 def write_targets(session: Session, rows: pd.DataFrame, *, now: datetime) -> int:
     """Upsert the clocks in `rows` and the complaints' matched policy; returns rows written."""
+    if rows.empty:
+        return 0
+    rows = rows.reset_index(drop=True)  # the changed rows keep their index; columns must align
+    micros = {name: rows[source].to_numpy() for name, source in _SOURCES.items()}
     frame = pd.DataFrame(
         {
             "complaint_id": rows["complaint_id"].astype(np.int64),
@@ -112,44 +162,55 @@ def write_targets(session: Session, rows: pd.DataFrame, *, now: datetime) -> int
             "policy": rows["policy"],
             "calendar": rows["clock"],
             "target_seconds": rows["target_seconds"].astype(np.int64),
-            "started_at": _times(rows["start"].to_numpy()),
-            "due_at": _times(rows["due_at"].to_numpy()),
-            "paused_at": _times(rows["paused_at"].to_numpy()),
+            **{name: pd.Series(v).where(v != _NONE).astype("Int64") for name, v in micros.items()},
             "paused_seconds": (rows["paused"].to_numpy() // 1_000_000).astype(np.int64),
-            "fulfilled_at": _times(rows["fulfilled"].to_numpy()),
-            "breached_at": _times(rows["breached_at"].to_numpy()),
-            "next_check_at": _times(rows["next_check_at"].to_numpy()),
             "status": rows["status"],
-            "updated_at": pd.Timestamp(now),
+            "updated_at": to_micros(now),
         }
     )
     connection = session.connection()
-    _TEMP.drop(connection, checkfirst=True)
-    _TEMP.create(connection)
-    if connection.dialect.name == "postgresql":
+    postgres = connection.dialect.name == "postgresql"
+    temp = _TEMP_MICROS if postgres else _TEMP
+    temp.drop(connection, checkfirst=True)
+    temp.create(connection)
+    if postgres:
         _copy_in(session, frame)
+        chosen = [_AS_TIME.format(c) if c in (*TIMES, "updated_at") else c for c in _COLUMNS]
     else:
-        records: list[dict[str, Any]] = [
-            {str(k): v for k, v in r.items()}
-            for r in frame.astype(object).where(frame.notna(), None).to_dict("records")
-        ]
-        for record in records:
-            for name in (*_TIMES, "updated_at"):
-                if record[name] is not None:
-                    record[name] = record[name].to_pydatetime()
-        session.execute(insert(_TEMP), records)
-    session.execute(text(_UPSERT))
+        _insert(session, frame)
+        chosen = list(_COLUMNS)
+    session.execute(text(_UPSERT.format(columns=", ".join(_COLUMNS), select=", ".join(chosen))))
     session.execute(text(_POLICIES))
-    _TEMP.drop(connection)
+    temp.drop(connection)
     return len(frame)
 
 
+_SOURCES = {
+    "started_at": "start",
+    "due_at": "due_at",
+    "paused_at": "paused_at",
+    "fulfilled_at": "fulfilled",
+    "breached_at": "breached_at",
+    "next_check_at": "next_check_at",
+}
+
+
+def _insert(session: Session, frame: pd.DataFrame) -> None:
+    """SQLite: the temporary table through executemany, times as aware datetimes."""
+    records: list[dict[str, Any]] = [
+        {str(k): v for k, v in r.items()}
+        for r in frame.astype(object).where(frame.notna(), None).to_dict("records")
+    ]
+    for record in records:
+        for name in (*TIMES, "updated_at"):
+            if record[name] is not None:
+                record[name] = from_micros(int(record[name]))
+    session.execute(insert(_TEMP), records)
+
+
 def _copy_in(session: Session, frame: pd.DataFrame) -> None:
-    out = frame.copy()
-    for name in (*_TIMES, "updated_at"):
-        out[name] = out[name].dt.strftime("%Y-%m-%d %H:%M:%S.%f+00:00")
     buffer = io.StringIO()
-    out.to_csv(buffer, index=False, header=False, na_rep="")
+    frame.to_csv(buffer, index=False, header=False, na_rep="")
     columns = ", ".join(frame.columns)
     raw = _driver(session)
     with (
