@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+import yaml
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
@@ -18,7 +19,7 @@ from trustpulse.db import session_scope
 from trustpulse.errors import InvalidInputError
 from trustpulse.jobs import queue as jobs_queue
 from trustpulse.runtime import Runtime, build_runtime, set_runtime
-from trustpulse.text import datasets, responsibility, trends
+from trustpulse.text import aspect_learn, datasets, responsibility, trends
 from trustpulse.text import jobs as text_jobs
 from trustpulse.text.config import load_text_config
 from trustpulse.text.default_model import canonical_label, load_default
@@ -123,6 +124,34 @@ def score(
     frame["score"] = [round(p.score, 4) for p in predictions]
     datasets.write_table(frame, out)
     console.print(f"scored {len(texts)} rows -> {out}")
+
+
+@app.command("learn-aspects")
+def learn_aspects(
+    *,
+    input_path: InputFile,
+    text_column: TextColumn,
+    label_column: LabelColumn,
+    out: Annotated[Path, typer.Option("--out", help="YAML file with the proposed aspects.")],
+    top: Annotated[int, typer.Option("--top", min=1, help="Terms per label.")] = 20,
+    min_count: Annotated[int, typer.Option("--min-count", min=1, help="Texts per term.")] = 3,
+) -> None:
+    """Propose aspect-lexicon terms per trust dimension from labelled texts (labels: dimension
+    names joined by `;`, empty = about none) in text.yaml's `aspects:` format, to review and
+    merge into config/text.yaml."""
+    frame = datasets.read_table(input_path)
+    texts = datasets.column(frame, text_column, input_path)
+    cells = datasets.column(frame, label_column, input_path)
+    rows = [(t, aspect_learn.parse_label_cell(c)) for t, c in zip(texts, cells, strict=True)]
+    rows = [(t, c) for t, c in rows if t.strip()]
+    learnt = aspect_learn.learn_terms(
+        [t for t, _ in rows], [c for _, c in rows], top=top, min_count=min_count
+    )
+    config = aspect_learn.as_config(learnt)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=True), encoding="utf-8")
+    counts = ", ".join(f"{label} {len(terms)}" for label, terms in learnt.items())
+    console.print(f"proposed terms from {len(rows)} texts ({counts}) -> {out}")
 
 
 @app.command("train-hints")

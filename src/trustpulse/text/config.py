@@ -16,6 +16,7 @@ TrustDimension = Literal[
     "information_transparency",
     "professionalism",
     "responsibility",
+    "price_value",
 ]
 TRUST_DIMENSIONS: tuple[TrustDimension, ...] = (
     "product_reliability",
@@ -23,6 +24,7 @@ TRUST_DIMENSIONS: tuple[TrustDimension, ...] = (
     "information_transparency",
     "professionalism",
     "responsibility",
+    "price_value",
 )
 
 

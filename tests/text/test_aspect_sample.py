@@ -1,0 +1,126 @@
+"""The aspect tagger against the hand-labelled sample of real texts (ids + labels in
+tests/text/fixtures/aspect_labels.csv, texts from ../shared/data)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from trustpulse.config import Settings
+from trustpulse.errors import InvalidInputError
+from trustpulse.text.aspect_sample import (
+    CATEGORIES,
+    CategoryScore,
+    draw_sample,
+    parse_labels,
+    read_labels,
+    score_categories,
+    with_texts,
+)
+from trustpulse.text.aspects import AspectTagger
+from trustpulse.text.config import load_text_config
+from trustpulse.text.default_model import DefaultSentiment
+from trustpulse.text.service import Analyzer, aspect_results, prepare
+
+LABELS = Path(__file__).resolve().parent / "fixtures" / "aspect_labels.csv"
+# the issue's bar applies to categories with at least this many labelled texts
+MIN_LABELLED = 30
+
+
+def test_sample_has_300_labelled_texts_in_two_halves() -> None:
+    frame = read_labels(LABELS)
+    assert len(frame) >= 300
+    assert set(frame["split"]) == {"tune", "report"}
+    assert not frame.duplicated(["dataset", "id"]).any()
+
+
+def test_bad_label_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "labels.csv"
+    path.write_text("dataset,id,split,labels\nwaimai_10k,1,tune,delivery_logistics:?\n")
+    with pytest.raises(InvalidInputError, match="line 2"):
+        read_labels(path)
+
+
+def test_scores_count_text_level_hits_and_sentiment() -> None:
+    gold = [{"delivery_logistics": "negative"}, {"price_value": "positive"}, {}]
+    found = [
+        [
+            {
+                "aspect": "delivery",
+                "dimension": "service_responsiveness",
+                "sentiment_label": "negative",
+            }
+        ],
+        [{"aspect": "value", "dimension": "price_value", "sentiment_label": "negative"}],
+        [{"aspect": "value", "dimension": "price_value", "sentiment_label": "neutral"}],
+    ]
+    scores = {s.category: s for s in score_categories(gold, found)}
+    assert scores["delivery_logistics"] == CategoryScore("delivery_logistics", 1, 1, 1, 1)
+    assert scores["price_value"] == CategoryScore("price_value", 1, 2, 1, 0)
+    assert scores["price_value"].precision == 0.5
+    assert scores["service_responsiveness"].tagged == 0
+
+
+_SCORED: dict[Path, dict[str, CategoryScore]] = {}
+
+
+@pytest.fixture
+def scored(shared_data: Path, default_sentiment: DefaultSentiment) -> dict[str, CategoryScore]:
+    """Scores of the shipped lexicon on the whole sample (both halves), computed once."""
+    if shared_data not in _SCORED:
+        _SCORED[shared_data] = _score(shared_data, default_sentiment)
+    return _SCORED[shared_data]
+
+
+def _score(shared_data: Path, default_sentiment: DefaultSentiment) -> dict[str, CategoryScore]:
+    config = load_text_config(Settings(home=shared_data / "no-home"))
+    analyzer = Analyzer(
+        default=default_sentiment, aspects=AspectTagger(config.aspects, config.aspect_ignore)
+    )
+    frame = with_texts(read_labels(LABELS), shared_data)
+    found = aspect_results(analyzer, [prepare(t) for t in frame["text"]])
+    gold = [parse_labels(v) for v in frame["labels"]]
+    return {s.category: s for s in score_categories(gold, found)}
+
+
+@pytest.mark.shared_data
+def test_sample_was_drawn_by_the_seeded_draw(shared_data: Path) -> None:
+    drawn = [(dataset, key) for dataset, key, _text in draw_sample(shared_data)]
+    frame = read_labels(LABELS)
+    assert drawn == list(zip(frame["dataset"], frame["id"], strict=True))
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("category", ["delivery_logistics"])
+def test_categories_meeting_the_bar(scored: dict[str, CategoryScore], category: str) -> None:
+    # measured 0.89 / 0.83 on the whole sample, 0.83 / 0.75 on the held-out half
+    assert scored[category].labelled >= MIN_LABELLED
+    assert scored[category].precision >= 0.8
+    assert scored[category].recall >= 0.6
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("category", ["product_reliability", "price_value"])
+def test_precision_bar_where_recall_falls_short(
+    scored: dict[str, CategoryScore], category: str
+) -> None:
+    assert scored[category].precision >= 0.8
+
+
+@pytest.mark.shared_data
+@pytest.mark.xfail(strict=True, reason="bar not met yet: docs/text.md, hand-labelled sample")
+@pytest.mark.parametrize(
+    "category",
+    ["product_reliability", "service_responsiveness", "information_transparency", "price_value"],
+)
+def test_bar_not_met_yet(scored: dict[str, CategoryScore], category: str) -> None:
+    assert scored[category].labelled >= MIN_LABELLED
+    assert scored[category].precision >= 0.8
+    assert scored[category].recall >= 0.6
+
+
+def test_every_category_is_known() -> None:
+    frame = read_labels(LABELS)
+    used = {c for value in frame["labels"] for c in parse_labels(value)}
+    assert used == set(CATEGORIES)
