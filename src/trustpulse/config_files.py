@@ -36,10 +36,12 @@ KNOWN_CONFIGS: dict[str, str] = {
     "complaints": "trustpulse.complaints.config:ComplaintsConfig",
     "metrics": "trustpulse.metrics.schemas:MetricsConfig",
     "trust_index": "trustpulse.metrics.schemas:TrustIndexConfig",
+    "indicator_tree": "trustpulse.metrics.schemas:IndicatorTreeConfig",
     "segments": "trustpulse.metrics.schemas:SegmentsConfig",
     "roi": "trustpulse.metrics.schemas:RoiConfig",
     "actions": "trustpulse.metrics.schemas:ActionsConfig",
-    "targets": "trustpulse.reports.targets:TargetsConfig",
+    "targets": "trustpulse.metrics.targets:TargetsConfig",
+    "transparency": "trustpulse.transparency.schemas:TransparencyConfig",
 }
 
 _BRAND_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")

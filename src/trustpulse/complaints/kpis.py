@@ -42,7 +42,7 @@ from trustpulse.config import Settings
 from trustpulse.customers import service as customers
 from trustpulse.feedback.models import Score
 
-GroupBy = Literal["month", "team", "category", "agent", "channel", "severity"]
+GroupBy = Literal["month", "team", "category", "agent", "channel", "severity", "all"]
 _OPEN = frozenset({"new", "acknowledged", "in_progress", "waiting_on_customer"})
 
 
@@ -73,11 +73,20 @@ def complaint_metrics(
     now: datetime,
     by: GroupBy = "month",
     settings: Settings | None = None,
+    opened: tuple[datetime | None, datetime | None] = (None, None),
 ) -> list[ComplaintMetrics]:
-    """One row per group; a running clock past its deadline at `now` counts as breached."""
+    """One row per group; a running clock past its deadline at `now` counts as breached.
+
+    `opened`: only complaints opened in [start, end) (None: unbounded); by "all": one row.
+    """
     brand_row = customers.get_brand(session, brand)
     zone = ZoneInfo(brand_row.timezone)
-    complaints = list(session.scalars(select(Complaint).where(Complaint.brand_id == brand_row.id)))
+    query = select(Complaint).where(Complaint.brand_id == brand_row.id)
+    if opened[0] is not None:
+        query = query.where(Complaint.opened_at >= opened[0])
+    if opened[1] is not None:
+        query = query.where(Complaint.opened_at < opened[1])
+    complaints = list(session.scalars(query))
     teams = {t.id: t.name for t in session.scalars(select(Team))}
     agents = {u.id: u.username for u in session.scalars(select(User))}
     agent_replies = _agent_replies(session, brand_row.id)
@@ -86,7 +95,7 @@ def complaint_metrics(
     clocks = _resolution_clocks(session, brand_row.id, settings, brand)
     groups: dict[str, _Group] = defaultdict(_Group)
     for c in complaints:
-        g = groups[_key(c, by, zone, teams, agents)]
+        g = groups["all" if by == "all" else _key(c, by, zone, teams, agents)]
         g.n += 1
         ever_reopened = c.reopen_count > 0
         g.reopened += ever_reopened

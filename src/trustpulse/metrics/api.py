@@ -13,6 +13,7 @@ from trustpulse.metrics import engine
 from trustpulse.metrics.drivers import key_drivers
 from trustpulse.metrics.output import clean_rows
 from trustpulse.metrics.query import Slice, parse_by
+from trustpulse.metrics.tree import indicator_tree
 
 router = APIRouter(prefix="/metrics", tags=["metrics"])
 
@@ -36,6 +37,22 @@ def drivers(  # noqa: PLR0917 -- FastAPI reads query parameters from the signatu
     flt = Slice(brand=brand, channel=channel, since=since, until=until)
     result = key_drivers(session, target=target, flt=flt, settings=_settings(request))
     return clean_rows(result)
+
+
+@router.get("/tree")
+def tree(
+    request: Request,
+    session: DbSession,
+    brand: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> list[dict[str, object]]:
+    """The indicator tree: every node's raw value, n, points and its children's weighted score
+    (the same JSON array as `trustpulse metrics tree --json`)."""
+    rows = indicator_tree(
+        session, settings=_settings(request), brand=brand, since=since, until=until
+    )
+    return clean_rows(rows)
 
 
 @router.get("/{metric}")

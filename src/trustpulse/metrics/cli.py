@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -18,10 +19,12 @@ from rich.console import Console
 from trustpulse.config import get_settings
 from trustpulse.db import session_scope
 from trustpulse.metrics import engine
+from trustpulse.metrics.benchmarks import import_benchmarks, list_benchmarks
 from trustpulse.metrics.drivers import key_drivers
-from trustpulse.metrics.output import to_csv, to_json, to_table
+from trustpulse.metrics.output import fmt, to_csv, to_json, to_table
 from trustpulse.metrics.query import Slice, parse_by
 from trustpulse.metrics.rollups import build_rollups
+from trustpulse.metrics.tree import indicator_tree
 from trustpulse.runtime import open_runtime
 
 console = Console()
@@ -63,7 +66,10 @@ def _print(rows: Sequence[dict[str, object]], fmt: Format, *, title: str) -> Non
 
 def metrics(  # noqa: PLR0917 -- Typer reads options from the signature
     metric: Annotated[
-        str, typer.Argument(help="nps, csat, ces, csi or trust_index; `rollup` builds rollups")
+        str,
+        typer.Argument(
+            help="nps, csat, ces, csi or trust_index; `rollup` builds rollups, `tree` the tree"
+        ),
     ],
     by: Annotated[
         str | None, typer.Option("--by", help="brand,channel,...,day,week,month,quarter")
@@ -78,13 +84,23 @@ def metrics(  # noqa: PLR0917 -- Typer reads options from the signature
         str, typer.Option("--source", help="raw, rollup or auto (rollups where exact)")
     ] = "raw",
     full: Annotated[bool, typer.Option("--full", help="with `rollup`: rebuild every day")] = False,
+    args: Annotated[
+        list[str] | None, typer.Argument(help="with `benchmarks`: import FILE | list")
+    ] = None,
 ) -> None:
     """One metric per slice with n, value and its 95 % interval (NPS and indices in points).
 
-    `trustpulse metrics rollup [--full]` instead (re)builds the daily rollups.
+    `trustpulse metrics rollup [--full]` instead (re)builds the daily rollups;
+    `trustpulse metrics tree [--brand B] [--since] [--until] [--json]` prints the indicator tree.
     """
     if metric == "rollup":
         _rollup(full=full, as_json=as_json)
+        return
+    if metric == "benchmarks":
+        _benchmarks(args or [], as_json=as_json)
+        return
+    if metric == "tree":
+        _tree(brand, _date(since, "--since"), _date(until, "--until"), as_json=as_json)
         return
     flt = Slice(
         brand=brand,
@@ -99,6 +115,49 @@ def metrics(  # noqa: PLR0917 -- Typer reads options from the signature
             session, metric, settings=settings, by=dims, flt=flt, source=source
         )
     _print(rows, Format.json if as_json else fmt, title=f"{metric} ({engine.UNITS[metric]})")
+
+
+def _tree(brand: str | None, since: date | None, until: date | None, *, as_json: bool) -> None:
+    settings = get_settings()
+    with open_runtime(settings) as runtime, session_scope(runtime.session_factory) as session:
+        rows = indicator_tree(session, settings=settings, brand=brand, since=since, until=until)
+    if as_json:
+        typer.echo(to_json(rows))
+        return
+    from rich.table import Table  # noqa: PLC0415 -- only the table view needs it
+
+    table = Table(title="indicator tree (points 0-100)")
+    for column in ("level", "indicator", "metric", "value", "unit", "n", "points", "children"):
+        table.add_column(column)
+    for row in rows:
+        level = int(str(row["level"]))
+        table.add_row(
+            str(level),
+            "  " * (level - 1) + str(row["name"]),
+            str(row["metric"] or "—"),
+            fmt(row["value"]),
+            str(row["unit"] or ""),
+            "—" if row["n"] is None else str(row["n"]),
+            fmt(row["points"]),
+            fmt(row.get("children_score")),
+        )
+    console.print(table)
+
+
+def _benchmarks(args: Sequence[str], *, as_json: bool) -> None:
+    if not args or args[0] not in {"import", "list"} or (args[0] == "import") != (len(args) == 2):
+        raise typer.BadParameter("use `benchmarks import FILE` or `benchmarks list`")
+    settings = get_settings()
+    with open_runtime(settings) as runtime, session_scope(runtime.session_factory) as session:
+        if args[0] == "import":
+            rows = [import_benchmarks(session, Path(args[1]))]
+        else:
+            rows = list_benchmarks(session)
+    if as_json:
+        typer.echo(to_json(rows))
+        return
+    for row in rows:
+        console.print(row)
 
 
 def _rollup(*, full: bool, as_json: bool) -> None:

@@ -14,6 +14,7 @@ from trustpulse.config_files import load_config
 from trustpulse.errors import InvalidInputError
 from trustpulse.feedback.models import Score
 from trustpulse.metrics import trust_index
+from trustpulse.metrics.benchmarks import attach_benchmarks
 from trustpulse.metrics.csi import csi_estimate, renormalise
 from trustpulse.metrics.estimate import Estimate
 from trustpulse.metrics.means import ces_estimate
@@ -22,6 +23,7 @@ from trustpulse.metrics.proportions import csat_estimate
 from trustpulse.metrics.query import GroupKey, Slice, customer_item_totals, score_parts
 from trustpulse.metrics.rollup_read import rollup_estimates
 from trustpulse.metrics.schemas import MetricsConfig
+from trustpulse.metrics.targets import attach_targets, load_targets
 
 METRICS = ("nps", "csat", "ces", "csi", "trust_index")
 UNITS = {
@@ -89,6 +91,8 @@ def compute_metric(
                 **estimates[key].as_dict(),
             }
         )
+    attach_benchmarks(session, rows, metric=metric, flt=flt)
+    attach_targets(rows, metric=metric, flt=flt, config=load_targets(settings, brand=flt.brand))
     return rows
 
 

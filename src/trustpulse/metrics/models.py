@@ -37,3 +37,26 @@ class KpiMeasure(Base):
         ForeignKey("import_runs.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MetricBenchmark(Base):
+    """An external reference value (industry average, a competitor) of one metric and period.
+
+    `brand` and `channel` are the slice it compares with ("" = any); the natural key is
+    (metric, period, brand, channel, source): a re-import of the same row finds it.
+    """
+
+    __tablename__ = "metric_benchmarks"
+    __table_args__ = (UniqueConstraint("metric", "period", "brand", "channel", "source"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    metric: Mapped[str] = mapped_column(String(60))
+    period: Mapped[str] = mapped_column(String(20))  # 2026-03, 2026Q1 ... (periods.py labels)
+    brand: Mapped[str] = mapped_column(String(60), default="")
+    channel: Mapped[str] = mapped_column(String(60), default="")
+    value: Mapped[float] = mapped_column(Float)
+    n: Mapped[int | None] = mapped_column(Integer)
+    ci_low: Mapped[float | None] = mapped_column(Float)
+    ci_high: Mapped[float | None] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -67,8 +67,8 @@ def to_table(rows: Sequence[dict[str, object]], *, title: str) -> Table:
         table.add_row(
             *[str(group.get(k) if group.get(k) is not None else "—") for k in group_keys],
             str(row.get("n")),
-            _fmt(row.get("value")),
-            f"{_fmt(row.get('ci_low'))} … {_fmt(row.get('ci_high'))}",
+            fmt(row.get("value")),
+            f"{fmt(row.get('ci_low'))} … {fmt(row.get('ci_high'))}",
             note,
         )
     return table
@@ -79,7 +79,7 @@ def _group(row: dict[str, object]) -> dict[str, object]:
     return group if isinstance(group, dict) else {}
 
 
-def _fmt(value: object) -> str:
+def fmt(value: object) -> str:
     if isinstance(value, float) and math.isfinite(value):
         return f"{value:.1f}" if abs(value) >= 10 else f"{value:.2f}"
     return "—" if value is None else str(value)

@@ -30,6 +30,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
     type_coerce,
 )
 from sqlalchemy.orm import QueryableAttribute, Session
@@ -44,10 +45,12 @@ from trustpulse.metrics.periods import (
     PERIOD_DIMENSIONS,
     fixed_offset_minutes,
     local_date_of_bucket,
+    period_bounds,
     period_label,
     utc_range,
 )
 from trustpulse.metrics.rollup_models import CustomerSegment
+from trustpulse.text.models import FeedbackAnalysis
 
 GROUP_DIMENSIONS = (
     "brand",
@@ -63,6 +66,7 @@ GROUP_DIMENSIONS = (
 )
 SEGMENT_DIMENSIONS = ("trust_type", "value_tier")  # from customer_segments (segments build)
 FEEDBACK_FILTERS = ("channel", "kind", "touchpoint", "product")
+POSITIVE_LABEL = "positive"  # text/default_model.py labels: negative, neutral, positive
 
 GroupKey = tuple[str | None, ...]
 Key = ColumnElement[Any] | QueryableAttribute[Any]
@@ -94,6 +98,16 @@ def parse_by(by: str | Sequence[str] | None) -> list[str]:
     if len(set(names)) != len(names):
         raise InvalidInputError("a --by dimension is repeated", field="by")
     return names
+
+
+def period_window(group: dict[str, str | None], flt: Slice) -> tuple[date | None, date | None]:
+    """[first local day, day after the last) of the group's period, else of --since/--until."""
+    for dim in PERIOD_DIMENSIONS:
+        label = group.get(dim)
+        if label:
+            return period_bounds(label)
+    end = date.fromordinal(flt.until.toordinal() + 1) if flt.until else None
+    return flt.since, end
 
 
 def brands_in_scope(session: Session, flt: Slice) -> list[Brand]:
@@ -288,6 +302,57 @@ def customer_item_totals(
     counts = [func.count(case((Score.metric == m, 1))) for m in metrics]
     keys = [*plan.keys, cluster]
     stmt = _from(select(*keys, *sums, *counts), metrics, by).where(*plan.where).group_by(*keys)
+    return _item_totals(session, stmt, plan, len(metrics))
+
+
+def customer_sentiment_totals(
+    session: Session, dimensions: Sequence[str], *, by: Sequence[str], flt: Slice
+) -> dict[GroupKey, ItemTotals]:
+    """{group: per-customer positive aspect mentions (sums) and all mentions (counts) of each
+    trust dimension}, from feedback_analysis.aspects unnested in SQL.
+
+    A mention is one aspect tagged in one text (text/aspects.py); its sentiment is the sentiment
+    of its clause. PostgreSQL unnests with jsonb_array_elements, SQLite with json_each.
+    """
+    brands = brands_in_scope(session, flt)
+    if not brands or not dimensions:
+        return {}
+    plan = _plan(session, by, flt, brands)
+    dimension: ColumnElement[Any]
+    label: ColumnElement[Any]
+    if session.get_bind().dialect.name == "postgresql":
+        mentions = func.jsonb_array_elements(FeedbackAnalysis.aspects).table_valued("value")
+        dimension = mentions.c.value.op("->>")("dimension")
+        label = mentions.c.value.op("->>")("sentiment_label")
+    else:
+        mentions = func.json_each(FeedbackAnalysis.aspects).table_valued("value")
+        dimension = func.json_extract(mentions.c.value, "$.dimension")
+        label = func.json_extract(mentions.c.value, "$.sentiment_label")
+    cluster = case((Feedback.customer_id.is_(None), -Feedback.id), else_=Feedback.customer_id)
+    positive = [
+        func.count(case((and_(dimension == d, label == POSITIVE_LABEL), 1))) for d in dimensions
+    ]
+    counts = [func.count(case((dimension == d, 1))) for d in dimensions]
+    keys = [*plan.keys, cluster]
+    stmt = (
+        select(*keys, *positive, *counts)
+        .select_from(Feedback)
+        .join(FeedbackAnalysis, FeedbackAnalysis.feedback_id == Feedback.id)
+        .join(Brand, Brand.id == Feedback.brand_id)
+        .outerjoin(Customer, Customer.id == Feedback.customer_id)
+        .join(mentions, true())  # a set-returning function of the row: implicitly lateral
+        .where(*plan.where, dimension.in_(list(dimensions)))
+        .group_by(*keys)
+    )
+    if any(d in SEGMENT_DIMENSIONS for d in by):
+        stmt = stmt.outerjoin(CustomerSegment, CustomerSegment.customer_id == Feedback.customer_id)
+    return _item_totals(session, stmt, plan, len(dimensions))
+
+
+def _item_totals(
+    session: Session, stmt: Select[Any], plan: _Plan, items: int
+) -> dict[GroupKey, ItemTotals]:
+    """Rows (group keys, cluster, item sums, item counts) -> ItemTotals per Python group."""
     width = len(plan.keys)
     rows: dict[GroupKey, list[Sequence[Any]]] = defaultdict(list)
     for row in session.execute(stmt):
@@ -301,8 +366,6 @@ def customer_item_totals(
         if len(ids) != len(matrix):
             matrix = np.column_stack([ids, np.add.reduceat(matrix[:, 1:], first, axis=0)])
         out[group] = ItemTotals(
-            [int(c) for c in matrix[:, 0]],
-            matrix[:, 1 : 1 + len(metrics)],
-            matrix[:, 1 + len(metrics) :],
+            [int(c) for c in matrix[:, 0]], matrix[:, 1 : 1 + items], matrix[:, 1 + items :]
         )
     return out

@@ -1,10 +1,14 @@
 """The trust index: configured dimensions, each a weighted mean of leaves normalised to 0-100.
 
-Survey leaves come from per-customer score totals (SQL), KPI leaves from kpi_measures. The
-interval is a clustered bootstrap over customers; KPI leaves are held fixed in it (they are
-measured, not sampled, values). Missing leaves follow `missing_leaf_policy`: `reweight` drops
-them and renormalises the weights present; `incomplete` leaves the index empty (dimension
-scores still shown) and says which leaves are missing.
+Survey leaves come from per-customer score totals (SQL), sentiment leaves from per-customer
+counts of positive and all aspect mentions of a trust dimension (SQL), KPI leaves from
+kpi_measures, complaint leaves from the complaint KPIs (complaints/kpis.py) of the complaints
+opened in the slice. The interval is a clustered bootstrap over customers: survey and sentiment
+leaves are resampled with their customers; KPI and complaint leaves are held fixed (measured
+over every case or unit, not sampled from the responding customers).
+Missing leaves follow `missing_leaf_policy`: `reweight` drops them and renormalises the weights
+present; `incomplete` leaves the index empty (dimension scores still shown) and says which leaves
+are missing.
 """
 
 from __future__ import annotations
@@ -20,16 +24,19 @@ from sqlalchemy.orm import Session
 from trustpulse.config import Settings
 from trustpulse.config_files import load_config
 from trustpulse.metrics.bootstrap import FloatArray, cluster_bootstrap
+from trustpulse.metrics.complaint_leaves import complaint_points
 from trustpulse.metrics.csi import renormalise
 from trustpulse.metrics.estimate import Estimate, empty
 from trustpulse.metrics.models import KpiMeasure
-from trustpulse.metrics.periods import PERIOD_DIMENSIONS, period_bounds
+from trustpulse.metrics.periods import period_bounds
 from trustpulse.metrics.query import (
     GroupKey,
     ItemTotals,
     Slice,
     brands_in_scope,
     customer_item_totals,
+    customer_sentiment_totals,
+    period_window,
 )
 from trustpulse.metrics.schemas import Leaf, MetricsConfig, TrustIndexConfig
 
@@ -56,8 +63,15 @@ class _Tree:
         n_dims, n_leaves = len(config.dimensions), len(self.leaves)
         self.membership = np.zeros((n_leaves, n_dims))
         self.membership[np.arange(n_leaves), self.dim_of] = [leaf.weight for leaf in self.leaves]
-        self.survey = [i for i, leaf in enumerate(self.leaves) if leaf.source == "survey"]
+        # resampled with customers: survey means and sentiment shares (x100: points)
+        self.survey = [
+            i for i, leaf in enumerate(self.leaves) if leaf.source in {"survey", "sentiment"}
+        ]
+        self.scale = np.array(
+            [100.0 if self.leaves[i].source == "sentiment" else 1.0 for i in self.survey]
+        )
         self.kpi = [i for i, leaf in enumerate(self.leaves) if leaf.source == "kpi"]
+        self.complaints = [i for i, leaf in enumerate(self.leaves) if leaf.source == "complaints"]
 
     def points(self, leaf: Leaf, values: FloatArray) -> FloatArray:
         if leaf.normalise == "natural":
@@ -91,9 +105,12 @@ def compute(
     tree = _Tree(load_trust_config(settings, brand=flt.brand))
     survey = _survey_totals(session, tree, by, flt)
     kpis = _kpi_points(session, tree, by, flt, list(survey))
+    facts = complaint_points(
+        session, leaves=tree.leaves, positions=tree.complaints, by=by, flt=flt, groups=list(survey)
+    )
     out: dict[GroupKey, Estimate] = {}
     for key, (sums, counts) in survey.items():
-        out[key] = _estimate(tree, sums, counts, kpis[key], metrics_config)
+        out[key] = _estimate(tree, sums, counts, (kpis[key], facts[key]), metrics_config)
     return out
 
 
@@ -102,17 +119,20 @@ def _survey_totals(
 ) -> dict[GroupKey, tuple[FloatArray, FloatArray]]:
     """{group: (customers x survey leaves) sums and counts}: one SQL query per distinct filter,
     customers in ascending cluster id."""
-    by_filter: dict[tuple[tuple[str, tuple[str, ...]], ...], list[int]] = defaultdict(list)
+    by_filter: dict[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]], list[int]]
+    by_filter = defaultdict(list)
     for position, i in enumerate(tree.survey):
         leaf = tree.leaves[i]
-        by_filter[tuple(sorted((k, tuple(v)) for k, v in leaf.filter.items()))].append(position)
+        where = tuple(sorted((k, tuple(v)) for k, v in leaf.filter.items()))
+        by_filter[leaf.source, where].append(position)
     width = len(tree.survey)
     parts: dict[GroupKey, list[tuple[ItemTotals, list[int], list[int]]]] = defaultdict(list)
-    for filter_key, positions in by_filter.items():
+    for (source, filter_key), positions in by_filter.items():
         metrics = sorted({tree.leaves[tree.survey[p]].metric for p in positions})
         scoped = Slice(flt.brand, flt.channel, flt.since, flt.until, dict(filter_key))
         columns = [metrics.index(tree.leaves[tree.survey[p]].metric) for p in positions]
-        for group, totals in customer_item_totals(session, metrics, by=by, flt=scoped).items():
+        totals_of = customer_sentiment_totals if source == "sentiment" else customer_item_totals
+        for group, totals in totals_of(session, metrics, by=by, flt=scoped).items():
             parts[group].append((totals, positions, columns))
     out = {}
     for group, pieces in parts.items():
@@ -158,7 +178,7 @@ def _kpi_points(
         group = dict(zip(by, key, strict=True))
         code = group.get("brand")
         brand_ids = {brands[code]} if code in brands else set(brands.values())
-        window = _window(group, flt)
+        window = period_window(group, flt)
         points = np.full(len(tree.kpi), np.nan)
         for position, i in enumerate(tree.kpi):
             leaf = tree.leaves[i]
@@ -180,22 +200,17 @@ def _kpi_points(
     return out
 
 
-def _window(group: dict[str, str | None], flt: Slice) -> tuple[date | None, date | None]:
-    for dim in PERIOD_DIMENSIONS:
-        label = group.get(dim)
-        if label:
-            return period_bounds(label)
-    end = date.fromordinal(flt.until.toordinal() + 1) if flt.until else None
-    return flt.since, end
-
-
 def _overlaps(span: tuple[date, date], window: tuple[date | None, date | None]) -> bool:
     start, end = window
     return (end is None or span[0] < end) and (start is None or span[1] > start)
 
 
 def _estimate(
-    tree: _Tree, sums: FloatArray, counts: FloatArray, kpi: FloatArray, config: MetricsConfig
+    tree: _Tree,
+    sums: FloatArray,
+    counts: FloatArray,
+    fixed: tuple[FloatArray, FloatArray],
+    config: MetricsConfig,
 ) -> Estimate:
     names = [leaf.name for leaf in tree.leaves]
     survey_leaves = [tree.leaves[i] for i in tree.survey]
@@ -204,10 +219,11 @@ def _estimate(
         r = s.shape[0]
         points = np.full((r, len(tree.leaves)), np.nan)
         with np.errstate(invalid="ignore", divide="ignore"):
-            means = s / c
+            means = s / c * tree.scale
         for position, (i, leaf) in enumerate(zip(tree.survey, survey_leaves, strict=True)):
             points[:, i] = tree.points(leaf, means[:, position])
-        points[:, tree.kpi] = kpi
+        points[:, tree.kpi] = fixed[0]
+        points[:, tree.complaints] = fixed[1]
         return points
 
     point = leaf_points(sums.sum(axis=0)[None, :], counts.sum(axis=0)[None, :])
