@@ -10,6 +10,7 @@ from trustpulse.complaints.api import router as complaints_router
 from trustpulse.db import DbSession
 from trustpulse.feedback.api import router as feedback_router
 from trustpulse.metrics.api import router as metrics_router
+from trustpulse.transparency.api import router as transparency_router
 
 router = APIRouter()
 
@@ -28,3 +29,4 @@ def version() -> dict[str, str]:
 router.include_router(feedback_router)
 router.include_router(complaints_router)
 router.include_router(metrics_router)
+router.include_router(transparency_router)

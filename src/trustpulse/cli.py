@@ -30,6 +30,7 @@ def _mount() -> None:
     from trustpulse.reports.cli import app as reports_app  # noqa: PLC0415
     from trustpulse.system_cli import register as register_system  # noqa: PLC0415
     from trustpulse.text.cli import app as text_app  # noqa: PLC0415
+    from trustpulse.transparency.cli import app as transparency_app  # noqa: PLC0415
 
     if _mounted:
         return
@@ -43,6 +44,7 @@ def _mount() -> None:
     app.add_typer(complaints_app, name="complaints", help="Complaint cases.")
     app.add_typer(text_app, name="text", help="Text analytics: sentiment, PII, models.")
     app.add_typer(reports_app, name="report", help="Quarterly transparency reports.")
+    app.add_typer(transparency_app, name="transparency", help="Published transparency figures.")
 
 
 def main() -> None:

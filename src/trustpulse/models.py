@@ -10,6 +10,7 @@ from trustpulse.metrics import models as metrics_models
 from trustpulse.metrics import rollup_models as metrics_rollup_models
 from trustpulse.notifications import models as notifications_models
 from trustpulse.text import models as text_models
+from trustpulse.transparency import models as transparency_models
 
 __all__ = [
     "accounts_models",
@@ -22,4 +23,5 @@ __all__ = [
     "metrics_rollup_models",
     "notifications_models",
     "text_models",
+    "transparency_models",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import typer
 import uvicorn
@@ -21,6 +22,9 @@ console = Console()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int = typer.Option(
+        1, min=1, help="Worker processes (PostgreSQL; SQLite allows one writer at a time)."
+    ),
 ) -> None:
     """Serve the dashboard at / and the API under /api."""
     from trustpulse.app import create_app  # noqa: PLC0415 -- keeps CLI start-up light
@@ -29,7 +33,21 @@ def serve(
     runtime = build_runtime(settings)
     migrations.upgrade(runtime.engine, "head")
     console.print(f"TrustPulse on http://{host}:{port}  (database: {runtime.engine.url!r})")
-    uvicorn.run(create_app(settings, engine=runtime.engine, serve_jobs=True), host=host, port=port)
+    if workers == 1:
+        app = create_app(settings, engine=runtime.engine, serve_jobs=True)
+        uvicorn.run(app, host=host, port=port)
+        return
+    runtime.engine.dispose()  # each worker process builds its own engine and pool
+    uvicorn.run(
+        "trustpulse.system_cli:worker_app", factory=True, host=host, port=port, workers=workers
+    )
+
+
+def worker_app() -> Any:
+    """The app of one `serve --workers N` process (uvicorn imports it by name)."""
+    from trustpulse.app import create_app  # noqa: PLC0415 -- keeps CLI start-up light
+
+    return create_app(get_settings(), serve_jobs=True)
 
 
 def stats(as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:

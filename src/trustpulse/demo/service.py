@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from trustpulse import migrations
+from trustpulse.demo.actions import plant_actions
 from trustpulse.demo.generate import generate
 from trustpulse.demo.load import Progress, is_loaded, load
 from trustpulse.demo.model import DemoConfig
@@ -59,6 +60,7 @@ def build_demo(
     stage("building the daily rollups")
     with Session(engine) as session, session.begin():
         build_rollups(session, full=True)  # the demo replaced its brands: rebuild every day
+        counts["improvement_actions"] = plant_actions(session)
     load_seconds = time.perf_counter() - started
     write_truth(truth_dir, data)
     return DemoBuild(

@@ -38,7 +38,7 @@ NAVIGATION: tuple[tuple[str, str, bool], ...] = (
     ("/complaints", N_("Complaints"), True),
     ("/voc", N_("Voice of the customer"), True),
     ("/drivers", N_("Drivers & segments"), True),
-    ("/improvements", N_("Improvements"), False),
+    ("/improvements", N_("Improvements"), True),
     ("/alerts", N_("Alerts & crises"), False),
     ("/transparency", N_("Transparency"), True),
 )

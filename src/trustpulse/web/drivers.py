@@ -1,4 +1,5 @@
-"""The drivers & segments page: importance x performance quadrant, segment trust profiles."""
+"""The drivers & segments page: importance x performance quadrant, segment trust profiles, and
+the trust <-> repurchase curve with the ROI calculator (web/roi.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from trustpulse.reports import trust
 from trustpulse.web.context import Page
 from trustpulse.web.export import ExportTable
 from trustpulse.web.i18n import N_
+from trustpulse.web.roi import roi_context
 
 TARGETS = {"nps": N_("NPS"), "csat": N_("CSAT"), "ces": N_("CES")}
 QUADRANT_LABELS = {
@@ -56,7 +58,7 @@ class DriverRow:
 
 
 def drivers_context(
-    page: Page, settings: Settings, *, target: str
+    page: Page, settings: Settings, *, target: str, gain: str | None = None
 ) -> tuple[dict[str, Any], ExportTable]:
     if target not in TARGETS:
         raise InvalidInputError(f"unknown driver target {target!r}", field="target")
@@ -130,5 +132,6 @@ def drivers_context(
         "segments": segments,
         "dimensions": [(d.code, d.name_zh if page.locale == "zh-CN" else d.name_en) for d in dims],
         "segment_ignored": flt.segment is not None,
+        **roi_context(page, settings, brand=flt.brand.code, gain_param=gain),
     }
     return context, export

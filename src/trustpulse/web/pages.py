@@ -18,6 +18,7 @@ from trustpulse.web.context import Page, app_settings, render, serve_page
 from trustpulse.web.drivers import drivers_context
 from trustpulse.web.export import export_response, parse_format
 from trustpulse.web.i18n import N_
+from trustpulse.web.improvements import improvements_context
 from trustpulse.web.overview import breakdown_context, overview_context
 from trustpulse.web.report_download import quarterly_download
 from trustpulse.web.transparency import transparency_context
@@ -27,7 +28,6 @@ router = APIRouter(include_in_schema=False)
 router.include_router(complaints_router)  # before the placeholders: /complaints is a real page
 STATIC = Path(__file__).resolve().parent / "static"
 PLACEHOLDERS = {
-    "improvements": N_("Improvements"),
     "alerts": N_("Alerts & crises"),
 }
 
@@ -70,7 +70,9 @@ def voc(request: Request, session: DbSession) -> Response:
 @router.get("/drivers")
 def drivers(request: Request, session: DbSession, target: str = "nps") -> Response:
     def view(page: Page) -> Response:
-        context, table = drivers_context(page, app_settings(request), target=target)
+        context, table = drivers_context(
+            page, app_settings(request), target=target, gain=request.query_params.get("gain")
+        )
         fmt = parse_format(request.query_params.get("export"))
         if fmt is not None:
             return export_response(table, fmt, filename=f"drivers-of-{target}")
@@ -79,10 +81,22 @@ def drivers(request: Request, session: DbSession, target: str = "nps") -> Respon
     return serve_page(request, session, view)
 
 
+@router.get("/improvements")
+def improvements(request: Request, session: DbSession) -> Response:
+    def view(page: Page) -> Response:
+        context, table = improvements_context(page, app_settings(request))
+        fmt = parse_format(request.query_params.get("export"))
+        if fmt is not None:
+            return export_response(table, fmt, filename="improvements")
+        return render(page, "improvements.html", context)
+
+    return serve_page(request, session, view)
+
+
 @router.get("/transparency")
 def transparency(request: Request, session: DbSession, quarter: str | None = None) -> Response:
     def view(page: Page) -> Response:
-        context, table = transparency_context(page, quarter=quarter)
+        context, table = transparency_context(page, app_settings(request), quarter=quarter)
         fmt = parse_format(request.query_params.get("export"))
         if fmt is not None:
             return export_response(table, fmt, filename="complaint-handling")

@@ -1,19 +1,27 @@
-"""The transparency page: complaint handling figures of a quarter, as customers are told them.
+"""The public transparency page: a quarter's published figures, or a labelled live preview.
 
-Publishing (choosing figures per brand, dated snapshots and corrections) comes with the
-accounts issue; until then the page shows the live figures with how they are computed.
+A published quarter shows its latest snapshot's figures exactly as frozen (values, period and
+how each was computed), when it was published, and, when corrected, every earlier version with
+its date, its reason and what changed. A quarter never published shows the live figures marked
+"preview, not yet published" beside the quarter before, so nothing live passes for published.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from trustpulse.config import Settings
 from trustpulse.metrics import cache
 from trustpulse.reports.complaints import HandlingStats, complaint_handling
 from trustpulse.reports.service import latest_quarter, previous_quarter, quarter_span
+from trustpulse.reports.transparency import FIGURES
+from trustpulse.transparency import service as snapshots
 from trustpulse.web.context import Page
 from trustpulse.web.export import ExportTable
+from trustpulse.web.i18n import Formatter
 
 
 def _handling(page: Page, code: str, since: date, until: date) -> HandlingStats:
@@ -26,57 +34,144 @@ def _handling(page: Page, code: str, since: date, until: date) -> HandlingStats:
     )
 
 
-def transparency_context(page: Page, *, quarter: str | None) -> tuple[dict[str, Any], ExportTable]:
+def _value(i: Formatter, unit: object, value: object) -> str:
+    if not isinstance(value, int | float):
+        return "—"
+    if unit == "share":
+        return i.percent(value, 1)
+    return i.number(value, 1 if unit == "hours" else 0)
+
+
+def _label(i: Formatter, code: str) -> str:
+    figure = FIGURES.get(code)
+    return i.gettext(figure.label) if figure else code
+
+
+def _by_code(payload: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    return {str(f["code"]): f for f in payload.get("figures", [])}
+
+
+@dataclass(frozen=True)
+class Version:
+    """One published version as the corrections history shows it."""
+
+    version: int
+    published_on: str
+    reason: str | None
+    changes: list[tuple[str, str, str]]  # (figure, value before, value in this version)
+
+
+def _history(
+    i: Formatter, versions: Sequence[tuple[int, str, str | None, Mapping[str, Any]]]
+) -> list[Version]:
+    """Newest first; each correction lists the figures whose value differs from the version
+    before it."""
+    out = []
+    for k, (number, day, reason, payload) in enumerate(versions):
+        changes = []
+        if k > 0:
+            before, now = _by_code(versions[k - 1][3]), _by_code(payload)
+            for code, figure in now.items():
+                old = before.get(code, {}).get("value")
+                if old != figure.get("value"):
+                    unit = figure.get("unit")
+                    changes.append(
+                        (_label(i, code), _value(i, unit, old), _value(i, unit, figure["value"]))
+                    )
+        out.append(Version(number, day, reason, changes))
+    return out[::-1]
+
+
+def transparency_context(
+    page: Page, settings: Settings, *, quarter: str | None
+) -> tuple[dict[str, Any], ExportTable]:
     _ = page.i.gettext
+    i = page.i
     brand = page.filters.brand
+    empty: tuple[dict[str, Any], ExportTable] = ({"empty": True}, ExportTable("handling", [], []))
     if brand is None:
-        return {"empty": True}, ExportTable("handling", [], [])
-    quarter = quarter or latest_quarter(page.session, brand=brand.code)
+        return empty
+    published_quarters = sorted(
+        {s.quarter for _code, s in snapshots.list_snapshots(page.session, brand=brand.code)}
+    )
+    quarter = quarter or (
+        published_quarters[-1]
+        if published_quarters
+        else latest_quarter(page.session, brand=brand.code)
+    )
     if quarter is None:
-        return {"empty": True}, ExportTable("handling", [], [])
+        return empty
     since, until = quarter_span(quarter)
     previous = previous_quarter(quarter)
-    prev_since, prev_until = quarter_span(previous)
-    current = _handling(page, brand.code, since, until)
-    before = _handling(page, brand.code, prev_since, prev_until)
-    i = page.i
-    rows = [
-        (_("Complaints received"), i.number(current.opened), i.number(before.opened)),
-        (
-            _("Share resolved"),
-            i.percent(current.share_resolved, 1),
-            i.percent(before.share_resolved, 1),
-        ),
-        (
-            _("First response, median (hours)"),
-            i.number(current.response_median_h, 1),
-            i.number(before.response_median_h, 1),
-        ),
-        (
-            _("Resolution, median (hours)"),
-            i.number(current.resolution_median_h, 1),
-            i.number(before.resolution_median_h, 1),
-        ),
-        (
-            _("Resolution, 90th percentile (hours)"),
-            i.number(current.resolution_p90_h, 1),
-            i.number(before.resolution_p90_h, 1),
-        ),
-        (_("SLA attainment"), i.percent(current.sla_met, 1), i.percent(before.sla_met, 1)),
-    ]
-    export = ExportTable(
-        title=f"complaint handling {quarter}",
-        headers=[_("Figure"), quarter, previous],
-        rows=[list(r) for r in rows],
-    )
-    quarters = [previous_quarter(quarter), quarter]
-    context = {
+    history = snapshots.snapshot_history(page.session, brand=brand.code, quarter=quarter)
+    context: dict[str, Any] = {
         "empty": False,
         "quarter": quarter,
         "previous": previous,
-        "rows": rows,
-        "root_causes": current.root_causes,
-        "opened": current.opened,
-        "quarter_choices": quarters,
+        "since": i.date(since),
+        "until": i.date(until),
+        "quarter_choices": sorted({*published_quarters, previous, quarter}),
+        "published_quarters": published_quarters,
     }
+    if history:
+        latest = history[-1]
+        payload = latest.figures
+        rows = [
+            (
+                _label(i, str(f["code"])),
+                _value(i, f.get("unit"), f.get("value")),
+                _(str(f.get("method", ""))),
+            )
+            for f in payload.get("figures", [])
+        ]
+        versions = [
+            (s.version, i.date(snapshots.published_local(s, brand)), s.reason, s.figures)
+            for s in history
+        ]
+        context |= {
+            "published": True,
+            "version": latest.version,
+            "published_on": i.date(snapshots.published_local(latest, brand)),
+            "rows": rows,
+            "history": _history(i, versions) if len(history) > 1 else [],
+            "root_causes": payload.get("root_causes") or [],
+            "opened": payload.get("complaints") or 0,
+        }
+        export = ExportTable(
+            title=f"published {quarter} v{latest.version}",
+            headers=[_("Figure"), quarter, _("How it is computed")],
+            rows=[list(r) for r in rows],
+        )
+        return context, export
+    prev_since, prev_until = quarter_span(previous)
+    current = _handling(page, brand.code, since, until)
+    before = _handling(page, brand.code, prev_since, prev_until)
+    live = snapshots.figures_payload(
+        page.session, settings=settings, brand=brand.code, quarter=quarter, handling=current
+    )
+    earlier = _by_code(
+        snapshots.figures_payload(
+            page.session, settings=settings, brand=brand.code, quarter=previous, handling=before
+        )
+    )
+    rows_live = [
+        (
+            _label(i, str(f["code"])),
+            _value(i, f["unit"], f["value"]),
+            _value(i, f["unit"], earlier.get(str(f["code"]), {}).get("value")),
+            _(str(f["method"])),
+        )
+        for f in live["figures"]
+    ]
+    context |= {
+        "published": False,
+        "rows": rows_live,
+        "root_causes": live["root_causes"] or [],
+        "opened": current.opened,
+    }
+    export = ExportTable(
+        title=f"preview {quarter}",
+        headers=[_("Figure"), quarter, previous, _("How it is computed")],
+        rows=[list(r) for r in rows_live],
+    )
     return context, export

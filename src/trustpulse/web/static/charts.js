@@ -65,7 +65,34 @@
     };
   }
 
-  var builders = { band: band, bars: bars, quadrant: quadrant };
+  function curve(spec) {
+    var pct = function (v) { return v === null ? "—" : (100 * v).toFixed(1) + "%"; };
+    return {
+      tooltip: { trigger: "item", formatter: function (p) {
+        if (p.seriesIndex === 0) {
+          var b = spec.bands[p.dataIndex];
+          return b.label + "<br>" + spec.observedName + ": " + pct(b.rate) + " (" + pct(b.low) +
+            " – " + pct(b.high) + ")<br>" + spec.nName + ": " + b.n;
+        }
+        return spec.xName + " " + p.data[0] + ": " + pct(p.data[1]); } },
+      legend: { top: 0, data: [spec.observedName].concat(spec.curve.length ? [spec.curveName] : []) },
+      grid: { left: 56, right: 32, top: 36, bottom: 48 },
+      xAxis: { type: "value", min: 0, max: 100, name: spec.xName, nameLocation: "middle", nameGap: 28 },
+      yAxis: { type: "value", min: 0, max: 1, name: spec.yName, axisLabel: { formatter: function (v) { return (100 * v).toFixed(0) + "%"; } } },
+      series: [
+        { name: spec.observedName, type: "scatter", color: palette[0],
+          symbolSize: function (v, p) { return 6 + Math.min(18, Math.sqrt(spec.bands[p.dataIndex].n)); },
+          data: spec.bands.map(function (b) { return [b.x, b.rate]; }),
+          markLine: { symbol: "none", silent: true, lineStyle: { color: palette[0], opacity: 0.5 },
+            label: { show: false },
+            data: spec.bands.map(function (b) { return [{ coord: [b.x, b.low] }, { coord: [b.x, b.high] }]; }) } },
+        { name: spec.curveName, type: "line", color: palette[1], symbol: "none", smooth: true,
+          data: spec.curve }
+      ]
+    };
+  }
+
+  var builders = { band: band, bars: bars, quadrant: quadrant, curve: curve };
   document.querySelectorAll("[data-chart]").forEach(function (el) {
     var source = document.getElementById(el.getAttribute("data-chart"));
     if (!source || typeof echarts === "undefined") { return; }

@@ -1,0 +1,133 @@
+"""The figures a brand may publish on its transparency page: what each is and how it is computed.
+
+Each figure is a plain number (or None) computed from a quarter's complaint handling and
+improvement actions, so a published snapshot can freeze it as JSON. Labels and methods are
+English msgids (translated when shown); a snapshot stores the method text it was computed with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from trustpulse.reports.complaints import HandlingStats
+from trustpulse.web.i18n import N_
+
+
+@dataclass(frozen=True)
+class Period:
+    quarter: str
+    since: date  # first local day
+    until: date  # last local day (inclusive)
+
+
+@dataclass(frozen=True)
+class FigureInputs:
+    """What the figures are computed from: one quarter's handling and its finished actions."""
+
+    handling: HandlingStats
+    improvements_done: int
+
+
+@dataclass(frozen=True)
+class FigureDef:
+    code: str
+    label: str
+    unit: str  # "count", "share" (0-1) or "hours"
+    method: str
+    value: Callable[[FigureInputs], float | int | None]
+
+
+FIGURES: dict[str, FigureDef] = {
+    f.code: f
+    for f in (
+        FigureDef(
+            "complaints_received",
+            N_("Complaints received"),
+            "count",
+            N_("Complaints opened in the quarter (brand time zone), from every channel."),
+            lambda x: x.handling.opened,
+        ),
+        FigureDef(
+            "share_resolved",
+            N_("Share resolved"),
+            "share",
+            N_("Complaints of the quarter resolved so far, divided by complaints received."),
+            lambda x: x.handling.share_resolved,
+        ),
+        FigureDef(
+            "first_response_median_h",
+            N_("First response, median (hours)"),
+            "hours",
+            N_("Median wall-clock hours from receipt to the first response to the customer."),
+            lambda x: x.handling.response_median_h,
+        ),
+        FigureDef(
+            "resolution_median_h",
+            N_("Resolution, median (hours)"),
+            "hours",
+            N_("Median wall-clock hours from receipt to resolution, over resolved complaints."),
+            lambda x: x.handling.resolution_median_h,
+        ),
+        FigureDef(
+            "resolution_p90_h",
+            N_("Resolution, 90th percentile (hours)"),
+            "hours",
+            N_("90 % of resolved complaints were resolved within this many wall-clock hours."),
+            lambda x: x.handling.resolution_p90_h,
+        ),
+        FigureDef(
+            "sla_attainment",
+            N_("SLA attainment"),
+            "share",
+            N_("Share of finished SLA clocks (response, resolution) that were never breached."),
+            lambda x: x.handling.sla_met,
+        ),
+        FigureDef(
+            "compensated",
+            N_("Complaints compensated"),
+            "count",
+            N_("Complaints of the quarter for which compensation was paid."),
+            lambda x: x.handling.compensated,
+        ),
+        FigureDef(
+            "improvements_completed",
+            N_("Improvements completed"),
+            "count",
+            N_("Improvement actions marked done with a completion date in the quarter."),
+            lambda x: x.improvements_done,
+        ),
+    )
+}
+
+
+def compute_figures(
+    codes: Sequence[str], inputs: FigureInputs, period: Period
+) -> list[dict[str, object]]:
+    """The chosen figures as JSON-ready dicts: code, value, unit, period, method (English)."""
+    out: list[dict[str, object]] = []
+    for code in codes:
+        figure = FIGURES[code]
+        out.append(
+            {
+                "code": code,
+                "value": figure.value(inputs),
+                "unit": figure.unit,
+                "quarter": period.quarter,
+                "since": period.since.isoformat(),
+                "until": period.until.isoformat(),
+                "method": figure.method,
+            }
+        )
+    return out
+
+
+def count_done(actions: Sequence[Mapping[str, object]], *, since: date, until: date) -> int:
+    """Rows of metrics.actions.list_actions that were done with a done date in since..until."""
+    done = 0
+    for row in actions:
+        day = row.get("done_date")
+        if row.get("status") == "done" and isinstance(day, str):
+            done += since <= date.fromisoformat(day) <= until
+    return done

@@ -1,0 +1,1 @@
+"""Published transparency snapshots: frozen quarterly figures with dated, reasoned corrections."""

@@ -1,0 +1,57 @@
+"""Transparency fixtures: a brand with complaints in 2026Q3 and a clock after that quarter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy.orm import Session
+
+from tests.factories import make_brand
+from trustpulse.clock import ManualClock, use_clock
+from trustpulse.complaints.models import Complaint
+from trustpulse.customers.models import Brand
+
+# 2026-10-15 10:00 in Shanghai: 2026Q3 is over, 2026Q4 is running
+NOW = datetime(2026, 10, 15, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture
+def clock() -> Iterator[ManualClock]:
+    manual = ManualClock(NOW)
+    with use_clock(manual):
+        yield manual
+
+
+def add_complaint(
+    session: Session, brand: Brand, n: int, opened_at: datetime, *, resolved: bool = True
+) -> Complaint:
+    """A complaint row with a 2-hour first response and, if resolved, 10-hour resolution."""
+    complaint = Complaint(
+        brand_id=brand.id,
+        source="test",
+        external_id=str(n),
+        content_hash="x",
+        channel="hotline",
+        root_cause="courier_delay",
+        raw={},
+        opened_at=opened_at,
+        first_response_at=opened_at + timedelta(hours=2),
+        resolved_at=opened_at + timedelta(hours=10) if resolved else None,
+    )
+    session.add(complaint)
+    session.flush()
+    return complaint
+
+
+@pytest.fixture
+def acme(session: Session) -> Brand:
+    """Brand acme with three complaints in 2026Q3 (one unresolved) and one in 2026Q2."""
+    brand = make_brand(session, code="acme")
+    add_complaint(session, brand, 1, datetime(2026, 7, 2, 2, tzinfo=UTC))
+    add_complaint(session, brand, 2, datetime(2026, 8, 3, 2, tzinfo=UTC))
+    add_complaint(session, brand, 3, datetime(2026, 9, 20, 2, tzinfo=UTC), resolved=False)
+    add_complaint(session, brand, 4, datetime(2026, 5, 20, 2, tzinfo=UTC))
+    return brand

@@ -1,0 +1,93 @@
+"""The public transparency page: live preview until published, then the frozen snapshot and a
+visible corrections history; the snapshot API beside it."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from tests.transparency.conftest import NOW, add_complaint
+from trustpulse.clock import ManualClock, use_clock
+from trustpulse.config import Settings
+from trustpulse.customers.models import Brand
+from trustpulse.metrics import cache
+from trustpulse.transparency.service import publish_snapshot
+
+URL = "/transparency?brand=acme&quarter=2026Q3&lang=en"
+
+
+def _received(html: str) -> str:
+    found = re.search(r"<td class=\"text\">Complaints received</td><td>([^<]+)</td>", html)
+    assert found is not None
+    return found.group(1)
+
+
+def test_unpublished_quarter_shows_live_figures_marked_as_preview(
+    client: TestClient, acme: Brand
+) -> None:
+    cache.clear()
+    html = client.get(URL).text
+    assert 'id="preview-note"' in html
+    assert 'id="published-note"' not in html
+    assert _received(html) == "3"
+    assert "How it is computed" in html
+
+
+def test_published_figures_do_not_follow_live_data(
+    client: TestClient, session: Session, settings: Settings, acme: Brand
+) -> None:
+    with use_clock(ManualClock(NOW)):
+        publish_snapshot(session, settings=settings, brand="acme", quarter="2026Q3")
+    add_complaint(session, acme, 9, datetime(2026, 9, 29, 2, tzinfo=UTC))
+    cache.clear()
+    html = client.get(URL).text
+    assert 'id="published-note"' in html
+    assert "Published on Oct 15, 2026" in html
+    assert _received(html) == "3"  # the live count is 4 now
+    assert 'id="corrections"' not in html  # one version: nothing corrected
+    csv = client.get(URL + "&export=csv").content.decode("utf-8")
+    assert "Complaints received,3," in csv
+
+
+def test_a_correction_shows_the_new_figures_and_the_history_with_reason(
+    client: TestClient, session: Session, settings: Settings, acme: Brand
+) -> None:
+    clock = ManualClock(NOW)
+    with use_clock(clock):
+        publish_snapshot(session, settings=settings, brand="acme", quarter="2026Q3")
+        add_complaint(session, acme, 9, datetime(2026, 9, 29, 2, tzinfo=UTC))
+        clock.advance(timedelta(days=5))
+        publish_snapshot(
+            session,
+            settings=settings,
+            brand="acme",
+            quarter="2026Q3",
+            correct=True,
+            reason="<b>late</b> import {{ 7*7 }}",
+        )
+    html = client.get(URL).text
+    assert _received(html) == "4"
+    assert "version 2" in html
+    history = html[html.index('id="corrections"') :]
+    assert "Oct 20, 2026" in history
+    assert "Oct 15, 2026" in history
+    assert "First publication" in history
+    assert "&lt;b&gt;late&lt;/b&gt; import {{ 7*7 }}" in history
+    assert "<b>late</b>" not in html
+    assert "Complaints received: 3 → 4" in history
+    chinese = client.get("/transparency?brand=acme&quarter=2026Q3&lang=zh-CN").text
+    assert "更正记录" in chinese
+    assert "受理投诉数" in chinese
+
+
+def test_default_quarter_is_the_latest_published_one(
+    client: TestClient, session: Session, settings: Settings, acme: Brand
+) -> None:
+    with use_clock(ManualClock(NOW)):
+        publish_snapshot(session, settings=settings, brand="acme", quarter="2026Q2")
+    html = client.get("/transparency?brand=acme&lang=en").text
+    assert "<h1>Complaint handling · Acme · 2026Q2</h1>" in html
+    assert 'id="published-note"' in html
