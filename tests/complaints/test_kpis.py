@@ -53,3 +53,17 @@ def test_the_desk_figures_add_up_per_agent(
     assert [r.group for r in by_channel] == ["hotline", "weibo"]
     by_severity = complaint_metrics(session, brand="acme", now=utcnow(), by="severity")
     assert [(r.group, r.n) for r in by_severity] == [("P2", 1), ("P3", 1)]
+
+
+def test_reopen_rate_counts_reopened_cases_that_are_open_again(
+    api: Api, desk: Desk, session: Session, settings: Settings
+) -> None:
+    for reopen in (True, True, False):
+        case = api.open(title="late", severity="P2", channel="hotline")
+        case = api.ok(case, "acknowledge", actor_id=desk.wang)
+        case = api.ok(case, "resolve", actor_id=desk.wang, **RESOLUTION)
+        if reopen:
+            api.ok(case, "reopen", reason="again")
+    (row,) = complaint_metrics(session, brand="acme", now=utcnow(), by="all", settings=settings)
+    assert row.resolved == 1
+    assert row.reopen_rate == pytest.approx(2 / 3)  # was 2 / 1: divided by resolved-now only

@@ -106,3 +106,23 @@ def test_a_customer_message_before_the_first_response_starts_no_next_reply_clock
     ]
     clocks = derive_clocks(events, clock=CAL, pause_states=PAUSE)
     assert set(clocks) == {SlaTarget.first_response, SlaTarget.resolution}
+
+
+def test_closing_a_case_that_was_never_resolved_stops_every_clock() -> None:
+    # exports often close a case without a resolved step; it must not breach forever after
+    closed_at = T0 + timedelta(hours=2)
+    events = [
+        ClockEvent("opened", T0, S.new),
+        ClockEvent("closed", closed_at, S.closed),
+    ]
+    clocks = derive_clocks(events, clock=CAL, pause_states=PAUSE)
+    assert {t: c.fulfilled_at for t, c in clocks.items()} == {
+        SlaTarget.first_response: closed_at,
+        SlaTarget.resolution: closed_at,
+    }
+    reopened = derive_clocks(
+        [*events, ClockEvent("reopened", closed_at + timedelta(hours=1), S.in_progress)],
+        clock=CAL,
+        pause_states=PAUSE,
+    )
+    assert reopened[SlaTarget.resolution].status == SlaStatus.active

@@ -65,3 +65,29 @@ def test_complaints_import_is_import_kind_complaint(runtime: Runtime, tmp_path: 
     result = CliRunner().invoke(make_app(), ["complaints", "import", str(path), "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout.splitlines()[-1])["imported"] == 1
+
+
+def test_imported_complaints_get_sla_clocks_and_honest_rates(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    # K1: a P1 never answered (breaching since 2026); K2: closed without a resolved step;
+    # K3: answered and resolved in an hour. No agent replies are in an export.
+    path = tmp_path / "c.csv"
+    path.write_text(
+        "external_id,opened_at,first_response_at,resolved_at,closed_at,severity,category,text\n"
+        "K1,2026-03-05 10:00,,,,P1,billing,系统宕机\n"
+        "K2,2026-03-05 10:00,,,2026-03-05 11:00,P1,billing,已关闭\n"
+        "K3,2026-03-05 10:00,2026-03-05 10:05,2026-03-05 11:00,,P1,billing,已解决\n",
+        encoding="utf-8",
+    )
+    app = make_app()
+    result = CliRunner().invoke(app, ["complaints", "import", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    listed = CliRunner().invoke(app, ["complaints", "list", "--breaching", "--json"])
+    assert [c["title"] or c["description"] for c in json.loads(listed.stdout)] == ["系统宕机"]
+    metrics = CliRunner().invoke(app, ["complaints", "metrics", "--by", "category", "--json"])
+    (row,) = json.loads(metrics.stdout)
+    # K1 breached both targets; K3 met both; K2's clocks stopped when it closed after 1 h:
+    # too late for the 15 min first response, within the 2 h solution
+    assert (row["first_response_attainment"], row["resolution_attainment"]) == (1 / 3, 2 / 3)
+    assert (row["fcr_rate"], row["reopen_rate"]) == (None, 0.0)  # no replies in an export

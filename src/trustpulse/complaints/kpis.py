@@ -3,7 +3,11 @@
 Rates and attainment are fractions 0–1 (None when nothing counts), times are hours: wall-clock
 unless named `business_` (working time of the case's resolution clock; needs settings).
 Attainment counts targets that are decided: met (fulfilled by the deadline) or breached.
-First-contact resolution: resolved with at most one agent reply and never reopened.
+First-contact resolution: resolved with exactly one agent reply and never reopened, among
+resolved cases where it is known (an agent reply logged, or reopened; an imported export
+carries no replies, so its FCR is None rather than a flattering 1.0). Reopen rate: cases ever
+reopened / cases ever resolved (a reopened case that is open again still counts as resolved
+once, so the rate stays within 0–1).
 Complex-case resolution rate: complex cases resolved / complex cases. Broken-promise rate:
 broken / settled promises. Backlog: cases still open at `now`, with their median age. Loop
 closure time: opened → loop closed. Follow-up CSAT: mean CSAT (1–5) of follow-up answers.
@@ -50,8 +54,10 @@ _OPEN = frozenset({"new", "acknowledged", "in_progress", "waiting_on_customer"})
 class _Group:
     n: int = 0
     resolved: int = 0
+    ever_resolved: int = 0
     reopened: int = 0
     fcr: int = 0
+    fcr_known: int = 0
     met: dict[SlaTarget, list[bool]] = field(default_factory=lambda: defaultdict(list))
     first_response_hours: list[float] = field(default_factory=list)
     resolution_hours: list[float] = field(default_factory=list)
@@ -99,6 +105,7 @@ def complaint_metrics(
         g.n += 1
         ever_reopened = c.reopen_count > 0
         g.reopened += ever_reopened
+        g.ever_resolved += c.resolved_at is not None or ever_reopened
         g.complex_total += c.is_complex
         if c.first_response_at is not None:
             g.first_response_hours.append(_hours(c.first_response_at - c.opened_at))
@@ -106,7 +113,9 @@ def complaint_metrics(
             g.resolved += 1
             g.complex_resolved += c.is_complex
             g.resolution_hours.append(_hours(c.resolved_at - c.opened_at))
-            g.fcr += agent_replies.get(c.id, 0) <= 1 and not ever_reopened
+            replies = agent_replies.get(c.id, 0)
+            g.fcr_known += replies >= 1 or ever_reopened  # reopened: known not to be FCR
+            g.fcr += replies == 1 and not ever_reopened
             if (clock := clocks.get(c.id)) is not None:
                 g.business_resolution_hours.append(
                     _hours(clock.elapsed(c.opened_at, c.resolved_at))
@@ -240,8 +249,10 @@ def _row(key: str, g: _Group) -> ComplaintMetrics:
         resolved=g.resolved,
         first_response_attainment=_share(g.met[SlaTarget.first_response]),
         resolution_attainment=_share(g.met[SlaTarget.resolution]),
-        fcr_rate=g.fcr / g.resolved if g.resolved else None,
-        reopen_rate=g.reopened / g.resolved if g.resolved else None,
+        next_reply_attainment=_share(g.met[SlaTarget.next_reply]),
+        public_reply_attainment=_share(g.met[SlaTarget.public_reply]),
+        fcr_rate=_ratio(g.fcr, g.fcr_known),
+        reopen_rate=_ratio(g.reopened, g.ever_resolved),
         median_first_response_hours=_median(g.first_response_hours),
         median_resolution_hours=_median(g.resolution_hours),
         p90_resolution_hours=percentile(g.resolution_hours, 0.9),

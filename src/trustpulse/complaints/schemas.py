@@ -167,6 +167,8 @@ class ComplaintMetrics(BaseModel):
     resolution_attainment: float | None
     fcr_rate: float | None
     reopen_rate: float | None
+    next_reply_attainment: float | None = None
+    public_reply_attainment: float | None = None
     median_first_response_hours: float | None
     median_resolution_hours: float | None
     p90_resolution_hours: float | None

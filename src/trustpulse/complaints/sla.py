@@ -11,8 +11,9 @@ lifecycle events into those clocks:
 - entering a pause state (default: waiting_on_customer) pauses every running clock; leaving it
   resumes them; paused time is measured on the clock's own calendar and added to the deadline;
 - an agent's reply on a public channel fulfils the public-reply clock of a public case;
-- resolved fulfils every clock; reopened resumes the resolution clock (the time it was resolved
-  does not count) and starts a next-reply cycle.
+- resolved (or closed without being resolved first, as imported exports often are) fulfils
+  every clock; reopened resumes the resolution clock (the time it was resolved does not count)
+  and starts a next-reply cycle.
 
 The policy is applied to the whole history, so a changed policy or severity moves the
 deadlines of running clocks ("policy change mid-flight") while keeping what elapsed.
@@ -30,6 +31,8 @@ from trustpulse.complaints.models import ComplaintState, Severity, SlaStatus, Sl
 
 _ZERO = timedelta(0)
 AGENT, CUSTOMER = "agent", "customer"
+# a closed case is finished whether or not it passed through resolved: its clocks stop
+TERMINAL_STATES = frozenset({ComplaintState.resolved, ComplaintState.closed})
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,7 @@ def derive_clocks(
         public = clocks.get(SlaTarget.public_reply)
         if public is not None and _is_public_answer(event, public_channels):
             public.fulfil(event.at, clock)
-        if new_state == ComplaintState.resolved and state != ComplaintState.resolved:
+        if new_state in TERMINAL_STATES and state not in TERMINAL_STATES:
             for running in clocks.values():
                 running.fulfil(event.at, clock)
         if now_paused:

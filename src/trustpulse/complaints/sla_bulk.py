@@ -36,7 +36,14 @@ from trustpulse.complaints.models import (
     SlaStatus,
     SlaTarget,
 )
-from trustpulse.complaints.sla import AGENT, CUSTOMER, Subject, clock_name, match_policy
+from trustpulse.complaints.sla import (
+    AGENT,
+    CUSTOMER,
+    TERMINAL_STATES,
+    Subject,
+    clock_name,
+    match_policy,
+)
 from trustpulse.complaints.sla_bulk_io import TIMES, read_frame, read_targets, write_targets
 from trustpulse.complaints.sla_store import sync_sla
 from trustpulse.complaints.sla_vector import VectorClock, from_micros
@@ -206,11 +213,12 @@ def _derive(
     """Per case: start, fulfilment and pauses of both clocks; plus the ids left to sync_sla."""
     ids, seq, t = (events[c].to_numpy() for c in ("complaint_id", "seq", "t"))
     kind, to, source, author = (events[c].to_numpy() for c in ("kind", "to", "from", "author"))
-    resolved_code, pause = _STATES["resolved"], [_STATES[s.value] for s in config.pause_states]
+    terminal = [_STATES[s.value] for s in TERMINAL_STATES]
+    pause = [_STATES[s.value] for s in config.pause_states]
     head = np.r_[True, ids[1:] != ids[:-1]]
     (start,) = _first(ids, head & (kind == _KINDS["opened"]), t)
     ack = (kind == _KINDS["acknowledged"]) | ((kind == _KINDS["replied"]) & (author == 1))
-    resolved = (to == resolved_code) & (source != resolved_code) & (source != 0)
+    resolved = np.isin(to, terminal) & ~np.isin(source, terminal) & (source != 0)
     fr_t, fr_seq = _first(ids, ack | resolved, t, seq)
     (res_t,) = _first(ids, resolved, t)
     per = pd.DataFrame({"start": start}).join(fr_t.rename("fr_t")).join(res_t.rename("res_t"))

@@ -71,6 +71,7 @@ def import_file(
             rejects_dir=settings.rejects_dir,
             default_timezone=settings.default_timezone,
             progress=advance,
+            settings=settings,
         )
     _print_summary(summary, as_json=as_json)
 

@@ -6,7 +6,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from trustpulse.clock import utcnow
 from trustpulse.complaints import service as complaints
+from trustpulse.complaints.config import sla_config
+from trustpulse.complaints.sla_bulk import recompute_bulk
+from trustpulse.config import Settings
 from trustpulse.feedback import service as feedback
 from trustpulse.feedback.validation import Checked, Reject, feedback_rows
 from trustpulse.metrics import service as metrics
@@ -40,3 +44,17 @@ def write(
         session, rows, brand_id=brand_id, source=source, kind=kind, import_run_id=run_id
     )
     return Counts(result.imported, result.updated, result.duplicates), rows.rejects
+
+
+def after_import(
+    session: Session, *, kind: str, brand_id: int, brand: str, settings: Settings
+) -> None:
+    """Work a finished run owes the rest of the system.
+
+    Imported complaints get their SLA clocks at once (otherwise a case unanswered for months
+    would not show as breaching until someone ran `sla recompute`); the bulk recompute writes
+    only cases whose clocks changed, so re-importing an unchanged file writes nothing.
+    """
+    if kind == "complaint":
+        config = sla_config(settings, brand)
+        recompute_bulk(session, brand_id=brand_id, config=config, now=utcnow())

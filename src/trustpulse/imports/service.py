@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from trustpulse.config import Settings
 from trustpulse.customers import service as customers
 from trustpulse.db import session_scope, utcnow
 from trustpulse.errors import InvalidInputError
@@ -82,8 +83,12 @@ def run_import(
     rejects_dir: Path,
     default_timezone: str = "Asia/Shanghai",
     progress: Progress | None = None,
+    settings: Settings | None = None,
 ) -> ImportSummary:
     """Import a CSV/XLSX/JSONL file of one kind; commits after every chunk (a job-style edge).
+
+    With `settings`, the run also does what the kind owes afterwards (`kinds.after_import`:
+    imported complaints get their SLA clocks).
 
     Raises InvalidInputError (nothing written) for an unreadable or empty file, an unknown
     kind or encoding, a bad mapping, or a missing required column.
@@ -106,10 +111,19 @@ def run_import(
             chunk_rows=chunk_rows,
             progress=progress,
         )
-        return _finish(factory, run_id, plan, rejects_dir, resumed_from)
+        summary = _finish(factory, run_id, plan, rejects_dir, resumed_from)
     except BaseException as exc:
         _mark_failed(factory, run_id, exc)
         raise
+    if settings is not None:
+        # after the run is complete: a failure here leaves every row imported, and the
+        # clocks are derived data that `sla recompute` rebuilds
+        with session_scope(factory) as session:
+            brand_row = customers.get_brand(session, plan.brand_code)
+            kinds.after_import(
+                session, kind=kind, brand_id=brand_row.id, brand=plan.brand_code, settings=settings
+            )
+    return summary
 
 
 def _plan(
