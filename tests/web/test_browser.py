@@ -37,10 +37,12 @@ def test_overview_switches_language_and_remembers_it(page: Page, live_server: Li
     page.click("#lang-switch")
     expect(page.locator("h1")).to_contain_text("Overview")
     expect(page.locator("#headlines")).to_contain_text("Trust index")
+    _charts_rendered(page)
+    _shot(page, "overview-en")
     page.goto(f"{live_server.url}/voc")  # no ?lang=: the cookie keeps English
     expect(page.locator("h1")).to_contain_text("Voice of the customer")
     _charts_rendered(page)
-    _shot(page, "overview-en")
+    _shot(page, "voc-en")
 
 
 def test_filter_by_brand_and_month_is_kept_in_the_url(page: Page, live_server: LiveServer) -> None:
