@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from tests.factories import make_brand
-from tests.web.conftest import pdf_text
+from tests.web.conftest import cjk_fonts, embedded_fonts, pdf_text
 from trustpulse.complaints.models import Complaint
 from trustpulse.config import Settings, get_settings
 from trustpulse.db import session_scope
@@ -110,6 +110,15 @@ def test_pdf_has_real_chinese_text(demo_settings: Settings, tmp_path: Path) -> N
     text = pdf_text(pdf)
     for headline in HEADLINES_ZH:
         assert headline in text
+    # without a CJK font the text layer is still there but the page shows boxes
+    assert cjk_fonts(pdf) != [], embedded_fonts(pdf)
+
+
+def test_font_check_tells_a_latin_only_pdf_from_a_chinese_one(tmp_path: Path) -> None:
+    latin = tmp_path / "latin.pdf"
+    latin.write_bytes(render_pdf("<p style=\"font-family: 'DejaVu Sans'\">Trust index</p>"))
+    assert embedded_fonts(latin) != []
+    assert cjk_fonts(latin) == []
 
 
 @pytest.fixture

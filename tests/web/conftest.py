@@ -8,6 +8,7 @@ tests are marked `browser`: skipped when /usr/bin/chromium is absent, failed in 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -147,6 +148,37 @@ def pdf_text(pdf: Path) -> str:
     return subprocess.run(  # noqa: S603 -- fixed arguments, a file the test wrote
         [pdftotext, "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
+
+
+CJK_FONT = re.compile(r"WenQuanYi|WQY|Noto ?Sans ?CJK|Noto ?Serif ?CJK", re.IGNORECASE)
+
+
+def embedded_fonts(pdf: Path) -> list[str]:
+    """Names of the fonts embedded in the PDF, by pdffonts (poppler-utils): skipped locally
+    without it, failed in CI. pdftotext alone cannot tell real glyphs from boxes (.notdef):
+    the text layer is there either way."""
+    pdffonts = shutil.which("pdffonts")
+    if pdffonts is None:
+        if os.environ.get("CI"):
+            pytest.fail("pdffonts (poppler-utils) is required in CI")
+        pytest.skip("pdffonts not installed")
+    lines = subprocess.run(  # noqa: S603 -- fixed arguments, a file the test wrote
+        [pdffonts, str(pdf)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    # a header, a ruler of dashes giving each column's width, then one font per line:
+    # name, type, encoding, emb, sub, uni, object ID
+    spans = [(m.start(), m.end()) for m in re.finditer(r"-+", lines[1])] if len(lines) > 1 else []
+    names = []
+    for line in lines[2:]:
+        (name_from, name_to), (emb_from, emb_to) = spans[0], spans[3]
+        if line[emb_from:emb_to].strip() == "yes":
+            names.append(line[name_from:name_to].strip())
+    return names
+
+
+def cjk_fonts(pdf: Path) -> list[str]:
+    """The embedded fonts that carry Chinese glyphs (WenQuanYi or Noto CJK)."""
+    return [name for name in embedded_fonts(pdf) if CJK_FONT.search(name)]
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.web.conftest import LiveServer, pdf_text
+from tests.web.conftest import LiveServer, cjk_fonts, embedded_fonts, pdf_text
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -105,3 +105,4 @@ def test_pdf_report_downloads_with_chinese_text(
     assert "季度透明度报告" in text
     assert "信任指数" in text
     assert "投诉处理" in text
+    assert cjk_fonts(target) != [], embedded_fonts(target)  # real glyphs, not boxes
