@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
+import yaml
 from sqlalchemy.orm import Session
 
 from tests.complaints.conftest import Api, Desk, kinds, make_desk, sla
+from tests.factories import make_customer
 from trustpulse.clock import ManualClock
 from trustpulse.complaints.events import list_events, replay_state
 from trustpulse.complaints.models import Complaint
@@ -177,10 +180,56 @@ def test_queues_filter_and_sort_by_sla_urgency(api: Api, desk: Desk, clock: Manu
     assert [i["id"] for i in breaching["items"]] == [outage["id"]]
 
 
-def test_routing_by_category_and_channel(api: Api, desk: Desk, settings: object) -> None:
-    assert desk.team_id  # routing rules are configured per brand in complaints.yaml
-    c = api.open(title="x", category="billing")
-    assert c["team_id"] is None  # the shipped configuration routes nothing
+def test_routing_by_category_and_channel(
+    api: Api, desk: Desk, brand_config: Callable[[str, str, str], None]
+) -> None:
+    brand_config(
+        "acme",
+        "complaints",
+        "routing:\n  - {category: billing, channel: hotline, team: care}\n",
+    )
+    routed = api.open(title="x", category="billing", channel="hotline")
+    assert routed["team_id"] == desk.team_id
+    assert api.open(title="x", category="billing", channel="weibo")["team_id"] is None
+    assert api.open(title="x", category="delivery", channel="hotline")["team_id"] is None
+
+
+def test_policies_match_on_category_channel_and_tier_first_match_wins(
+    api: Api, session: Session, desk: Desk, brand_config: Callable[[str, str, str], None]
+) -> None:
+    policies = [
+        {"name": "vip_social", "match": {"channel": ["weibo"], "tier": ["vip"]},
+         "first_response": "10m", "next_reply": "1h", "resolution": "4h", "hours": "calendar"},
+        {"name": "billing", "match": {"category": ["billing"]},
+         "first_response": "2h", "next_reply": "4h", "resolution": "2d", "hours": "calendar"},
+        {"name": "rest", "first_response": "24h", "next_reply": "24h", "resolution": "7d",
+         "hours": "calendar"},
+    ]  # fmt: skip
+    brand_config("acme", "sla", yaml.safe_dump({"policies": policies}))
+    vip = make_customer(session, external_id="VIP1")
+    vip.tier = "vip"
+    session.flush()
+    on_weibo = api.open(title="x", category="billing", channel="weibo", customer_id=vip.id)
+    assert on_weibo["sla_policy"] == "vip_social"  # first match wins over billing
+    assert api.open(title="x", category="billing", channel="weibo")["sla_policy"] == "billing"
+    assert api.open(title="x", category="delivery", channel="weibo")["sla_policy"] == "rest"
+    first = sla(on_weibo, "first_response")
+    assert _due(first) - datetime.fromisoformat(on_weibo["opened_at"]) == timedelta(minutes=10)
+
+
+def test_metrics_endpoint_groups_and_filters_by_opening_date(api: Api, desk: Desk) -> None:
+    api.open(title="a", category="billing.refund", channel="hotline")
+    api.open(title="b", category="delivery", channel="weibo")
+    rows = api.client.get("/api/complaints/metrics?brand=acme&by=category").json()
+    assert [(r["group"], r["n"]) for r in rows] == [("billing.refund", 1), ("delivery", 1)]
+    assert rows[0].keys() >= {"first_response_attainment", "next_reply_attainment", "fcr_rate"}
+    later = api.client.get("/api/complaints/metrics?brand=acme&by=all&since=2099-01-01").json()
+    assert later == []
+    queue = api.client.get("/api/complaints?brand=acme&category=billing").json()
+    assert [c["title"] for c in queue["items"]] == ["a"]  # sub-categories included
+    assert queue["items"][0]["source"] == "api"
+    by_channel = api.client.get("/api/complaints?brand=acme&channel=weibo").json()
+    assert [c["title"] for c in by_channel["items"]] == ["b"]
 
 
 def _due(target: dict[str, object]) -> datetime:

@@ -7,21 +7,24 @@ or an `If-Match` header (`"3"`, `W/"3"` or `3`); a stale version gets 409 with
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from trustpulse.clock import utcnow
-from trustpulse.complaints import intake, lifecycle, ownership, queries
+from trustpulse.complaints import intake, kpis, lifecycle, ownership, queries
 from trustpulse.complaints.care_api import router as care_router
 from trustpulse.complaints.events import list_events
+from trustpulse.complaints.kpis import GroupBy
 from trustpulse.complaints.models import Complaint, ComplaintState, Severity
 from trustpulse.complaints.schemas import (
     ActorWrite,
     ComplaintCreate,
     ComplaintDetail,
     ComplaintEventOut,
+    ComplaintMetrics,
     ComplaintOut,
     ComplaintPage,
     ReopenRequest,
@@ -87,6 +90,8 @@ def list_complaints(  # noqa: PLR0917 -- FastAPI reads query parameters from the
     team_id: int | None = None,
     owner_id: int | None = None,
     severity: Severity | None = None,
+    category: Annotated[str | None, Query(max_length=80)] = None,
+    channel: Annotated[str | None, Query(max_length=40)] = None,
     breaching: bool = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
@@ -100,6 +105,8 @@ def list_complaints(  # noqa: PLR0917 -- FastAPI reads query parameters from the
         team_id=team_id,
         owner_id=owner_id,
         severity=severity,
+        category=category,
+        channel=channel,
         breaching=breaching,
         limit=limit,
         offset=offset,
@@ -111,6 +118,24 @@ def list_complaints(  # noqa: PLR0917 -- FastAPI reads query parameters from the
         item.sla = [SlaTargetOut.model_validate(t) for t in targets[complaint.id]]
         out.append(item)
     return ComplaintPage(items=out, total=total, limit=limit, offset=offset)
+
+
+@router.get("/metrics", response_model=list[ComplaintMetrics])
+def metrics(  # noqa: PLR0917 -- FastAPI reads query parameters from the signature
+    session: DbSession,
+    settings: AppSettings,
+    brand: Brand = "default",
+    by: GroupBy = "month",
+    since: date | None = None,
+    until: date | None = None,
+) -> list[ComplaintMetrics]:
+    """SLA attainment, FCR, reopen rate, resolution times … per group (rates 0–1, hours).
+
+    `since`/`until`: inclusive dates of opening, in the brand's time zone.
+    """
+    return kpis.complaint_metrics_between(
+        session, brand=brand, now=utcnow(), by=by, settings=settings, since=since, until=until
+    )
 
 
 @router.post("", status_code=201, response_model=ComplaintDetail)

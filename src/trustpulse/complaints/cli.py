@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,6 +18,7 @@ from trustpulse.complaints import kpis, lifecycle, ownership, queries
 from trustpulse.complaints.api import detail
 from trustpulse.complaints.care_cli import contract_app, credits, rules_app
 from trustpulse.complaints.config import sla_config
+from trustpulse.complaints.models import ComplaintState
 from trustpulse.complaints.schemas import (
     ComplaintOut,
     ReplyCreate,
@@ -58,6 +60,7 @@ class GroupBy(StrEnum):
     agent = "agent"
     channel = "channel"
     severity = "severity"
+    all = "all"
 
 
 @app.command("import")
@@ -102,17 +105,33 @@ def _actor(session: Session, username: str) -> int:
 
 
 @app.command("list")
-def list_complaints(
+def list_complaints(  # noqa: PLR0917 -- Typer reads options from the signature
     brand: BrandOpt = None,
     breaching: Annotated[bool, typer.Option(help="Only cases past an SLA deadline.")] = False,
-    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 100,
+    state: Annotated[
+        list[ComplaintState] | None, typer.Option(help="Only these states (repeatable).")
+    ] = None,
+    category: Annotated[
+        str | None, typer.Option(help="Only this category (and its sub-categories).")
+    ] = None,
+    channel: Annotated[str | None, typer.Option(help="Only this channel.")] = None,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="At most this many (default: every match).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="A JSON array.")] = False,
 ) -> None:
-    """Open and recent cases, most urgent SLA deadline first."""
+    """Cases, most urgent SLA deadline first (every match unless --limit)."""
     runtime = get_runtime()
     with session_scope(runtime.session_factory) as session:
         items, _ = queries.list_complaints(
-            session, brand=brand or "default", now=utcnow(), breaching=breaching, limit=limit
+            session,
+            brand=brand or "default",
+            now=utcnow(),
+            states=state or (),
+            category=category,
+            channel=channel,
+            breaching=breaching,
+            limit=limit,
         )
         targets = queries.sla_targets(session, [c.id for c in items])
         out = []
@@ -242,14 +261,29 @@ def recompute(
 def metrics(
     brand: BrandOpt = None,
     by: Annotated[
-        GroupBy, typer.Option(help="Group by month, team, category, agent, channel or severity.")
+        GroupBy,
+        typer.Option(help="Group by month, team, category, agent, channel, severity or all."),
     ] = GroupBy.month,
+    since: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Opened on or after (brand's zone)."),
+    ] = None,
+    until: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Opened on or before (inclusive)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="A JSON array.")] = False,
 ) -> None:
     """SLA attainment, first-contact resolution, reopen rate and resolution times."""
     runtime = get_runtime()
     with session_scope(runtime.session_factory) as session:
-        rows = kpis.complaint_metrics(
-            session, brand=brand or "default", now=utcnow(), by=by.value, settings=runtime.settings
+        rows = kpis.complaint_metrics_between(
+            session,
+            brand=brand or "default",
+            now=utcnow(),
+            by=by.value,
+            settings=runtime.settings,
+            since=since.date() if since else None,
+            until=until.date() if until else None,
         )
     _print([_dump(r) for r in rows], as_json=as_json)

@@ -20,7 +20,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -70,6 +70,33 @@ class _Group:
     loop_hours: list[float] = field(default_factory=list)
     followup_csat: list[float] = field(default_factory=list)
     credits: float = 0.0
+
+
+def complaint_metrics_between(
+    session: Session,
+    *,
+    brand: str,
+    now: datetime,
+    by: GroupBy = "month",
+    settings: Settings | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> list[ComplaintMetrics]:
+    """`complaint_metrics` of the cases opened between two inclusive dates of the brand's zone."""
+    zone = ZoneInfo(customers.get_brand(session, brand).timezone)
+
+    def midnight(day: date | None) -> datetime | None:
+        return None if day is None else datetime.combine(day, time(), tzinfo=zone)
+
+    end = None if until is None else until + timedelta(days=1)
+    return complaint_metrics(
+        session,
+        brand=brand,
+        now=now,
+        by=by,
+        settings=settings,
+        opened=(midnight(since), midnight(end)),
+    )
 
 
 def complaint_metrics(

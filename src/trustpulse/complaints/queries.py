@@ -18,6 +18,8 @@ from trustpulse.complaints.models import (
 from trustpulse.customers import service as customers
 from trustpulse.errors import NotFoundError
 
+_IN_CHUNK = 5000
+
 
 def get_complaint(session: Session, complaint_id: int, *, brand: str) -> Complaint:
     """The complaint in this brand; NotFoundError if missing or another brand's."""
@@ -46,12 +48,17 @@ def list_complaints(
     team_id: int | None = None,
     owner_id: int | None = None,
     severity: Severity | None = None,
+    category: str | None = None,
+    channel: str | None = None,
     breaching: bool = False,
-    limit: int = 50,
+    limit: int | None = 50,
     offset: int = 0,
 ) -> tuple[list[Complaint], int]:
     """A page of a brand's complaints, most urgent first: the earliest running deadline, then
-    cases with no running clock by age. Returns (page, total matching)."""
+    cases with no running clock by age. `limit` None: every match. Returns (page, total).
+
+    `category` matches the category and its sub-categories (`billing` finds `billing.refund`).
+    """
     brand_row = customers.get_brand(session, brand)
     query = select(Complaint).where(Complaint.brand_id == brand_row.id)
     if states:
@@ -62,6 +69,12 @@ def list_complaints(
         query = query.where(Complaint.owner_id == owner_id)
     if severity is not None:
         query = query.where(Complaint.severity == severity)
+    if category is not None:
+        query = query.where(
+            or_(Complaint.category == category, Complaint.category.startswith(f"{category}."))
+        )
+    if channel is not None:
+        query = query.where(Complaint.channel == channel)
     if breaching:
         query = query.where(Complaint.id.in_(breaching_ids(now)))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
@@ -89,10 +102,11 @@ def sla_targets(
     session: Session, complaint_ids: Sequence[int]
 ) -> dict[int, list[ComplaintSlaTarget]]:
     out: dict[int, list[ComplaintSlaTarget]] = {cid: [] for cid in complaint_ids}
-    if complaint_ids:
+    ids = list(complaint_ids)
+    for start in range(0, len(ids), _IN_CHUNK):  # a whole queue can exceed SQLite's bind limit
         rows = session.scalars(
             select(ComplaintSlaTarget)
-            .where(ComplaintSlaTarget.complaint_id.in_(list(complaint_ids)))
+            .where(ComplaintSlaTarget.complaint_id.in_(ids[start : start + _IN_CHUNK]))
             .order_by(ComplaintSlaTarget.complaint_id, ComplaintSlaTarget.id)
         )
         for row in rows:

@@ -123,6 +123,8 @@ class ComplaintOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
+    source: str  # with external_id: the key an import matched the case on
+    external_id: str
     state: ComplaintState
     severity: Severity
     category: str | None
