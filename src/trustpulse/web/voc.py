@@ -1,4 +1,5 @@
-"""The voice-of-the-customer page: sentiment trend, aspects, watch-list terms, verbatims."""
+"""The voice-of-the-customer page: sentiment trend, aspects, watch-list terms, topics (shares and
+emerging), verbatims."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from typing import Any
 
 from trustpulse.errors import InvalidInputError
 from trustpulse.metrics import cache
-from trustpulse.reports import voc
-from trustpulse.web.context import Page
+from trustpulse.reports import voc, voc_topics
+from trustpulse.text.config import load_text_config
+from trustpulse.web.context import Page, app_settings
 from trustpulse.web.export import ExportTable
 from trustpulse.web.i18n import N_
 
@@ -96,6 +98,12 @@ def voc_context(page: Page) -> tuple[dict[str, Any], ExportTable]:
             for s in voc.SENTIMENTS
         ],
     }
+    rules = load_text_config(app_settings(page.request), brand=flt.brand.code).topics
+    topics = cache.cached(
+        page.session,
+        ("voc.topics", _key(base), cache.freeze(rules.model_dump())),
+        lambda: voc_topics.topic_summary(page.session, base, rules=rules),
+    )
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     context = {
         "empty": False,
@@ -108,6 +116,7 @@ def voc_context(page: Page) -> tuple[dict[str, Any], ExportTable]:
         "watch": cache.cached(
             page.session, ("voc.watch", _key(base)), lambda: voc.watch_terms(page.session, base)
         ),
+        "topics": topics,
         "verbatims": verbatims,
         "total": total,
         "page_number": min(number, pages),
