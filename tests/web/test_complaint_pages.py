@@ -16,6 +16,7 @@ from tests.complaints.conftest import START, Api, Desk, HeldJobs, make_desk
 from tests.web.conftest import EVIL_TEXT
 from trustpulse.app import create_app
 from trustpulse.clock import ManualClock, use_clock
+from trustpulse.complaints.followup import create_invitation
 from trustpulse.config import Settings
 from trustpulse.db import get_session
 from trustpulse.jobs.queue import use_backend
@@ -219,3 +220,77 @@ def test_demo_case_shows_the_redacted_text(demo_client: TestClient) -> None:
     html = demo_client.get(f"/complaints/{first}?brand=aurora&lang=en").text
     assert "personal data redacted" in html
     assert not re.search(r"1[3-9]\d{9}", html)
+
+
+def _section(html: str, table_id: str) -> str:
+    start = html.index(f'id="{table_id}"')
+    return html[start : html.index("</table>", start)]
+
+
+def test_promise_form_records_a_promise_in_local_time_then_marks_it_kept(
+    client: TestClient, api: Api, desk: Desk
+) -> None:
+    cid = api.open(title="fault", severity="P2", team_id=desk.team_id)["id"]
+    made = _post(
+        client, api, cid, "promise", actor_id=str(desk.wang),
+        promise_text="we call you back", due_at="2025-06-10T18:00",
+    )  # fmt: skip
+    assert made.status_code == 303, FLASH.findall(made.text)
+    promised = [e for e in api.get(cid)["events"] if e["kind"] == "promised"]
+    assert promised[0]["data"]["due_at"] == "2025-06-10T18:00:00+08:00"  # the brand zone
+    rows = _section(client.get(f"/complaints/{cid}?brand=acme&lang=en").text, "promises")
+    assert 'data-status="open"' in rows
+    assert "we call you back" in rows
+    assert "6/10/25, 6:00\u202fPM" in rows
+    pid = re.findall(r'data-promise="(\d+)"', rows)[0]
+    kept = _post(client, api, cid, "settle", actor_id=str(desk.wang), promise_id=pid, kept="1")
+    assert kept.status_code == 303, FLASH.findall(kept.text)
+    html = client.get(f"/complaints/{cid}?brand=acme&lang=en").text
+    assert 'data-status="kept"' in _section(html, "promises")
+    assert f'id="settle-{pid}"' not in html  # a settled promise offers no buttons
+    assert "Promise kept" in html[html.index('id="timeline"') :]
+    again = _post(client, api, cid, "settle", actor_id=str(desk.wang), promise_id=pid, kept="0")
+    assert again.status_code == 409
+    assert "already kept" in FLASH.findall(again.text)[0]
+
+
+def test_a_promise_without_a_valid_due_time_is_refused(
+    client: TestClient, api: Api, desk: Desk
+) -> None:
+    cid = api.open(title="fault", severity="P2", team_id=desk.team_id)["id"]
+    for due in ("", "tomorrow"):
+        refused = _post(
+            client, api, cid, "promise", actor_id=str(desk.wang),
+            promise_text="we call you back", due_at=due,
+        )  # fmt: skip
+        assert refused.status_code == 422
+        assert "due_at" in FLASH.findall(refused.text)[0]
+        assert 'value="we call you back"' in refused.text  # what the agent typed is kept
+    assert "promised" not in [e["kind"] for e in api.get(cid)["events"]]
+
+
+def test_followup_result_shows_scheduled_sent_then_the_customers_answer(
+    client: TestClient, api: Api, desk: Desk, session: Session, settings: Settings
+) -> None:
+    cid = api.open(title="fault", severity="P2", team_id=desk.team_id)["id"]
+    assert _post(client, api, cid, "acknowledge", actor_id=str(desk.wang)).status_code == 303
+    form = {"root_cause": "product.defect", "responsibility": "ours", "summary": "replaced"}
+    assert _post(client, api, cid, "resolve", actor_id=str(desk.wang), **form).status_code == 303
+    url = f"/complaints/{cid}?brand=acme&lang=en"
+    scheduled = _section(client.get(url).text, "followups")
+    assert 'data-status="scheduled"' in scheduled
+    assert "goes out 6/12/25, 10:00\u202fAM" in scheduled  # 72 h after resolution
+    invitation = create_invitation(session, cid, 0, settings=settings)  # what the job does
+    assert invitation is not None
+    sent = _section(client.get(url).text, "followups")
+    assert re.findall(r'data-status="(\w+)"', sent) == ["sent"]
+    answer = {"csat": 4, "solved": True, "nps": 9}
+    response = client.post(f"/api/complaints/followup/{invitation.token}", json=answer)
+    assert response.status_code == 201
+    answered = _section(client.get(url).text, "followups")
+    assert re.findall(r'data-status="(\w+)"', answered) == ["answered"]
+    assert '<td class="csat">4</td>' in answered
+    assert '<td class="text solved">yes</td>' in answered
+    chinese = _section(client.get(f"/complaints/{cid}?brand=acme&lang=zh-CN").text, "followups")
+    assert "已回答" in chinese
+    assert '<td class="text solved">是</td>' in chinese

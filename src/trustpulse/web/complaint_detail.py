@@ -10,6 +10,7 @@ overwriting a colleague's change. Until accounts land the acting agent is picked
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,19 +18,22 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy.orm import Session
 
 from trustpulse.clock import utcnow
-from trustpulse.complaints import lifecycle, ownership, views
+from trustpulse.complaints import aftercare_views, lifecycle, ownership, promises, views
 from trustpulse.complaints.care_config import tree_paths
 from trustpulse.complaints.config import complaints_config
 from trustpulse.complaints.lifecycle import OPEN_STATES, TRANSITIONS
 from trustpulse.complaints.models import Complaint, ComplaintState
 from trustpulse.complaints.schemas import (
     ActorWrite,
+    PromiseCreate,
+    PromiseSettle,
     ReopenRequest,
     ReplyCreate,
     ResolveRequest,
     TransferRequest,
 )
 from trustpulse.config import Settings
+from trustpulse.customers import service as customers
 from trustpulse.errors import InvalidInputError
 from trustpulse.web.complaint_clocks import (
     STATE_LABELS,
@@ -47,6 +51,20 @@ RESPONSIBILITY = {
     "customer": N_("customer side"),
     "external": N_("external"),
 }
+# older values imported rows may carry: shown, never offered when resolving
+RESPONSIBILITY_LABELS = {
+    **RESPONSIBILITY,
+    "shared": N_("shared"),
+    "not_ours": N_("not ours"),
+    "unknown": N_("unknown"),
+}
+PROMISE_LABELS = {"open": N_("open"), "kept": N_("kept"), "broken": N_("broken")}
+FOLLOWUP_LABELS = {
+    "scheduled": N_("survey scheduled"),
+    "sent": N_("invitation sent, no answer yet"),
+    "answered": N_("answered"),
+    "expired": N_("expired without an answer"),
+}
 EVENT_LABELS = {
     "opened": N_("Opened"),
     "acknowledged": N_("Acknowledged"),
@@ -61,6 +79,12 @@ EVENT_LABELS = {
     "compensated": N_("Compensation given"),
     "compensation_approved": N_("Compensation approved"),
     "promised": N_("Promise made"),
+    "promise_kept": N_("Promise kept"),
+    "promise_broken": N_("Promise broken"),
+    "credit_earned": N_("Service credit earned"),
+    "credit_exempted": N_("Service credit waived"),
+    "improvement_linked": N_("Improvement action linked"),
+    "no_action_needed": N_("No improvement action needed"),
     "sla_activated": N_("SLA clock started"),
     "sla_paused": N_("SLA clock paused"),
     "sla_resumed": N_("SLA clock resumed"),
@@ -70,7 +94,18 @@ EVENT_LABELS = {
     "sla_warned": N_("SLA warning"),
     "sla_escalated": N_("SLA escalation"),
 }
-ACTIONS = ("acknowledge", "reply", "progress", "waiting", "transfer", "resolve", "close", "reopen")
+ACTIONS = (
+    "acknowledge",
+    "reply",
+    "progress",
+    "waiting",
+    "transfer",
+    "resolve",
+    "close",
+    "reopen",
+    "promise",
+    "settle",
+)
 
 
 class ActionForm(BaseModel):
@@ -91,6 +126,10 @@ class ActionForm(BaseModel):
     responsibility: str = ""
     summary: str = ""
     is_complex: str = ""
+    promise_text: str = ""
+    due_at: str = ""  # datetime-local input: the brand's local time
+    promise_id: str = ""
+    kept: str = ""
 
     def number(self, name: str) -> int:
         value = self.optional_number(name)
@@ -130,6 +169,8 @@ def available_actions(state: ComplaintState) -> list[str]:
         actions.append("close")
     if state in (S.resolved, S.closed):
         actions.append("reopen")
+    if state in OPEN_STATES:
+        actions.append("promise")
     return actions
 
 
@@ -162,6 +203,7 @@ def detail_context(
     acting = int(chosen) if chosen.isdigit() and int(chosen) in agents else default_agent(case)
     zone = ZoneInfo(brand.timezone)
     config = complaints_config(settings, brand.code)
+    aftercare = aftercare_views.get_aftercare(page.session, complaint_id, brand=brand.code, now=now)
     return {
         "case": case,
         "complaint": case.complaint,
@@ -171,8 +213,13 @@ def detail_context(
         "clock_labels": STATE_LABELS,
         "target_labels": TARGET_LABELS,
         "responsibilities": RESPONSIBILITY,
+        "responsibility_labels": RESPONSIBILITY_LABELS,
         "root_causes": sorted(tree_paths(config.root_causes)),
         "actions": available_actions(case.complaint.state),
+        "promises": aftercare.promises,
+        "followups": aftercare.followups,
+        "promise_labels": PROMISE_LABELS,
+        "followup_labels": FOLLOWUP_LABELS,
         "agent": acting,
         "agents": agents,
         "countdown_words": words,
@@ -244,7 +291,34 @@ def _reopen(session: Session, cid: int, form: ActionForm, **kw: Any) -> Complain
     return lifecycle.reopen_complaint(session, cid, data, **kw)
 
 
-HANDLERS: dict[str, Callable[..., Complaint]] = {
+def _local_time(text: str, timezone: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise InvalidInputError(f"due_at: {text!r} is not a date and time", field="due_at") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(timezone))
+
+
+def _promise(session: Session, cid: int, form: ActionForm, *, brand: str, **_: Any) -> object:
+    if not form.due_at.strip():
+        raise InvalidInputError("due_at is required", field="due_at")
+    zone = customers.get_brand(session, brand).timezone
+    data = PromiseCreate(
+        actor_id=_actor(form),
+        text=form.promise_text.strip(),
+        due_at=_local_time(form.due_at, zone),
+    )
+    return promises.add_promise(session, cid, data, brand=brand)
+
+
+def _settle(session: Session, cid: int, form: ActionForm, *, brand: str, **_: Any) -> object:
+    if form.kept not in ("1", "0"):
+        raise InvalidInputError("kept must be 1 or 0", field="kept")
+    data = PromiseSettle(actor_id=_actor(form), kept=form.kept == "1", note=form.text("note"))
+    return promises.settle_promise(session, cid, form.number("promise_id"), data, brand=brand)
+
+
+HANDLERS: dict[str, Callable[..., object]] = {
     "acknowledge": _acknowledge,
     "reply": _reply,
     "progress": _state(S.in_progress),
@@ -253,6 +327,8 @@ HANDLERS: dict[str, Callable[..., Complaint]] = {
     "resolve": _resolve,
     "close": _state(S.closed),
     "reopen": _reopen,
+    "promise": _promise,
+    "settle": _settle,
 }
 
 
@@ -264,7 +340,7 @@ def run_action(
     *,
     brand: str,
     settings: Settings,
-) -> Complaint:
+) -> object:
     """Run one form's service call; the caller commits. Bad input is InvalidInputError."""
     handler = HANDLERS.get(action)
     if handler is None:
