@@ -12,11 +12,27 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.event import listens_for
+from sqlalchemy.orm import Session, SessionTransaction
 
 from trustpulse.complaints.models import Complaint, ComplaintEvent, ComplaintState
 
 SLA_PREFIX = "sla_"
+_SEQ_KEY = "complaint_event_seq"
+
+
+@listens_for(Session, "after_transaction_end")
+def _forget_counters_at_end(session: Session, transaction: SessionTransaction) -> None:
+    """A new transaction re-reads the last seq from the table (a savepoint's end keeps it)."""
+    if transaction.parent is None:
+        session.info.pop(_SEQ_KEY, None)
+
+
+@listens_for(Session, "after_soft_rollback")
+def _forget_counters_on_rollback(session: Session, previous: SessionTransaction) -> None:
+    """Rolled-back entries (a savepoint too) no longer hold their seqs."""
+    del previous  # the listener's signature; which transaction does not matter
+    session.info.pop(_SEQ_KEY, None)
 
 
 def append_event(
@@ -32,13 +48,28 @@ def append_event(
     channel: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> ComplaintEvent:
-    """Append one entry; the caller holds the complaint's row lock (seq is max + 1)."""
-    last = session.scalar(
-        select(func.max(ComplaintEvent.seq)).where(ComplaintEvent.complaint_id == complaint.id)
-    )
+    """Append one entry; the caller holds the complaint's row lock (seq is max + 1).
+
+    The entry is added, not flushed: the next query or commit writes it, so the several
+    entries of one action (state change, ownership, SLA events) go out in one INSERT. The
+    last seq is read once per complaint and transaction, then counted on in `session.info`
+    (valid because the row lock keeps other writers out until commit).
+    """
+    counters: dict[int, int] = session.info.setdefault(_SEQ_KEY, {})
+    last = counters.get(complaint.id)
+    if last is None:
+        last = (
+            session.scalar(
+                select(func.max(ComplaintEvent.seq)).where(
+                    ComplaintEvent.complaint_id == complaint.id
+                )
+            )
+            or 0
+        )
+    counters[complaint.id] = last + 1
     event = ComplaintEvent(
         complaint_id=complaint.id,
-        seq=(last or 0) + 1,
+        seq=last + 1,
         kind=kind,
         at=at,
         actor_id=actor_id,
@@ -50,7 +81,6 @@ def append_event(
         recorded_at=at,
     )
     session.add(event)
-    session.flush()
     return event
 
 
