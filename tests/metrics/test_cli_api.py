@@ -43,6 +43,29 @@ def test_metrics_json_contract(cli: tuple[typer.Typer, dict[str, str]]) -> None:
             assert {"n", "value", "ci_low", "ci_high", "small_sample"} <= set(row)
 
 
+def test_trust_index_command_prints_the_scripts_json_contract(
+    cli: tuple[typer.Typer, dict[str, str]],
+) -> None:
+    root, env = cli
+    args = ["--by", "brand,quarter", "--since", "2026-03-01", "--until", "2026-03-31", "--json"]
+    result = CliRunner().invoke(root, ["trust-index", *args], env=env)
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert {tuple(r["group"].items()) for r in rows} == {
+        (("brand", "acme"), ("quarter", "2026Q1")),
+        (("brand", "west"), ("quarter", "2026Q1")),
+    }
+    for row in rows:
+        assert {"group", "n", "value", "ci_low", "ci_high", "small_sample"} <= set(row)
+        assert row["metric"] == "trust_index"
+        assert row["ci_low"] <= row["value"] <= row["ci_high"]
+    same = CliRunner().invoke(root, ["metrics", "trust_index", *args], env=env)
+    assert json.loads(same.stdout) == rows
+    table = CliRunner().invoke(root, ["trust-index", "--by", "brand"], env=env)
+    assert table.exit_code == 0, table.output
+    assert "95 % CI" in table.stdout
+
+
 def test_metrics_since_until_channel_and_csv(cli: tuple[typer.Typer, dict[str, str]]) -> None:
     root, env = cli
     args = ["metrics", "nps", "--by", "week", "--channel", "sms"]

@@ -1,6 +1,7 @@
-"""`trustpulse metrics METRIC` and `trustpulse drivers`: slices of trust metrics as table/CSV/JSON.
+"""`trustpulse metrics METRIC`, `trustpulse trust-index` and `trustpulse drivers`: slices of trust
+metrics as table/CSV/JSON.
 
-`register(root)` adds both as commands of the root (`trustpulse metrics nps ...` needs a
+`register(root)` adds them as commands of the root (`trustpulse metrics nps ...` needs a
 command, not a group: a Typer group would read `nps` as a subcommand name). `app` holds the
 same two commands for running this module's CLI on its own.
 """
@@ -115,6 +116,31 @@ def metrics(  # noqa: PLR0917 -- Typer reads options from the signature
             session, metric, settings=settings, by=dims, flt=flt, source=source
         )
     _print(rows, Format.json if as_json else fmt, title=f"{metric} ({engine.UNITS[metric]})")
+
+
+def trust_index(  # noqa: PLR0917 -- Typer reads options from the signature
+    by: Annotated[
+        str | None, typer.Option("--by", help="brand,channel,...,day,week,month,quarter")
+    ] = None,
+    brand: Brand = None,
+    channel: ChannelOpt = None,
+    since: Since = None,
+    until: Until = None,
+    as_json: AsJson = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """The trust index per slice (points 0-100) with its 95 % interval and dimension scores:
+    the same rows as `trustpulse metrics trust_index` (issue #4 names both)."""
+    metrics(
+        "trust_index",
+        by=by,
+        brand=brand,
+        channel=channel,
+        since=since,
+        until=until,
+        as_json=as_json,
+        fmt=fmt,
+    )
 
 
 def _tree(brand: str | None, since: date | None, until: date | None, *, as_json: bool) -> None:
@@ -236,6 +262,7 @@ def register(root: typer.Typer) -> None:
     from trustpulse.metrics.segments_cli import app as segments_app  # noqa: PLC0415
 
     root.command("metrics")(metrics)
+    root.command("trust-index")(trust_index)
     root.command("drivers")(drivers)
     root.command("roi")(roi)
     root.add_typer(segments_app, name="segments")
