@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import math
 from pathlib import Path
 
@@ -28,8 +29,12 @@ def read_table(path: Path) -> pd.DataFrame:
             frame = pd.read_excel(path, dtype=str)
         elif kind == "jsonl":
             frame = pd.read_json(path, lines=True, dtype=False)
+        elif kind == "tsv":
+            # Tab-separated files are not quoted: a lone `"` in a text would otherwise open a
+            # quoted field that swallows the rows after it (ChnSentiCorp's train.tsv lost 437).
+            frame = pd.read_csv(path, sep="\t", dtype=str, quoting=csv.QUOTE_NONE)
         else:
-            frame = pd.read_csv(path, sep="\t" if kind == "tsv" else ",", dtype=str)
+            frame = pd.read_csv(path, sep=",", dtype=str)
     except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InvalidInputError(f"cannot read {path}: {reason}", file=str(path)) from exc
@@ -74,5 +79,10 @@ def write_table(frame: pd.DataFrame, path: Path) -> None:
         frame.to_excel(path, index=False)
     elif kind == "jsonl":
         frame.to_json(path, orient="records", lines=True, force_ascii=False)
+    elif kind == "tsv":
+        # Written the way read_table reads it, unquoted: tabs and line breaks inside a text
+        # become spaces; the quote character is one no text keeps (csv insists on having one).
+        cleaned = frame.replace(r"[\t\r\n\x1f]+", " ", regex=True)
+        cleaned.to_csv(path, sep="\t", index=False, quoting=csv.QUOTE_NONE, quotechar="\x1f")
     else:
-        frame.to_csv(path, sep="\t" if kind == "tsv" else ",", index=False)
+        frame.to_csv(path, sep=",", index=False)
