@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -181,6 +182,14 @@ def check_training_data(texts: Sequence[str], labels: Sequence[str]) -> None:
         )
 
 
+def distinct(texts: Sequence[str], labels: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Each text once, with its first label (texts filed under two labels keep the first)."""
+    first: dict[str, str] = {}
+    for text, label in zip(texts, labels, strict=True):
+        first.setdefault(text, label)
+    return list(first), list(first.values())
+
+
 def train_model(
     texts: Sequence[str],
     labels: Sequence[str],
@@ -191,20 +200,36 @@ def train_model(
 ) -> SentimentModel:
     """Fit on (texts, labels); metrics come from a stratified 20 % hold-out, then a refit on all.
 
+    The hold-out split is made over the distinct normalised texts, so no text is in both parts
+    (metrics say `holdout_deduplicated` and `n_distinct`); the refit keeps every row.
     Labels are strings (integers arrive as their decimal text). Raises InvalidInputError for
     fewer than 2 classes.
     """
     check_training_data(texts, labels)
     normalised = [normalise(t) for t in texts]
     metrics: dict[str, Any] = {"n_train": len(texts)}
-    counts = {label: labels.count(label) for label in set(labels)}
-    if holdout and len(texts) >= MIN_ROWS_FOR_HOLDOUT and min(counts.values()) >= 2:
+    # A text repeated in both parts would be scored on what it was trained on: split the
+    # distinct texts (as normalised), the refit below still uses every row as given.
+    distinct_texts, distinct_labels = distinct(normalised, labels)
+    counts = Counter(distinct_labels)
+    if (
+        holdout
+        and len(distinct_texts) >= MIN_ROWS_FOR_HOLDOUT
+        and len(counts) >= 2
+        and min(counts.values()) >= 2
+    ):
         x_train, x_test, y_train, y_test = train_test_split(
-            normalised, list(labels), test_size=HOLDOUT_SHARE, random_state=0, stratify=labels
+            distinct_texts,
+            distinct_labels,
+            test_size=HOLDOUT_SHARE,
+            random_state=0,
+            stratify=distinct_labels,
         )
         probe = (clone(pipeline) if pipeline else char_word_pipeline()).fit(x_train, y_train)
         predicted = probe.predict(x_test)
         metrics |= {
+            "holdout_deduplicated": True,
+            "n_distinct": len(distinct_texts),
             "holdout_n": len(y_test),
             "holdout_accuracy": round(float(accuracy_score(y_test, predicted)), 4),
             "holdout_macro_f1": round(float(f1_score(y_test, predicted, average="macro")), 4),

@@ -1,0 +1,65 @@
+"""Trainable sentiment models (text/sentiment.py): hold-out metrics and model files."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from trustpulse.text.sentiment import distinct, load_model, train_model
+
+SYLLABLES = ["ka", "lo", "mi", "ne", "pu", "ri", "so", "tu", "ve", "zo"]
+
+
+def _noise_corpus(*, distinct_texts: int, copies: int) -> tuple[list[str], list[str]]:
+    """Random words with random labels, each text repeated: only memorising can score."""
+    rnd = random.Random(5)
+    texts = [
+        " ".join("".join(rnd.sample(SYLLABLES, 3)) for _ in range(4)) for _ in range(distinct_texts)
+    ]
+    labels = [rnd.choice(["pos", "neg"]) for _ in texts]
+    return texts * copies, labels * copies
+
+
+def test_holdout_never_scores_a_text_the_probe_trained_on() -> None:
+    texts, labels = _noise_corpus(distinct_texts=200, copies=5)
+
+    model = train_model(texts, labels)
+
+    assert model.metrics["n_train"] == 1000
+    assert model.metrics["n_distinct"] == 200
+    assert model.metrics["holdout_deduplicated"] is True
+    assert model.metrics["holdout_n"] == 40
+    # with duplicates on both sides of the split this reached 1.0 (memorised copies)
+    assert model.metrics["holdout_accuracy"] < 0.75
+
+
+def _full_width(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+def test_texts_differing_only_in_width_and_spacing_are_one_text_for_the_holdout() -> None:
+    texts, labels = _noise_corpus(distinct_texts=100, copies=1)
+    variants = [_full_width(t) for t in texts] + [t.replace(" ", "   ") for t in texts]
+
+    model = train_model(texts + variants, labels * 3)
+
+    assert model.metrics["n_train"] == 300
+    assert model.metrics["n_distinct"] == 100
+    assert model.metrics["holdout_accuracy"] < 0.75
+
+
+def test_a_text_filed_under_two_labels_keeps_its_first() -> None:
+    assert distinct(["a", "b", "a"], ["pos", "neg", "neg"]) == (["a", "b"], ["pos", "neg"])
+
+
+def test_model_file_round_trip_keeps_metrics(tmp_path: Path) -> None:
+    texts = ["很好", "不错", "满意", "很差", "失望", "糟糕"] * 10
+    labels = ["pos", "pos", "pos", "neg", "neg", "neg"] * 10
+
+    model = train_model(texts, labels, name="tiny")
+    model.save(tmp_path / "m.joblib")
+    loaded = load_model(tmp_path / "m.joblib")
+
+    assert loaded.version == model.version
+    assert loaded.metrics == model.metrics
+    assert [p.label for p in loaded.predict(["很好", "很差"])] == ["pos", "neg"]
