@@ -6,9 +6,17 @@ import json
 from pathlib import Path
 
 import typer
+from sqlalchemy import select
 from typer.testing import CliRunner
 
+from trustpulse.accounts import service as accounts
+from trustpulse.accounts.schemas import UserCreate
+from trustpulse.complaints import lifecycle
 from trustpulse.complaints.cli import app as complaints_app
+from trustpulse.complaints.events import list_events, replay_state
+from trustpulse.complaints.models import Complaint
+from trustpulse.complaints.schemas import ReplyCreate
+from trustpulse.db import session_scope
 from trustpulse.errors import InvalidInputError
 from trustpulse.imports.cli import register
 from trustpulse.runtime import Runtime
@@ -91,3 +99,50 @@ def test_imported_complaints_get_sla_clocks_and_honest_rates(
     # too late for the 15 min first response, within the 2 h solution
     assert (row["first_response_attainment"], row["resolution_attainment"]) == (1 / 3, 2 / 3)
     assert (row["fcr_rate"], row["reopen_rate"]) == (None, 0.0)  # no replies in an export
+
+
+def test_reimport_never_overwrites_the_desks_work_on_a_case(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    header = "external_id,opened_at,resolved_at,state,severity,category,text\n"
+    path = tmp_path / "c.csv"
+    path.write_text(
+        header
+        + "K1,2026-03-05 10:00,,new,P2,billing,扣费两次\nK2,2026-03-05 10:00,,new,P2,billing,慢\n",
+        encoding="utf-8",
+    )
+    app = make_app()
+    assert CliRunner().invoke(app, ["complaints", "import", str(path), "--json"]).exit_code == 0
+    with session_scope(runtime.session_factory) as session:
+        agent = accounts.create_user(session, UserCreate(username="wang", display_name="Wang"))
+        k1 = session.scalars(select(Complaint).where(Complaint.external_id == "K1")).one()
+        lifecycle.reply_to_complaint(
+            session,
+            k1.id,
+            ReplyCreate(version=k1.version, author="agent", actor_id=agent.id, message="退款中"),
+            brand="default",
+            settings=runtime.settings,
+        )
+        worked_id, agent_id = k1.id, agent.id
+    # an older export comes in again: both cases changed, K1 says "resolved" by nobody
+    path.write_text(
+        header + "K1,2026-03-05 10:00,2026-03-06 10:00,resolved,P1,billing,扣费两次(补充)\n"
+        "K2,2026-03-05 10:00,2026-03-06 10:00,resolved,P2,billing,慢(补充)\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["complaints", "import", str(path), "--json"])
+    assert json.loads(result.stdout.splitlines()[-1])["updated"] == 2
+    with session_scope(runtime.session_factory) as session:
+        k1 = session.get_one(Complaint, worked_id)
+        assert (k1.state.value, k1.owner_id, k1.resolved_at) == ("acknowledged", agent_id, None)
+        assert (k1.description, k1.severity.value) == ("扣费两次(补充)", "P1")  # file fields apply
+        kinds = [e.kind for e in list_events(session, worked_id)]
+        assert [k for k in kinds if not k.startswith("sla_")] == [
+            "opened", "replied", "owner_assigned", "reimported",
+        ]  # fmt: skip
+        note = list_events(session, worked_id)[-1]
+        assert note.data["not_applied"]["state"] == {"kept": "acknowledged", "file": "resolved"}
+        assert replay_state(list_events(session, worked_id)) == k1.state
+        k2 = session.scalars(select(Complaint).where(Complaint.external_id == "K2")).one()
+        assert k2.state.value == "resolved"  # never worked here: the file is the truth
+        assert replay_state(list_events(session, k2.id)) == k2.state

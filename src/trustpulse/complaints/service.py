@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from trustpulse.accounts.models import Team, User
 from trustpulse.complaints.models import Complaint, ComplaintEvent, ComplaintState, Severity
+from trustpulse.complaints.reimport import DESCRIPTIVE, note_reimports, worked_cases
 from trustpulse.customers import service as customers
 from trustpulse.db import utcnow
 from trustpulse.feedback import bulk
@@ -251,6 +252,7 @@ def _write(
     table = _TABLE
     new = [r for r in records if r["external_id"] not in stored]
     changed = [r for r in records if r["external_id"] in stored]
+    worked = worked_cases(session, [stored[r["external_id"]][0] for r in changed])
     ids: dict[str, int] = {}
     if new:
         returned = session.execute(
@@ -258,29 +260,45 @@ def _write(
             [{**r, "created_at": now, "version": 1} for r in new],
         )
         ids.update(dict(returned.all()))
-    if changed:
-        statement = (
-            table.update()
-            .where(table.c.id == bindparam("b_id"))
-            .values(
-                {c: bindparam(f"b_{c}") for c in (*_WRITTEN, "feedback_id")}
-                | {"version": table.c.version + 1}
-            )
-        )
-        session.execute(
-            statement,
-            [
-                {"b_id": stored[r["external_id"]][0], **{f"b_{k}": v for k, v in r.items()
-                                                          if k != "brand_id"}}
-                for r in changed
-            ],
-        )  # fmt: skip
-        ids.update({r["external_id"]: stored[r["external_id"]][0] for r in changed})
-        for start in range(0, len(changed), 5000):
-            batch = [stored[r["external_id"]][0] for r in changed[start : start + 5000]]
-            session.execute(delete(ComplaintEvent).where(ComplaintEvent.complaint_id.in_(batch)))
-    _insert_events(session, written, ids, owners, now)
+    for columns, rows in (
+        (
+            (*_WRITTEN, "feedback_id"),
+            [r for r in changed if stored[r["external_id"]][0] not in worked],
+        ),
+        (DESCRIPTIVE, [r for r in changed if stored[r["external_id"]][0] in worked]),
+    ):
+        if rows:
+            _update(session, rows, columns, stored)
+    ids.update({r["external_id"]: stored[r["external_id"]][0] for r in changed})
+    replaced = [
+        stored[r["external_id"]][0] for r in changed if stored[r["external_id"]][0] not in worked
+    ]
+    for start in range(0, len(replaced), 5000):
+        batch = replaced[start : start + 5000]
+        session.execute(delete(ComplaintEvent).where(ComplaintEvent.complaint_id.in_(batch)))
+    _insert_events(session, written, ids, owners, now, worked=worked)
+    note_reimports(
+        session, [r for r in changed if stored[r["external_id"]][0] in worked], stored, worked, now
+    )
     return ids
+
+
+def _update(
+    session: Session,
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[str],
+    stored: Mapping[str, tuple[int, str]],
+) -> None:
+    table = _TABLE
+    statement = (
+        table.update()
+        .where(table.c.id == bindparam("b_id"))
+        .values({c: bindparam(f"b_{c}") for c in columns} | {"version": table.c.version + 1})
+    )
+    session.execute(
+        statement,
+        [{"b_id": stored[r["external_id"]][0], **{f"b_{c}": r[c] for c in columns}} for r in rows],
+    )
 
 
 def _py_time(value: object) -> datetime | None:
@@ -296,10 +314,17 @@ def _insert_events(
     ids: Mapping[str, int],
     owners: Mapping[str, int],
     now: datetime,
+    *,
+    worked: Mapping[int, Complaint],
 ) -> None:
-    """The event log implied by the handling timestamps; an explicit state ends the log."""
+    """The event log implied by the handling timestamps; an explicit state ends the log.
+
+    Worked cases keep the log they have (see `_note_reimports`).
+    """
     events: list[dict[str, Any]] = []
     for row in written.to_dict("records"):
+        if ids[row["external_id"]] in worked:
+            continue
         steps: list[tuple[str, Any, str | None, str]] = [
             ("opened", row["opened_at"], None, ComplaintState.new.value)
         ]
