@@ -1,4 +1,5 @@
-"""The clustered bootstrap covers the true composite in >= 93 % of 200 generated samples."""
+"""The clustered bootstrap covers the true composite (CSI; the trust index and each of its
+dimension scores) in >= 93 % of 200 generated samples."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import numpy as np
 
 from trustpulse.metrics.bootstrap import cluster_bootstrap, resample_counts
 from trustpulse.metrics.csi import weighted_score
+from trustpulse.metrics.schemas import CsiConfig, CsiItem, MetricsConfig, TrustIndexConfig
+from trustpulse.metrics.trust_index import IndexTree, estimate
 
 WEIGHTS = np.array([0.35, 0.25, 0.20, 0.15]) / 0.95
 MEANS = np.array([7.0, 6.0, 8.0, 5.0])  # on 0-10
@@ -49,3 +52,84 @@ def test_interval_covers_the_true_csi_in_at_least_93_percent_of_200_samples() ->
         assert interval is not None
         covered += interval[0] <= TRUE_CSI <= interval[1]
     assert covered >= 186, covered
+
+
+# three dimensions over the four items above (0-10, anchors 0 and 10) and one fixed KPI leaf:
+# quality = (2 * item0 + item1) / 3 points and KPI 60 points, equal leaf weights within it
+TRUST_TREE = TrustIndexConfig.model_validate(
+    {
+        "dimensions": [
+            {
+                "code": "quality", "name_en": "Q", "name_zh": "质", "weight": 0.5,
+                "leaves": [
+                    {"name": "a", "source": "survey", "metric": "i0", "weight": 2, "bad": 0,
+                     "good": 10},
+                    {"name": "b", "source": "survey", "metric": "i1", "bad": 0, "good": 10},
+                ],
+            },
+            {
+                "code": "service", "name_en": "S", "name_zh": "服", "weight": 0.3,
+                "leaves": [
+                    {"name": "c", "source": "survey", "metric": "i2", "bad": 0, "good": 10},
+                    {"name": "k", "source": "kpi", "metric": "defect_rate", "bad": 5, "good": 0},
+                ],
+            },
+            {
+                "code": "price", "name_en": "P", "name_zh": "价", "weight": 0.2,
+                "leaves": [{"name": "d", "source": "survey", "metric": "i3", "bad": 0,
+                            "good": 10}],
+            },
+        ]
+    }
+)  # fmt: skip
+KPI_POINTS = 60.0
+METRICS_CONFIG = MetricsConfig(
+    csi=CsiConfig(items=[CsiItem(name="x", metric="x", scale_min=0, scale_max=10, weight=1)]),
+    bootstrap_resamples=1000,
+)
+TRUE_DIMENSIONS = {
+    "quality": 10.0 * (2 * MEANS[0] + MEANS[1]) / 3,
+    "service": (10.0 * MEANS[2] + KPI_POINTS) / 2,
+    "price": 10.0 * MEANS[3],
+}
+TRUE_INDEX = (
+    0.5 * TRUE_DIMENSIONS["quality"]
+    + 0.3 * TRUE_DIMENSIONS["service"]
+    + 0.2 * TRUE_DIMENSIONS["price"]
+)
+
+
+def test_trust_index_and_dimension_intervals_cover_the_truth_in_93_percent_of_200() -> None:
+    tree = IndexTree(TRUST_TREE)
+    rng = np.random.default_rng(2027)
+    covered = dict.fromkeys(["index", *TRUE_DIMENSIONS], 0)
+    for _ in range(200):
+        sums, counts = _sample(rng, 150)
+        found = estimate(tree, sums, counts, (np.array([KPI_POINTS]), np.array([])), METRICS_CONFIG)
+        assert found.value is not None
+        assert found.ci_low is not None
+        assert found.ci_high is not None
+        covered["index"] += found.ci_low <= TRUE_INDEX <= found.ci_high
+        intervals = found.extra["dimension_intervals"]
+        assert isinstance(intervals, dict)
+        for code, truth in TRUE_DIMENSIONS.items():
+            covered[code] += intervals[code]["ci_low"] <= truth <= intervals[code]["ci_high"]
+    assert min(covered.values()) >= 186, covered
+
+
+def test_dimension_intervals_contain_the_dimension_scores() -> None:
+    sums, counts = _sample(np.random.default_rng(5), 60)
+    found = estimate(
+        IndexTree(TRUST_TREE),
+        sums,
+        counts,
+        (np.array([KPI_POINTS]), np.array([])),
+        METRICS_CONFIG,
+    )
+    dimensions, intervals = found.extra["dimensions"], found.extra["dimension_intervals"]
+    assert isinstance(dimensions, dict)
+    assert isinstance(intervals, dict)
+    for code, value in dimensions.items():
+        assert intervals[code]["ci_low"] < value < intervals[code]["ci_high"]
+        assert intervals[code]["resampled"] is True
+    assert found.ci_low < found.value < found.ci_high  # type: ignore[operator]

@@ -78,6 +78,11 @@ def test_index_by_month_with_survey_and_kpi_leaves(
         assert row["missing_leaves"] == ([] if month == "2026-03" else ["defects"])
         assert any("renormalised" in w for w in row["warnings"])  # type: ignore[attr-defined]
         assert row["ci_low"] <= row["value"] <= row["ci_high"]  # type: ignore[operator]
+        intervals = row["dimension_intervals"]
+        assert isinstance(intervals, dict)
+        for code, value in (("quality", quality), ("service", wait)):
+            assert intervals[code]["ci_low"] <= value <= intervals[code]["ci_high"]
+            assert intervals[code]["ci_low"] < intervals[code]["ci_high"]
     assert "2026-03" in by_month
 
 

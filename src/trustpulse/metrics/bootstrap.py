@@ -34,20 +34,21 @@ def resample_counts(rng: np.random.Generator, clusters: int, resamples: int) -> 
     return counts.reshape(resamples, clusters).astype(np.float64)
 
 
-def cluster_bootstrap(
+def cluster_bootstrap_draws(
     sums: FloatArray,
     counts: FloatArray,
     statistic: Callable[[FloatArray, FloatArray], FloatArray],
     *,
     resamples: int = DEFAULT_RESAMPLES,
     seed: int = 0,
-) -> tuple[float, float] | None:
-    """95 % percentile interval of `statistic` over customer resamples.
+) -> FloatArray | None:
+    """The statistic of every customer resample, stacked along axis 0.
 
     sums, counts: (clusters x items) per-customer totals. statistic(total_sums, total_counts)
-    takes (r x items) arrays and returns r values (NaN where undefined; NaNs are dropped).
-    Returns None with fewer than 2 clusters or when no resample is defined. The seed is fixed
-    so the same data gives the same interval.
+    takes (r x items) arrays and returns r values, or an (r x k) array of k statistics computed
+    from the same resamples (e.g. the trust index and its dimension scores); NaN where
+    undefined. Returns None with fewer than 2 clusters. The seed is fixed so the same data
+    gives the same draws.
     """
     clusters = sums.shape[0]
     if clusters < 2:
@@ -61,9 +62,29 @@ def cluster_bootstrap(
         weights = resample_counts(rng, clusters, size)
         values.append(statistic(weights @ sums, weights @ counts))
         done += size
-    drawn = np.concatenate(values)
-    drawn = drawn[np.isfinite(drawn)]
-    if drawn.size == 0:
+    return np.concatenate(values)
+
+
+def percentile_interval(drawn: FloatArray) -> tuple[float, float] | None:
+    """The 2.5 % and 97.5 % percentiles of one statistic's draws (NaNs dropped; None if none)."""
+    finite = drawn[np.isfinite(drawn)]
+    if finite.size == 0:
         return None
-    low, high = np.quantile(drawn, [0.025, 0.975])
+    low, high = np.quantile(finite, [0.025, 0.975])
     return float(low), float(high)
+
+
+def cluster_bootstrap(
+    sums: FloatArray,
+    counts: FloatArray,
+    statistic: Callable[[FloatArray, FloatArray], FloatArray],
+    *,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = 0,
+) -> tuple[float, float] | None:
+    """95 % percentile interval of a single `statistic` (r values) over customer resamples.
+
+    Returns None with fewer than 2 clusters or when no resample is defined.
+    """
+    drawn = cluster_bootstrap_draws(sums, counts, statistic, resamples=resamples, seed=seed)
+    return None if drawn is None else percentile_interval(drawn)

@@ -5,7 +5,9 @@ counts of positive and all aspect mentions of a trust dimension (SQL), KPI leave
 kpi_measures, complaint leaves from the complaint KPIs (complaints/kpis.py) of the complaints
 opened in the slice. The interval is a clustered bootstrap over customers: survey and sentiment
 leaves are resampled with their customers; KPI and complaint leaves are held fixed (measured
-over every case or unit, not sampled from the responding customers).
+over every case or unit, not sampled from the responding customers). Each dimension score gets
+its interval from the same resamples (percentiles of the dimension over the draws that give the
+index its interval).
 Missing leaves follow `missing_leaf_policy`: `reweight` drops them and renormalises the weights
 present; `incomplete` leaves the index empty (dimension scores still shown) and says which leaves
 are missing.
@@ -23,7 +25,11 @@ from sqlalchemy.orm import Session
 
 from trustpulse.config import Settings
 from trustpulse.config_files import load_config
-from trustpulse.metrics.bootstrap import FloatArray, cluster_bootstrap
+from trustpulse.metrics.bootstrap import (
+    FloatArray,
+    cluster_bootstrap_draws,
+    percentile_interval,
+)
 from trustpulse.metrics.complaint_leaves import complaint_points
 from trustpulse.metrics.csi import renormalise
 from trustpulse.metrics.estimate import Estimate, empty
@@ -45,7 +51,7 @@ def load_trust_config(settings: Settings, *, brand: str | None = None) -> TrustI
     return load_config("trust_index", TrustIndexConfig, settings=settings, brand=brand)
 
 
-class _Tree:
+class IndexTree:
     """The configured tree flattened to arrays: leaf -> dimension, weights, anchors."""
 
     def __init__(self, config: TrustIndexConfig) -> None:
@@ -102,7 +108,7 @@ def compute(
     flt: Slice,
 ) -> dict[GroupKey, Estimate]:
     """Trust index per slice (points 0-100) with its clustered-bootstrap 95 % interval."""
-    tree = _Tree(load_trust_config(settings, brand=flt.brand))
+    tree = IndexTree(load_trust_config(settings, brand=flt.brand))
     survey = _survey_totals(session, tree, by, flt)
     kpis = _kpi_points(session, tree, by, flt, list(survey))
     facts = complaint_points(
@@ -110,12 +116,12 @@ def compute(
     )
     out: dict[GroupKey, Estimate] = {}
     for key, (sums, counts) in survey.items():
-        out[key] = _estimate(tree, sums, counts, (kpis[key], facts[key]), metrics_config)
+        out[key] = estimate(tree, sums, counts, (kpis[key], facts[key]), metrics_config)
     return out
 
 
 def _survey_totals(
-    session: Session, tree: _Tree, by: Sequence[str], flt: Slice
+    session: Session, tree: IndexTree, by: Sequence[str], flt: Slice
 ) -> dict[GroupKey, tuple[FloatArray, FloatArray]]:
     """{group: (customers x survey leaves) sums and counts}: one SQL query per distinct filter,
     customers in ascending cluster id."""
@@ -148,7 +154,7 @@ def _survey_totals(
 
 
 def _kpi_points(
-    session: Session, tree: _Tree, by: Sequence[str], flt: Slice, groups: Sequence[GroupKey]
+    session: Session, tree: IndexTree, by: Sequence[str], flt: Slice, groups: Sequence[GroupKey]
 ) -> dict[GroupKey, FloatArray]:
     """{group: points of each KPI leaf, NaN where no measure covers the slice}.
 
@@ -205,13 +211,16 @@ def _overlaps(span: tuple[date, date], window: tuple[date | None, date | None]) 
     return (end is None or span[0] < end) and (start is None or span[1] > start)
 
 
-def _estimate(
-    tree: _Tree,
+def estimate(
+    tree: IndexTree,
     sums: FloatArray,
     counts: FloatArray,
     fixed: tuple[FloatArray, FloatArray],
     config: MetricsConfig,
 ) -> Estimate:
+    """The index of one slice from its customers' survey/sentiment totals (customers x resampled
+    leaves) and the fixed KPI and complaint leaf points, with 95 % intervals for the index and
+    for every dimension (`dimension_intervals`) from one clustered bootstrap."""
     names = [leaf.name for leaf in tree.leaves]
     survey_leaves = [tree.leaves[i] for i in tree.survey]
 
@@ -226,17 +235,40 @@ def _estimate(
         points[:, tree.complaints] = fixed[1]
         return points
 
+    def index_and_dims(s: FloatArray, c: FloatArray) -> FloatArray:
+        dims, index = tree.scores(leaf_points(s, c))
+        stacked: FloatArray = np.column_stack([index, dims])
+        return stacked
+
     point = leaf_points(sums.sum(axis=0)[None, :], counts.sum(axis=0)[None, :])
     dims, index = tree.scores(point)
     missing = [names[i] for i in range(len(names)) if not np.isfinite(point[0, i])]
     incomplete = bool(missing) and tree.config.missing_leaf_policy == "incomplete"
     clusters = int(sums.shape[0])
+    drawn = cluster_bootstrap_draws(
+        sums, counts, index_and_dims, resamples=config.bootstrap_resamples
+    )
+    resampled = {tree.dim_of[i] for i in tree.survey}
+    intervals: dict[str, object] = {}
+    for j, (dim, value) in enumerate(zip(tree.config.dimensions, dims[0], strict=True)):
+        interval = (
+            percentile_interval(drawn[:, 1 + j])
+            if drawn is not None and np.isfinite(value)
+            else None
+        )
+        intervals[dim.code] = {
+            "ci_low": None if interval is None else interval[0],
+            "ci_high": None if interval is None else interval[1],
+            # only fixed leaves (KPI, complaints): no sampling error is modelled, a zero width
+            "resampled": j in resampled,
+        }
     extra: dict[str, object] = {
         "customers": clusters,
         "dimensions": {
             d.code: (float(v) if np.isfinite(v) else None)
             for d, v in zip(tree.config.dimensions, dims[0], strict=True)
         },
+        "dimension_intervals": intervals,
         "missing_leaves": missing,
         "missing_leaf_policy": tree.config.missing_leaf_policy,
         "incomplete": incomplete,
@@ -256,11 +288,6 @@ def _estimate(
             if clusters == 0
             else Estimate(clusters, None, None, None, clusters < config.min_n, extra)
         )
-    interval = cluster_bootstrap(
-        sums,
-        counts,
-        lambda s, c: tree.scores(leaf_points(s, c))[1],
-        resamples=config.bootstrap_resamples,
-    )
+    interval = None if drawn is None else percentile_interval(drawn[:, 0])
     low, high = interval if interval is not None else (None, None)
     return Estimate(clusters, float(index[0]), low, high, clusters < config.min_n, extra)
