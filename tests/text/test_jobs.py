@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,16 +14,19 @@ from sqlalchemy import delete, select
 from typer.testing import CliRunner
 
 from tests.text.test_service import TEXTS, add_feedback
+from trustpulse.clock import ManualClock, use_clock
 from trustpulse.config import get_settings
 from trustpulse.db import session_scope
+from trustpulse.jobs.models import ScheduledJob
 from trustpulse.jobs.queue import InProcessBackend, RQBackend, use_backend
 from trustpulse.jobs.registry import get_job, run_registered
+from trustpulse.jobs.scheduler import install_periodic_jobs, run_due
 from trustpulse.runtime import Runtime, set_runtime
 from trustpulse.text import jobs as text_jobs
 from trustpulse.text.cli import app
 from trustpulse.text.config import load_text_config
 from trustpulse.text.models import FeedbackAnalysis
-from trustpulse.text.pending import pending_ranges
+from trustpulse.text.pending import PendingScope, pending_ranges
 from trustpulse.text.service import Analyzer, build_analyzer, run_analysis
 
 REDIS_URL = os.environ.get("TRUSTPULSE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -71,7 +75,7 @@ def test_pending_ranges_cover_pending_feedback_in_chunks(
 ) -> None:
     with session_scope(runtime.session_factory) as session:
         ids = add_feedback(session, TEXTS)
-        ranges = pending_ranges(session, _version(runtime), size=2)
+        ranges = pending_ranges(session, [PendingScope(_version(runtime))], size=2)
     assert ranges == [(ids[0], ids[1]), (ids[2], ids[3]), (ids[4], ids[4])]
 
 
@@ -84,7 +88,9 @@ def test_range_job_analyses_only_its_range_and_a_rerun_writes_nothing(
     assert set(_analysed(runtime)) == {ids[1], ids[2]}
     assert text_jobs.analyze_range(ids[1], ids[2]) == 0
     with session_scope(runtime.session_factory) as session:
-        assert pending_ranges(session, _version(runtime), size=10) == [(ids[0], ids[4])]
+        assert pending_ranges(session, [PendingScope(_version(runtime))], size=10) == [
+            (ids[0], ids[4])
+        ]
 
 
 def test_enqueued_range_jobs_give_the_same_results_as_one_run(
@@ -134,4 +140,29 @@ def test_rq_worker_runs_enqueued_range_jobs(
     assert len(_analysed(runtime)) == WITH_TEXT
     run_registered("text.analyze_range", {"start_id": ranges[0][0], "end_id": ranges[-1][1]})
     with session_scope(runtime.session_factory) as session:
-        assert pending_ranges(session, _version(runtime), size=2) == []
+        assert pending_ranges(session, [PendingScope(_version(runtime))], size=2) == []
+
+
+def test_the_scheduler_analyses_pending_texts_every_interval(
+    runtime: Runtime, jobs: InProcessBackend, home_with_default_model: Path
+) -> None:
+    with use_clock(ManualClock(datetime(2026, 11, 9, 8, 0, tzinfo=UTC))) as clock:
+        assert isinstance(clock, ManualClock)
+        install_periodic_jobs(runtime.session_factory, runtime.settings)
+        install_periodic_jobs(runtime.session_factory, runtime.settings)
+        with session_scope(runtime.session_factory) as session:
+            rows = session.scalars(
+                select(ScheduledJob).where(ScheduledJob.name == text_jobs.ANALYZE_JOB)
+            ).all()
+            assert [(r.key, r.every_seconds) for r in rows] == [(text_jobs.ANALYZE_KEY, 300)]
+            add_feedback(session, TEXTS)
+        run_due(runtime.session_factory)
+        jobs.drain()
+        assert _analysed(runtime) == {}  # the first run waits one interval
+
+        clock.advance(timedelta(seconds=300))
+        assert run_due(runtime.session_factory) >= 1
+        jobs.drain()
+        assert len(_analysed(runtime)) == WITH_TEXT
+        with session_scope(runtime.session_factory) as session:
+            assert pending_ranges(session, [PendingScope(_version(runtime))], size=10) == []

@@ -38,6 +38,7 @@ JOB_MODULES = (
     "trustpulse.notifications.jobs",
     "trustpulse.complaints.jobs",
     "trustpulse.metrics.jobs",
+    "trustpulse.text.jobs",
 )
 
 PeriodicSetup = Callable[[Session, Settings], None]

@@ -61,6 +61,8 @@ class TextConfig(BaseModel):
     user_terms: list[str] = Field(default_factory=list)
     to_simplified: bool = True
     batch_size: int = Field(500, ge=1, le=100_000)
+    # the scheduler's `text.analyze` run over new and changed texts (global setting only)
+    analyze_every_seconds: int = Field(300, ge=10)
     keywords_per_text: int = Field(5, ge=0, le=50)
     # list name -> {canonical term: [synonyms]}
     watchlists: dict[str, dict[str, list[str]]] = Field(default_factory=dict)

@@ -1,5 +1,7 @@
-"""Text pipeline jobs: `text.analyze` over all pending feedback (the scheduler runs it) and
-`text.analyze_range` over one id range, so that several workers share a large backlog.
+"""Text pipeline jobs: `text.analyze` over all pending feedback (the scheduler runs it every
+`analyze_every_seconds`) and `text.analyze_range` over one id range, so that several workers
+share a large backlog. Each brand's feedback is scored with its own active analyzer
+(text/active.py).
 
 Both are idempotent: a second run finds nothing pending in its range and writes nothing.
 """
@@ -7,36 +9,73 @@ Both are idempotent: a second run finds nothing pending in its range and writes 
 from __future__ import annotations
 
 import logging
-from datetime import date
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
 
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
+
+from trustpulse.clock import utcnow
+from trustpulse.config import Settings
 from trustpulse.db import session_scope
+from trustpulse.feedback.models import Feedback
 from trustpulse.jobs.queue import enqueue
 from trustpulse.jobs.registry import job
-from trustpulse.runtime import get_runtime
+from trustpulse.jobs.scheduler import periodic, schedule_every
+from trustpulse.runtime import Runtime, get_runtime
+from trustpulse.text.active import analyse_pending, brand_groups
 from trustpulse.text.config import load_text_config
 from trustpulse.text.pending import pending_ranges
-from trustpulse.text.service import brand_id_of, build_analyzer, run_analysis, since_instant
+from trustpulse.text.service import since_instant
 
 logger = logging.getLogger(__name__)
 
 ANALYZE_JOB = "text.analyze"
 ANALYZE_RANGE_JOB = "text.analyze_range"
+ANALYZE_KEY = "text.analyze.every"
 DEFAULT_RANGE_SIZE = 10_000  # ~5-10 s of work per job: well inside RQ's 180 s job timeout
+_PG_LOCK = 0x7470_7465_7874  # pg_try_advisory_lock key: one whole-backlog run at a time ("tptext")
+
+
+@contextmanager
+def _sole_run(runtime: Runtime) -> Iterator[bool]:
+    """Whether this is the only `text.analyze` running. On PostgreSQL two runs would pick the
+    same pending rows and the slower one fail on the analysis primary key; SQLite serialises
+    write transactions (db.py), and there a batch reads and writes in one of them."""
+    if runtime.engine.dialect.name != "postgresql":
+        yield True
+        return
+    with runtime.engine.connect() as conn:  # the lock lives as long as this connection holds it
+        acquired = bool(conn.scalar(select(func.pg_try_advisory_lock(_PG_LOCK))))
+        conn.commit()
+        try:
+            yield acquired
+        finally:
+            if acquired:
+                conn.scalar(select(func.pg_advisory_unlock(_PG_LOCK)))
+                conn.commit()
 
 
 @job(ANALYZE_JOB)
 def analyze(brand: str | None = None, since: str | None = None) -> int:
     """`since` is an ISO date (JSON payloads carry no dates); returns rows (re)written."""
     runtime = get_runtime()
-    config = load_text_config(runtime.settings, brand=brand)
-    analyzer = build_analyzer(runtime.settings, config)
-    return run_analysis(
-        runtime.session_factory,
-        analyzer,
-        brand=brand,
-        since=date.fromisoformat(since) if since else None,
-        batch_size=config.batch_size,
-    )
+    with session_scope(runtime.session_factory) as session:
+        # nothing to analyse: don't load the models (the scheduler runs this every few minutes)
+        if not session.scalar(select(exists().where(Feedback.text.is_not(None)))):
+            return 0
+    with _sole_run(runtime) as sole:
+        if not sole:
+            logger.info("text analysis already running elsewhere; skipped")
+            return 0
+        run = analyse_pending(
+            runtime.session_factory,
+            runtime.settings,
+            brand=brand,
+            since=date.fromisoformat(since) if since else None,
+        )
+    return run.written
 
 
 @job(ANALYZE_RANGE_JOB)
@@ -45,17 +84,15 @@ def analyze_range(
 ) -> int:
     """The pipeline over pending feedback with start_id <= id <= end_id; rows (re)written."""
     runtime = get_runtime()
-    config = load_text_config(runtime.settings, brand=brand)
-    analyzer = build_analyzer(runtime.settings, config)
-    return run_analysis(
+    run = analyse_pending(
         runtime.session_factory,
-        analyzer,
+        runtime.settings,
         brand=brand,
         since=date.fromisoformat(since) if since else None,
-        batch_size=config.batch_size,
         start_id=start_id,
         end_id=end_id,
     )
+    return run.written
 
 
 def enqueue_analysis(
@@ -64,19 +101,15 @@ def enqueue_analysis(
     since: date | None = None,
     range_size: int = DEFAULT_RANGE_SIZE,
 ) -> list[tuple[int, int]]:
-    """Enqueue one `text.analyze_range` job per `range_size` pending feedback; returns the
-    ranges. Jobs that run twice, or ranges that overlap a running `text analyze`, only cost time:
-    each job re-checks what is still pending in its range."""
+    """Enqueue one `text.analyze_range` job per `range_size` pending feedback (pending for
+    each brand's own analyzer); returns the ranges. Jobs that run twice, or ranges that overlap
+    a running `text analyze`, only cost time: each job re-checks what is still pending in its
+    range."""
     runtime = get_runtime()
-    analyzer = build_analyzer(runtime.settings, load_text_config(runtime.settings, brand=brand))
     with session_scope(runtime.session_factory) as session:
-        brand_id = brand_id_of(session, brand) if brand else None
+        groups = brand_groups(session, runtime.settings, brand=brand)
         ranges = pending_ranges(
-            session,
-            analyzer.version,
-            size=range_size,
-            brand_id=brand_id,
-            since=since_instant(since),
+            session, [g.scope for g in groups], size=range_size, since=since_instant(since)
         )
     for start_id, end_id in ranges:
         enqueue(
@@ -86,5 +119,15 @@ def enqueue_analysis(
             brand=brand,
             since=since.isoformat() if since else None,
         )
-    logger.info("enqueued %s text analysis jobs for %s", len(ranges), analyzer.version)
+    versions = [g.analyzer.version for g in groups]
+    logger.info("enqueued %s text analysis jobs for %s", len(ranges), versions)
     return ranges
+
+
+@periodic
+def schedule_analysis(session: Session, settings: Settings) -> None:
+    """Analyse new and changed texts every `analyze_every_seconds` (config/text.yaml); the
+    first run waits one interval so that starting a process does not load the models."""
+    every = load_text_config(settings).analyze_every_seconds
+    first = utcnow() + timedelta(seconds=every)
+    schedule_every(session, ANALYZE_JOB, every, ANALYZE_KEY, first_run_at=first)

@@ -2,27 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from trustpulse.feedback.models import Feedback
 from trustpulse.text.models import FeedbackAnalysis
 
 
+@dataclass(frozen=True)
+class PendingScope:
+    """The feedback one analyzer scores: of `brand_ids` (None: every brand) minus `excluded`
+    (brands that have an analyzer of their own)."""
+
+    model_version: str
+    brand_ids: tuple[int, ...] | None = None
+    excluded: tuple[int, ...] = ()
+
+
 def pending_query(
-    model_version: str,
+    scope: PendingScope,
     *,
-    brand_id: int | None,
     since: datetime | None,
     start_id: int | None = None,
     end_id: int | None = None,
 ) -> Select[Any]:
-    """Ids of feedback with text and no analysis by `model_version`, or touched since analysed.
-
-    `start_id` / `end_id` bound the ids, both inclusive.
+    """Ids of feedback in `scope` with text and no analysis by its model version, or touched
+    since analysed. `start_id` / `end_id` bound the ids, both inclusive.
     """
     # The bounds go into the join condition too (same result: the ids are equal), so that
     # PostgreSQL's merge join starts the analysis index at start_id instead of scanning every
@@ -39,13 +49,15 @@ def pending_query(
         .where(
             or_(
                 FeedbackAnalysis.feedback_id.is_(None),
-                FeedbackAnalysis.model_version != model_version,
+                FeedbackAnalysis.model_version != scope.model_version,
                 FeedbackAnalysis.analysed_at < Feedback.updated_at,
             )
         )
     )
-    if brand_id is not None:
-        query = query.where(Feedback.brand_id == brand_id)
+    if scope.brand_ids is not None:
+        query = query.where(Feedback.brand_id.in_(scope.brand_ids))
+    if scope.excluded:
+        query = query.where(Feedback.brand_id.not_in(scope.excluded))
     if since is not None:
         query = query.where(Feedback.occurred_at >= since)
     if start_id is not None:
@@ -57,30 +69,30 @@ def pending_query(
 
 def count_pending(
     session: Session,
-    model_version: str,
+    scope: PendingScope,
     *,
-    brand_id: int | None = None,
     since: datetime | None = None,
     start_id: int | None = None,
     end_id: int | None = None,
 ) -> int:
-    subquery = pending_query(
-        model_version, brand_id=brand_id, since=since, start_id=start_id, end_id=end_id
-    ).subquery()
+    subquery = pending_query(scope, since=since, start_id=start_id, end_id=end_id).subquery()
     return session.scalar(select(func.count()).select_from(subquery)) or 0
 
 
 def pending_ranges(
     session: Session,
-    model_version: str,
+    scopes: Sequence[PendingScope],
     *,
     size: int,
-    brand_id: int | None = None,
     since: datetime | None = None,
 ) -> list[tuple[int, int]]:
     """Inclusive (first id, last id) ranges holding `size` pending feedback each (the last one
-    fewer), in id order: one query, numbering the pending ids with a window function."""
-    pending = pending_query(model_version, brand_id=brand_id, since=since).subquery()
+    fewer), in id order, over the pending feedback of every scope: one query, numbering the
+    pending ids with a window function."""
+    if not scopes:
+        return []
+    queries = [pending_query(scope, since=since) for scope in scopes]
+    pending = (queries[0] if len(queries) == 1 else union_all(*queries)).subquery()
     numbered = select(
         pending.c.id,
         ((func.row_number().over(order_by=pending.c.id) - 1) // size).label("chunk"),

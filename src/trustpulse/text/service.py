@@ -36,7 +36,7 @@ from trustpulse.text.language import (
     tokenise,
 )
 from trustpulse.text.models import FeedbackAnalysis, WatchHitRow
-from trustpulse.text.pending import count_pending, pending_query
+from trustpulse.text.pending import PendingScope, count_pending, pending_query
 from trustpulse.text.pii import PLACEHOLDER_PATTERN, redact
 from trustpulse.text.sentiment import Prediction, SentimentModel, load_model
 from trustpulse.text.topics import TopicModel, load_topic_models
@@ -194,11 +194,13 @@ def analyse_batch(
     *,
     after_id: int = 0,
     batch_size: int = 500,
-    brand_id: int | None = None,
+    brand_ids: tuple[int, ...] | None = None,
+    excluded: tuple[int, ...] = (),
     since: datetime | None = None,
     end_id: int | None = None,
 ) -> tuple[int, int, int]:
-    """Analyse the next batch of pending feedback with after_id < id <= end_id.
+    """Analyse the next batch of pending feedback with after_id < id <= end_id, of `brand_ids`
+    (None: every brand) minus `excluded`.
 
     Returns (last id looked at, rows written, rows looked at); last id is 0 when none remain.
     Does not commit.
@@ -206,8 +208,7 @@ def analyse_batch(
     ids = list(
         session.scalars(
             pending_query(
-                analyzer.version,
-                brand_id=brand_id,
+                PendingScope(analyzer.version, brand_ids, excluded),
                 since=since,
                 start_id=after_id + 1,
                 end_id=end_id,
@@ -313,6 +314,8 @@ def run_analysis(
     analyzer: Analyzer,
     *,
     brand: str | None = None,
+    brand_ids: tuple[int, ...] | None = None,
+    excluded: tuple[int, ...] = (),
     since: date | datetime | None = None,
     batch_size: int = 500,
     start_id: int | None = None,
@@ -320,25 +323,24 @@ def run_analysis(
     on_start: Callable[[int], None] | None = None,
     on_batch: Callable[[int], None] | None = None,
 ) -> int:
-    """Analyse all pending feedback (with start_id <= id <= end_id when given), one transaction
-    per batch (progress survives a crash).
+    """Analyse all pending feedback with one analyzer (with start_id <= id <= end_id when
+    given), one transaction per batch (progress survives a crash).
 
+    `brand` (a code) or `brand_ids` limit the feedback, `excluded` leaves brands out; whichever
+    feedback this covers is scored with `analyzer` (text/active.py picks each brand's own).
     Returns the number of rows (re)written. Callbacks receive the pending total, then each
     batch's row count.
     """
     since_at = since_instant(since)
-    with session_scope(factory) as session:
-        brand_id = brand_id_of(session, brand) if brand else None
-        total = count_pending(
-            session,
-            analyzer.version,
-            brand_id=brand_id,
-            since=since_at,
-            start_id=start_id,
-            end_id=end_id,
-        )
+    if brand is not None:
+        with session_scope(factory) as session:
+            brand_ids = (brand_id_of(session, brand),)
     if on_start is not None:
-        on_start(total)
+        with session_scope(factory) as session:
+            scope = PendingScope(analyzer.version, brand_ids, excluded)
+            on_start(
+                count_pending(session, scope, since=since_at, start_id=start_id, end_id=end_id)
+            )
     written, after_id = 0, (start_id - 1 if start_id is not None else 0)
     while True:
         with session_scope(factory) as session:
@@ -347,7 +349,8 @@ def run_analysis(
                 analyzer,
                 after_id=after_id,
                 batch_size=batch_size,
-                brand_id=brand_id,
+                brand_ids=brand_ids,
+                excluded=excluded,
                 since=since_at,
                 end_id=end_id,
             )
