@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from trustpulse.complaints.models import Complaint, ComplaintEvent
+from trustpulse.complaints.models import Complaint, ComplaintEvent, ComplaintSlaTarget
 from trustpulse.config import Settings
 from trustpulse.customers.models import Brand, Customer, Order
 from trustpulse.demo import cli as demo_cli
@@ -33,7 +33,9 @@ def _count(engine: Engine, model: type[object]) -> int:
 
 def test_build_loads_every_table_and_writes_the_truth(runtime: Runtime, tmp_path: Path) -> None:
     config = DemoConfig(seed=3, scale=TINY)
-    result = build_demo(runtime.engine, truth_dir=tmp_path, config=config)
+    result = build_demo(
+        runtime.engine, truth_dir=tmp_path, config=config, settings=runtime.settings
+    )
     expected = generate(config).counts()
     assert not result.skipped
     for model, table in (
@@ -46,6 +48,9 @@ def test_build_loads_every_table_and_writes_the_truth(runtime: Runtime, tmp_path
         (KpiMeasure, "kpi_measures"),
     ):
         assert _count(runtime.engine, model) == expected[table], table
+    clocks = _count(runtime.engine, ComplaintSlaTarget)  # SLA attainment has clocks to count
+    assert clocks > 0
+    assert clocks == result.counts["complaint_sla_targets"]
     truth = json.loads((tmp_path / "demo_truth.json").read_text(encoding="utf-8"))
     assert truth["seed"] == 3
     assert set(truth["nps_model"]["drivers"]) == {
@@ -65,13 +70,20 @@ def test_same_seed_is_skipped_and_other_seed_replaces_only_demo_data(
         session.flush()
         session.add(Customer(brand_id=other.id, external_id="C1", tier="regular"))
         session.commit()
-    first = build_demo(runtime.engine, truth_dir=tmp_path, config=DemoConfig(1, TINY))
-    again = build_demo(runtime.engine, truth_dir=tmp_path, config=DemoConfig(1, TINY))
-    replaced = build_demo(runtime.engine, truth_dir=tmp_path, config=DemoConfig(2, TINY))
+    first = build_demo(
+        runtime.engine, truth_dir=tmp_path, config=DemoConfig(1, TINY), settings=runtime.settings
+    )
+    again = build_demo(
+        runtime.engine, truth_dir=tmp_path, config=DemoConfig(1, TINY), settings=runtime.settings
+    )
+    replaced = build_demo(
+        runtime.engine, truth_dir=tmp_path, config=DemoConfig(2, TINY), settings=runtime.settings
+    )
     assert not first.skipped
     assert again.skipped
     assert not replaced.skipped
     assert _count(runtime.engine, Feedback) == generate(DemoConfig(2, TINY)).counts()["feedback"]
+    assert _count(runtime.engine, ComplaintSlaTarget) == replaced.counts["complaint_sla_targets"]
     with Session(runtime.engine) as session:
         assert session.scalar(select(Customer).where(Customer.external_id == "C1")) is not None
         # ids after the loaded rows are still free (PostgreSQL sequences moved past them)
@@ -80,7 +92,9 @@ def test_same_seed_is_skipped_and_other_seed_replaces_only_demo_data(
 
 
 def test_loaded_feedback_is_utc_and_keyed_by_brand(runtime: Runtime, tmp_path: Path) -> None:
-    build_demo(runtime.engine, truth_dir=tmp_path, config=DemoConfig(5, TINY))
+    build_demo(
+        runtime.engine, truth_dir=tmp_path, config=DemoConfig(5, TINY), settings=runtime.settings
+    )
     with Session(runtime.engine) as session:
         row = session.scalars(select(Feedback).order_by(Feedback.id).limit(1)).one()
         assert row.occurred_at.utcoffset() is not None

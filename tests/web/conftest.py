@@ -80,7 +80,9 @@ def build_demo_home(home: Path) -> Settings:
     """A tiny demo company, text-analysed, plus one review whose text carries markup."""
     settings = Settings(home=home, database_url=f"sqlite:///{home / 'demo.db'}")
     runtime = build_runtime(settings)
-    build_demo(runtime.engine, truth_dir=home, config=DemoConfig(seed=7, scale=0.03))
+    build_demo(
+        runtime.engine, truth_dir=home, config=DemoConfig(seed=7, scale=0.03), settings=settings
+    )
     with session_scope(runtime.session_factory) as session:
         submit_feedback(
             session,

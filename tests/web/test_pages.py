@@ -127,6 +127,22 @@ def test_overview_shows_each_headline_against_its_target(demo_client: TestClient
     }
 
 
+def test_overview_shows_sla_attainment_against_its_target(demo_client: TestClient) -> None:
+    html = demo_client.get("/?brand=aurora&lang=en").text
+    start = html.index('id="sla-attainment"')
+    sla = html[start : html.index("</p>", start)]
+    # the demo derives SLA clocks from its complaints' events: attainment is a share, not "—"
+    found = re.search(r"SLA attainment (\d+\.\d)%</a>", sla)
+    assert found is not None, sla
+    low, high = (float(x) for x in re.findall(r"(\d+\.\d)%", sla)[1:3])
+    assert low <= float(found.group(1)) <= high
+    assert "target 90%" in sla
+    status = re.search(r'class="status (met|at_risk|missed)"', sla)
+    assert status is not None
+    expected = "met" if low >= 90 else "missed" if high < 90 else "at_risk"
+    assert status.group(1) == expected
+
+
 def test_segment_filter_narrows_the_overview(demo_client: TestClient) -> None:
     everyone = _charts(demo_client.get("/?brand=aurora").text)["chart-nps"]
     family = _charts(demo_client.get("/?brand=aurora&segment=family").text)["chart-nps"]

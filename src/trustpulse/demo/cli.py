@@ -46,6 +46,7 @@ def demo(  # noqa: PLR0917 -- Typer reads options from the signature
             config=config,
             on_stage=on_stage,
             progress=on_rows,
+            settings=settings,
         )
     _report(result)
     if not serve:

@@ -11,10 +11,15 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from trustpulse import migrations
+from trustpulse.complaints.config import sla_config
+from trustpulse.complaints.sla_bulk import recompute_bulk
+from trustpulse.config import Settings
+from trustpulse.customers import service as customers
+from trustpulse.db import utcnow
 from trustpulse.demo.actions import plant_actions
 from trustpulse.demo.generate import generate
 from trustpulse.demo.load import Progress, is_loaded, load
-from trustpulse.demo.model import DemoConfig
+from trustpulse.demo.model import BRANDS, DemoConfig
 from trustpulse.demo.truth import TRUTH_FILE, write_truth
 from trustpulse.metrics.rollups import build_rollups
 
@@ -40,11 +45,14 @@ def build_demo(
     config: DemoConfig,
     on_stage: Callable[[str], None] | None = None,
     progress: Progress | None = None,
+    settings: Settings | None = None,
 ) -> DemoBuild:
     """Bring the schema to head, then (re)build the demo brands unless this seed is loaded.
 
     Only the demo brands' data is replaced; the truth files are written to `truth_dir`. The
-    daily rollups are rebuilt, so the dashboard reads NPS, CSAT and CES from them.
+    daily rollups are rebuilt, so the dashboard reads NPS, CSAT and CES from them, and every
+    complaint's SLA clocks are derived from its events with each brand's sla.yaml (`settings`;
+    None: the settings of the environment), so SLA attainment has clocks to count.
     """
     stage = on_stage or (lambda _text: None)
     stage("migrating the schema")
@@ -57,6 +65,18 @@ def build_demo(
     stage("writing rows")
     started = time.perf_counter()
     counts = load(engine, data, progress=progress)
+    stage("starting the SLA clocks")
+    settings = settings or Settings()
+    with Session(engine) as session, session.begin():
+        counts["complaint_sla_targets"] = sum(
+            recompute_bulk(
+                session,
+                brand_id=customers.get_brand(session, spec.code).id,
+                config=sla_config(settings, spec.code),
+                now=utcnow(),
+            ).rows
+            for spec in BRANDS
+        )
     stage("building the daily rollups")
     with Session(engine) as session, session.begin():
         build_rollups(session, full=True)  # the demo replaced its brands: rebuild every day

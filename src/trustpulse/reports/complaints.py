@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from trustpulse.complaints.models import Complaint, ComplaintSlaTarget
 from trustpulse.customers import service as customers
 from trustpulse.metrics.periods import utc_range
+from trustpulse.metrics.proportions import wilson_interval
 
 HOUR = 3600.0
 
@@ -39,6 +40,8 @@ class HandlingStats:
     resolution_p90_h: float | None = None
     sla_clocks: int = 0  # SLA clocks of these complaints (0 until clocks are recorded)
     sla_met: float | None = None  # share of finished clocks that never breached, 0-1
+    sla_met_low: float | None = None  # its 95 % Wilson interval over the finished clocks
+    sla_met_high: float | None = None
     by_severity: dict[str, int] = field(default_factory=dict)
     root_causes: list[tuple[str, int]] = field(default_factory=list)  # top 8, most frequent first
     compensated: int = 0
@@ -101,6 +104,11 @@ def complaint_handling(
         cell["resolved"] += r.resolved_at is not None
     compensations = [r.compensation_amount for r in rows if r.compensation_amount]
     sla_total, sla_met = _sla(session, [r.id for r in rows])
+    sla_low, sla_high = (
+        wilson_interval(round(sla_met * sla_total), sla_total)
+        if sla_met is not None
+        else (None, None)
+    )
     response_median, response_p90 = _median_p90(response)
     resolution_median, resolution_p90 = _median_p90(resolution)
     return HandlingStats(
@@ -114,6 +122,8 @@ def complaint_handling(
         resolution_p90_h=resolution_p90,
         sla_clocks=sla_total,
         sla_met=sla_met,
+        sla_met_low=sla_low,
+        sla_met_high=sla_high,
         by_severity=dict(sorted(Counter(str(r.severity) for r in rows).items())),
         root_causes=Counter(r.root_cause for r in rows if r.root_cause).most_common(8),
         compensated=len(compensations),

@@ -124,6 +124,14 @@ def overview_context(page: Page, settings: Settings) -> dict[str, Any]:
             page.session, brand=code, since=flt.since, until=flt.until, channel=flt.channel
         ),
     )
+    sla_target = targets.get("sla_attainment")
+    sla_status = (
+        target_status(
+            handling.sla_met, handling.sla_met_low, handling.sla_met_high, sla_target.target
+        )
+        if sla_target
+        else None
+    )
     months = list(handling.by_month)
     charts["complaints"] = {
         "kind": "bars",
@@ -144,6 +152,8 @@ def overview_context(page: Page, settings: Settings) -> dict[str, Any]:
         "headlines": headlines,
         "dimensions": dimensions,
         "handling": handling,
+        "sla_target": sla_target,
+        "sla_status": sla_status,
         "charts": charts,
         "metric_labels": METRIC_LABELS,
         "unit_labels": UNIT_LABELS,
