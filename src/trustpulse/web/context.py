@@ -28,9 +28,11 @@ from trustpulse.metrics.periods import period_bounds
 from trustpulse.metrics.query import Slice
 from trustpulse.reports.choices import filter_choices
 from trustpulse.web.i18n import N_, Formatter, Locale, formatter, parse_locale
+from trustpulse.web.labels import catalogue_names, label
 
 LANG_COOKIE = "tp_lang"
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+TEMPLATES.env.globals["label"] = label  # names for codes (web/labels.py)
 
 # (path, label, ready): the slots of issues still to land stay visible but inert
 NAVIGATION: tuple[tuple[str, str, bool], ...] = (
@@ -190,6 +192,7 @@ def render(
             "navigation": NAVIGATION,
             "choices_channels": channels,
             "choices_segments": segments,
+            "code_names": catalogue_names(page.session),
             **context,
         },
         status_code=status,

@@ -15,6 +15,7 @@ from trustpulse.reports import trust
 from trustpulse.web.context import Page
 from trustpulse.web.export import ExportTable
 from trustpulse.web.i18n import N_
+from trustpulse.web.labels import catalogue_names, code_label
 from trustpulse.web.roi import roi_context
 
 TARGETS = {"nps": N_("NPS"), "csat": N_("CSAT"), "ces": N_("CES")}
@@ -74,6 +75,7 @@ def drivers_context(
         ),
     )
     drivers = [DriverRow.of(r) for r in rows]
+    names = catalogue_names(page.session)
     chart = None
     if drivers:
         performances = sorted(d.performance or 0.0 for d in drivers)
@@ -81,7 +83,7 @@ def drivers_context(
             "kind": "quadrant",
             "points": [
                 {
-                    "name": d.driver.removeprefix("tp_"),
+                    "name": code_label(page.i, d.driver, names),
                     "x": d.performance,
                     "y": d.importance,
                 }
@@ -107,7 +109,7 @@ def drivers_context(
         rows=[
             [
                 d.rank,
-                d.driver,
+                code_label(page.i, d.driver, names),
                 d.n,
                 d.importance,
                 d.ci_low,
