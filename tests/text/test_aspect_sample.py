@@ -75,9 +75,8 @@ def scored(shared_data: Path, default_sentiment: DefaultSentiment) -> dict[str, 
 
 def _score(shared_data: Path, default_sentiment: DefaultSentiment) -> dict[str, CategoryScore]:
     config = load_text_config(Settings(home=shared_data / "no-home"))
-    analyzer = Analyzer(
-        default=default_sentiment, aspects=AspectTagger(config.aspects, config.aspect_ignore)
-    )
+    tagger = AspectTagger(config.aspects, config.aspect_ignore, config.aspect_cues)
+    analyzer = Analyzer(default=default_sentiment, aspects=tagger)
     frame = with_texts(read_labels(LABELS), shared_data)
     found = aspect_results(analyzer, [prepare(t) for t in frame["text"]])
     gold = [parse_labels(v) for v in frame["labels"]]

@@ -19,9 +19,10 @@ from trustpulse.runtime import Runtime, set_runtime
 from trustpulse.text.aspects import AspectTagger
 from trustpulse.text.cli import app
 from trustpulse.text.config import TRUST_DIMENSIONS, AspectSpec, load_text_config
+from trustpulse.text.default_model import DefaultSentiment
 from trustpulse.text.language import comparable
 from trustpulse.text.models import FeedbackAnalysis
-from trustpulse.text.service import build_analyzer, run_analysis
+from trustpulse.text.service import Analyzer, aspect_results, build_analyzer, prepare, run_analysis
 
 LEXICON = {
     "delivery": AspectSpec(dimension="service_responsiveness", terms=["送餐", "配送", "delivery"]),
@@ -46,6 +47,46 @@ def test_each_aspect_gets_its_own_clause() -> None:
         ("delivery", "Delivery slow"),
         ("product_quality", "food great"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Delivery slow, food great.", {("delivery", "negative"), ("product_quality", "positive")}),
+        (
+            "delivery was slow but the food was great",
+            {("delivery", "negative"), ("product_quality", "positive")},
+        ),
+        ("价格也贵", {("price_info", "negative"), ("value", "negative")}),
+    ],
+)
+def test_shipped_lexicon_gives_each_aspect_its_clauses_sentiment(
+    tmp_path: Path, default_sentiment: DefaultSentiment, text: str, expected: set[tuple[str, str]]
+) -> None:
+    # the issue's own example: "delivery slow, food great" -> delivery -, product +
+    config = load_text_config(Settings(home=tmp_path))
+    tagger = AspectTagger(config.aspects, config.aspect_ignore, config.aspect_cues)
+    analyzer = Analyzer(default=default_sentiment, aspects=tagger)
+    found = aspect_results(analyzer, [prepare(text)])[0]
+    assert {(a["aspect"], a["sentiment_label"]) for a in found} == expected
+
+
+@pytest.mark.parametrize(
+    ("clause", "polarity"),
+    [
+        ("快递太慢了", "negative"),  # 快递 holds 快 but is no cue
+        ("价格不贵", "positive"),  # the longest cue wins
+        ("delivery was not slow", "positive"),
+        ("slow but cheap", None),  # both polarities: the cues decide nothing
+        ("味道很好", None),
+    ],
+)
+def test_cues_give_a_clause_one_polarity_or_none(
+    tmp_path: Path, clause: str, polarity: str | None
+) -> None:
+    config = load_text_config(Settings(home=tmp_path))
+    tagger = AspectTagger(config.aspects, config.aspect_ignore, config.aspect_cues)
+    assert tagger.cue(comparable(clause)) == polarity
 
 
 def test_scope_runs_on_until_the_next_aspect_or_sentence_end() -> None:

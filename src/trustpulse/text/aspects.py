@@ -9,7 +9,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from trustpulse.text.config import AspectSpec
+from trustpulse.text.config import AspectCues, AspectSpec
 from trustpulse.text.terms import Term, TermMatcher
 
 ASPECT_RECIPE = "aspects-v1"
@@ -66,18 +66,37 @@ def _trimmed(text: str, start: int, end: int, hard: bool) -> tuple[int, int, boo
 class AspectTagger:
     """Finds aspects in `language.comparable` text; offsets index the original text."""
 
-    def __init__(self, aspects: Mapping[str, AspectSpec], ignore: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        aspects: Mapping[str, AspectSpec],
+        ignore: Sequence[str] = (),
+        cues: AspectCues | None = None,
+    ) -> None:
         self.dimensions = {name: spec.dimension for name, spec in aspects.items()}
         terms = [Term(t, name, name) for name, spec in aspects.items() for t in spec.terms]
         terms += [Term(t, IGNORE, IGNORE) for t in ignore]
         self._matcher = TermMatcher(terms)
+        cues = cues or AspectCues()
+        self._cues = TermMatcher(
+            [Term(t, "negative", t) for t in cues.negative]
+            + [Term(t, "positive", t) for t in cues.positive]
+            + [Term(t, IGNORE, t) for t in cues.ignore]
+        )
         payload = {
             "recipe": ASPECT_RECIPE,
             "aspects": {k: v.model_dump() for k, v in sorted(aspects.items())},
             "ignore": sorted(ignore),
         }
+        if cues != AspectCues():
+            payload["cues"] = cues.model_dump()
         digest = hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
         self.version = f"{ASPECT_RECIPE}-{digest[:8]}"
+
+    def cue(self, text: str) -> str | None:
+        """ "negative" or "positive" when `text` (comparable) holds cues of that polarity only;
+        the longest cue wins where cues overlap (不贵 over 贵)."""
+        found = {h.group for h in self._cues.find(text)} - {IGNORE}
+        return found.pop() if len(found) == 1 else None
 
     def mentions(self, text: str) -> list[AspectMention]:
         hits = [h for h in self._matcher.find(text) if h.group != IGNORE]

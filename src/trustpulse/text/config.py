@@ -44,6 +44,18 @@ class AspectSpec(BaseModel):
     terms: list[str] = Field(default_factory=list)
 
 
+class AspectCues(BaseModel):
+    """Words that give an aspect's clause a polarity where the sentiment model sees none
+    ("delivery slow": slow says nothing in general, much about a delivery). `ignore` holds words
+    that contain a cue without being one (快递 is not 快)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    negative: list[str] = Field(default_factory=list)
+    positive: list[str] = Field(default_factory=list)
+    ignore: list[str] = Field(default_factory=list)
+
+
 class TopicSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -69,6 +81,7 @@ class TextConfig(BaseModel):
     aspects: dict[str, AspectSpec] = Field(default_factory=dict)
     # phrases that contain aspect terms but say nothing about the aspect (客服你好: a greeting)
     aspect_ignore: list[str] = Field(default_factory=list)
+    aspect_cues: AspectCues = Field(default_factory=AspectCues)
     topics: TopicSettings = Field(default_factory=TopicSettings)
 
 

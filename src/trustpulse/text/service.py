@@ -54,6 +54,10 @@ _EN_STOPWORDS = frozenset(
 )
 
 
+# the polarity score of an aspect whose sentiment comes from a cue, not the model
+CUE_SCORE = 0.5
+
+
 @dataclass
 class Analyzer:
     """The active models: the default, replaced per language by custom model files."""
@@ -97,7 +101,11 @@ def build_analyzer(settings: Settings, config: TextConfig | None = None) -> Anal
         custom=custom,
         to_simplified=config.to_simplified,
         keywords_per_text=config.keywords_per_text,
-        aspects=AspectTagger(config.aspects, config.aspect_ignore) if config.aspects else None,
+        aspects=(
+            AspectTagger(config.aspects, config.aspect_ignore, config.aspect_cues)
+            if config.aspects
+            else None
+        ),
         watch=WatchMatcher(config.watchlists) if config.watchlists else None,
         topics=load_topic_models(settings.home / "models"),
     )
@@ -143,25 +151,31 @@ def prepare(text: str, *, to_simplified: bool = True) -> TextResult:
 def aspect_results(
     analyzer: Analyzer, prepared: Sequence[TextResult]
 ) -> list[list[dict[str, Any]]]:
-    """Aspects per text, each scored by the active sentiment model on its clause(s).
+    """Aspects per text, each scored by the active sentiment model on its clause(s); where the
+    model finds the clause neutral, the lexicon's cues (slow, 贵) decide, scored ±CUE_SCORE.
 
     One sentiment call for the whole batch; span = [start, end) of the term in redacted_text.
     """
-    if analyzer.aspects is None:
+    tagger = analyzer.aspects
+    if tagger is None:
         return [[] for _ in prepared]
-    mentions = [analyzer.aspects.mentions(p.comparable) for p in prepared]
-    scopes, languages = [], []
+    mentions = [tagger.mentions(p.comparable) for p in prepared]
+    scopes, languages, cues = [], [], []
     for result, found in zip(prepared, mentions, strict=True):
         for m in found:
             scope = result.redacted_text[m.scope_start : m.scope_end]
             scopes.append(PLACEHOLDER_PATTERN.sub(" ", scope))
             languages.append(result.language)
+            cues.append(tagger.cue(result.comparable[m.scope_start : m.scope_end]))
     predictions = iter(analyzer.sentiment(scopes, languages))
+    clause_cues = iter(cues)
     out: list[list[dict[str, Any]]] = []
     for found in mentions:
         rows = []
         for m in found:
-            prediction = next(predictions)
+            prediction, cue = next(predictions), next(clause_cues)
+            if cue is not None and prediction.label == "neutral":
+                prediction = Prediction(cue, CUE_SCORE if cue == "positive" else -CUE_SCORE)
             rows.append(
                 {
                     "aspect": m.aspect,
