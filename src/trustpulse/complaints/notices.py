@@ -22,6 +22,7 @@ from trustpulse.complaints.models import (
     ComplaintState,
 )
 from trustpulse.complaints.schemas import PromiseOut, StatusPage
+from trustpulse.customers.models import Brand
 from trustpulse.errors import NotFoundError
 from trustpulse.notifications.service import queue_notification
 
@@ -100,4 +101,6 @@ def status_page(session: Session, token: str) -> StatusPage:
         opened_at=complaint.opened_at,
         resolved_at=complaint.resolved_at,
         promises=[PromiseOut.model_validate(p) for p in promises],
+        timezone=session.scalar(select(Brand.timezone).where(Brand.id == complaint.brand_id))
+        or "Asia/Shanghai",
     )

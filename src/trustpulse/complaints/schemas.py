@@ -225,6 +225,7 @@ class StatusPage(BaseModel):
     opened_at: datetime
     resolved_at: datetime | None
     promises: list[PromiseOut]
+    timezone: str = "Asia/Shanghai"  # the brand's: times are shown to the customer in it
 
 
 class CompensationCreate(_In):

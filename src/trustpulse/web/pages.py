@@ -15,17 +15,21 @@ from trustpulse.db import DbSession
 from trustpulse.errors import NotFoundError
 from trustpulse.web.complaints import router as complaints_router
 from trustpulse.web.context import Page, app_settings, render, serve_page
+from trustpulse.web.customer import router as customer_router
 from trustpulse.web.drivers import drivers_context
 from trustpulse.web.export import export_response, parse_format
 from trustpulse.web.i18n import N_
 from trustpulse.web.improvements import improvements_context
 from trustpulse.web.overview import breakdown_context, overview_context
+from trustpulse.web.public import router as public_router
 from trustpulse.web.report_download import quarterly_download
 from trustpulse.web.transparency import transparency_context
 from trustpulse.web.voc import voc_context
 
 router = APIRouter(include_in_schema=False)
 router.include_router(complaints_router)  # before the placeholders: /complaints is a real page
+router.include_router(public_router)  # /public/{brand}/transparency: published figures only
+router.include_router(customer_router)  # /case/{token}, /survey/{token}: the customer's own
 STATIC = Path(__file__).resolve().parent / "static"
 PLACEHOLDERS = {
     "alerts": N_("Alerts & crises"),
