@@ -217,7 +217,7 @@ import json, sys
 from pathlib import Path
 from trustpulse.config import Settings
 from trustpulse.text.config import load_text_config
-from trustpulse.text.pii import PLACEHOLDER_PATTERN
+from trustpulse.pii import PLACEHOLDER_PATTERN
 from trustpulse.text.service import aspect_results, build_analyzer, keywords, prepare, text_hash
 texts = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")]
 settings = Settings(home=Path(sys.argv[2]))

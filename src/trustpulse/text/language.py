@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any, Literal
 
-from trustpulse.text.pii import PLACEHOLDER_PATTERN, fold_width
+from trustpulse.pii import PLACEHOLDER_PATTERN, fold_width
 
 logger = logging.getLogger(__name__)
 

@@ -24,6 +24,7 @@ from trustpulse.customers.models import Brand
 from trustpulse.db import session_scope, utcnow
 from trustpulse.errors import NotFoundError
 from trustpulse.feedback.models import Feedback
+from trustpulse.pii import PLACEHOLDER_PATTERN, redact
 from trustpulse.text.aspects import AspectTagger
 from trustpulse.text.config import TextConfig, load_text_config
 from trustpulse.text.default_model import DefaultSentiment, load_default
@@ -37,7 +38,6 @@ from trustpulse.text.language import (
 )
 from trustpulse.text.models import FeedbackAnalysis, WatchHitRow
 from trustpulse.text.pending import PendingScope, count_pending, pending_query
-from trustpulse.text.pii import PLACEHOLDER_PATTERN, redact
 from trustpulse.text.sentiment import Prediction, SentimentModel, load_model
 from trustpulse.text.topics import TopicModel, load_topic_models
 from trustpulse.text.watch import WatchMatcher

@@ -29,9 +29,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from trustpulse.db import session_scope, utcnow
 from trustpulse.errors import InvalidInputError
+from trustpulse.pii import PLACEHOLDERS
 from trustpulse.text.language import Language, normalise, tokenise
 from trustpulse.text.models import FeedbackAnalysis
-from trustpulse.text.pii import PLACEHOLDERS
 
 TOPIC_FORMAT = "trustpulse.text.topics"
 TOPIC_RECIPE = "lsa-kmeans-v1"

@@ -136,7 +136,7 @@ def _check_generated(samples: list[Sample]) -> None:
 
 def score(samples: list[Sample]) -> dict[str, float]:
     """Span-level precision and recall: a hit needs the exact type and offsets."""
-    from trustpulse.text.pii import find_pii  # noqa: PLC0415
+    from trustpulse.pii import find_pii  # noqa: PLC0415
 
     _check_generated(samples)
     true_pos = false_pos = false_neg = 0

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.text import pii_corpus
-from trustpulse.text.pii import find_pii, is_valid_id_number, redact
+from tests import pii_corpus
+from trustpulse.pii import find_pii, is_valid_id_number, redact
 
 
 def test_precision_and_recall_on_generated_set_are_at_least_095() -> None:
