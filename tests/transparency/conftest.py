@@ -1,4 +1,4 @@
-"""Transparency fixtures: a brand with complaints in 2026Q3 and a clock after that quarter."""
+"""Transparency fixtures: a brand with 2026Q3 complaints, a clock after that quarter, promises."""
 
 from __future__ import annotations
 
@@ -10,8 +10,11 @@ import pytest
 from sqlalchemy.orm import Session
 
 from tests.factories import make_brand
+from trustpulse.accounts.service import ensure_user
 from trustpulse.clock import ManualClock, use_clock
-from trustpulse.complaints.models import Complaint
+from trustpulse.complaints.models import Complaint, ComplaintPromise
+from trustpulse.complaints.promises import add_promise, settle_promise
+from trustpulse.complaints.schemas import PromiseCreate, PromiseSettle
 from trustpulse.customers.models import Brand
 
 # 2026-10-15 10:00 in Shanghai: 2026Q3 is over, 2026Q4 is running
@@ -55,3 +58,22 @@ def acme(session: Session) -> Brand:
     add_complaint(session, brand, 3, datetime(2026, 9, 20, 2, tzinfo=UTC), resolved=False)
     add_complaint(session, brand, 4, datetime(2026, 5, 20, 2, tzinfo=UTC))
     return brand
+
+
+def promise(
+    session: Session, complaint: Complaint, due_at: datetime, *, kept: bool | None
+) -> ComplaintPromise:
+    """A promise on the complaint due at `due_at`, made through the complaints service and then
+    settled kept (True) or broken (False), or left open (None)."""
+    agent = ensure_user(session, "Li Wei")
+    made = add_promise(
+        session,
+        complaint.id,
+        PromiseCreate(actor_id=agent.id, text="call back", due_at=due_at),
+        brand="acme",
+    )
+    if kept is None:
+        return made
+    return settle_promise(
+        session, complaint.id, made.id, PromiseSettle(actor_id=agent.id, kept=kept), brand="acme"
+    )

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.transparency.conftest import NOW, add_complaint
+from tests.transparency.conftest import NOW, add_complaint, promise
 from trustpulse.clock import ManualClock, use_clock
 from trustpulse.config import Settings
 from trustpulse.customers.models import Brand
@@ -153,3 +153,26 @@ def test_brand_config_chooses_the_figures(
         publish_snapshot(session, settings=custom, brand="acme", quarter="2026Q2")
     assert "happiness" in info.value.message
     assert "transparency.yaml" in info.value.message
+
+
+def test_commitments_kept_counts_promises_settled_that_fell_due_in_the_quarter(
+    session: Session, settings: Settings, acme: Brand, clock: ManualClock
+) -> None:
+    case = add_complaint(session, acme, 5, datetime(2026, 8, 1, 2, tzinfo=UTC))
+    promise(session, case, datetime(2026, 8, 2, 2, tzinfo=UTC), kept=True)
+    promise(session, case, datetime(2026, 9, 30, 15, tzinfo=UTC), kept=True)  # 23:00 local
+    promise(session, case, datetime(2026, 8, 5, 2, tzinfo=UTC), kept=False)
+    promise(session, case, datetime(2026, 9, 1, 2, tzinfo=UTC), kept=None)  # open: not settled
+    promise(session, case, datetime(2026, 9, 30, 17, tzinfo=UTC), kept=False)  # Oct 1 local
+    snapshot = publish_snapshot(session, settings=settings, brand="acme", quarter="2026Q3")
+    assert _values(snapshot)["commitments_kept"] == pytest.approx(2 / 3)
+    method = next(f for f in snapshot.figures["figures"] if f["code"] == "commitments_kept")
+    assert method["unit"] == "share"
+    assert "fell due in the quarter" in method["method"]
+
+
+def test_commitments_kept_is_empty_without_settled_promises(
+    session: Session, settings: Settings, acme: Brand, clock: ManualClock
+) -> None:
+    snapshot = publish_snapshot(session, settings=settings, brand="acme", quarter="2026Q3")
+    assert _values(snapshot)["commitments_kept"] is None

@@ -26,7 +26,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from tests.transparency.conftest import acme  # noqa: F401 -- fixture for the transparency pages
+from tests.transparency.conftest import acme, clock  # noqa: F401 -- fixtures for the transparency pages
 from trustpulse.app import create_app
 from trustpulse.config import Settings
 from trustpulse.db import get_session, session_scope

@@ -15,10 +15,15 @@ from decimal import Decimal
 from statistics import median, quantiles
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from trustpulse.complaints.models import Complaint, ComplaintSlaTarget
+from trustpulse.complaints.models import (
+    Complaint,
+    ComplaintPromise,
+    ComplaintSlaTarget,
+    PromiseStatus,
+)
 from trustpulse.customers import service as customers
 from trustpulse.metrics.periods import utc_range
 from trustpulse.metrics.proportions import wilson_interval
@@ -147,3 +152,46 @@ def _sla(session: Session, complaint_ids: list[int]) -> tuple[int, float | None]
             total += 1
             met += breached_at is None
     return total, (met / total if total else None)
+
+
+@dataclass(frozen=True)
+class PromiseStats:
+    """Promises to complainants that fell due in a period: kept, broken, still open."""
+
+    kept: int = 0
+    broken: int = 0
+    open: int = 0
+
+    @property
+    def share_kept(self) -> float | None:
+        """Kept / (kept + broken), 0-1; None when no promise due in the period was settled."""
+        settled = self.kept + self.broken
+        return self.kept / settled if settled else None
+
+
+def promise_counts(
+    session: Session, *, brand: str, since: date | None = None, until: date | None = None
+) -> PromiseStats:
+    """The brand's complaint promises due since..until (inclusive local dates), by status.
+
+    A promise counts in the period it was due, whenever it was made; an open one past its due
+    time is broken by the SLA tick. Raises NotFoundError for a brand the caller may not see.
+    """
+    brand_row = customers.get_brand(session, brand)
+    start, end = utc_range(since, until, brand_row.timezone)
+    query = (
+        select(ComplaintPromise.status, func.count())
+        .join(Complaint, Complaint.id == ComplaintPromise.complaint_id)
+        .where(Complaint.brand_id == brand_row.id)
+        .group_by(ComplaintPromise.status)
+    )
+    if start is not None:
+        query = query.where(ComplaintPromise.due_at >= start)
+    if end is not None:
+        query = query.where(ComplaintPromise.due_at < end)
+    counts = {PromiseStatus(status): n for status, n in session.execute(query)}
+    return PromiseStats(
+        kept=counts.get(PromiseStatus.kept, 0),
+        broken=counts.get(PromiseStatus.broken, 0),
+        open=counts.get(PromiseStatus.open, 0),
+    )

@@ -20,8 +20,23 @@ from trustpulse.customers import service as customers
 from trustpulse.db import utcnow
 from trustpulse.metrics.actions import list_actions, verify_action
 from trustpulse.metrics.rollup_models import ImprovementAction
+from trustpulse.web.i18n import N_
 
 WINDOW_DAYS = 30  # default before/after window of a verdict (issue #6), each side
+STATUS_LABELS = {
+    "open": N_("open"),
+    "in_progress": N_("in progress"),
+    "done": N_("done"),
+    "cancelled": N_("cancelled"),
+}
+VERDICT_LABELS = {
+    "improved": N_("improved"),
+    "worse": N_("worse"),
+    "no detectable change": N_("no detectable change"),
+    "too few responses": N_("too few responses"),
+    "pending": N_("after window still running"),
+}
+VERDICT_CLASSES = {"improved": "met", "worse": "missed", "no detectable change": "at_risk"}
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,10 @@ from markupsafe import Markup
 
 from trustpulse.config import Settings
 from trustpulse.metrics.trust_index import load_trust_config
+from trustpulse.reports import improvements
 from trustpulse.reports.service import QuarterlyReport
 from trustpulse.reports.svg import BandPoint, band_chart, bar_chart
+from trustpulse.reports.transparency import figure_rows
 from trustpulse.web.i18n import N_, Locale, formatter
 
 _ENV = Environment(
@@ -77,6 +79,11 @@ def render_html(report: QuarterlyReport, *, locale: Locale, settings: Settings) 
         dimensions=dimensions,
         metric_labels=METRIC_LABELS,
         status_labels=STATUS_LABELS,
+        published_rows=figure_rows(i, report.published.figures) if report.published else [],
+        verdict_labels=improvements.VERDICT_LABELS,
+        verdict_classes=improvements.VERDICT_CLASSES,
+        action_status_labels=improvements.STATUS_LABELS,
+        window_days=improvements.WINDOW_DAYS,
     )
 
 

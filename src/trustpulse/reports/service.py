@@ -1,13 +1,17 @@
-"""The quarterly transparency report's figures: trust metrics vs last quarter, complaint handling.
+"""The quarterly transparency report's figures: trust metrics vs last quarter, complaint handling,
+improvements and commitments.
 
 `quarterly_report(session, brand=..., quarter="2026Q3", settings=...)` gathers everything the
-HTML/PDF rendering (reports/render.py) shows; it is a pure read and never commits.
+HTML/PDF rendering (reports/render.py) shows; it is a pure read and never commits. For a quarter
+published on the transparency page the complaint figures are the latest published snapshot's
+(as customers were told them), with its version, date and the reasons of its corrections; for
+an unpublished quarter they are live and the report says so.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,7 +27,14 @@ from trustpulse.feedback.models import Feedback
 from trustpulse.metrics.periods import period_bounds, period_label
 from trustpulse.metrics.query import Slice
 from trustpulse.reports import trust
-from trustpulse.reports.complaints import HandlingStats, complaint_handling
+from trustpulse.reports.complaints import (
+    HandlingStats,
+    PromiseStats,
+    complaint_handling,
+    promise_counts,
+)
+from trustpulse.reports.improvements import ActionRow, improvement_rows
+from trustpulse.transparency.models import TransparencySnapshot
 
 _QUARTER = re.compile(r"^\d{4}Q[1-4]$")
 
@@ -53,6 +64,53 @@ def latest_quarter(session: Session, *, brand: str) -> str | None:
 
 
 @dataclass(frozen=True)
+class Correction:
+    version: int
+    published_on: date  # brand time zone
+    reason: str | None  # None for the first publication
+
+
+@dataclass(frozen=True)
+class PublishedFigures:
+    """The latest published snapshot of the quarter (transparency/service.py's payload)."""
+
+    version: int
+    published_on: date  # brand time zone
+    figures: list[dict[str, object]]  # code, value, unit, quarter, since, until, method
+    root_causes: list[tuple[str, int]]
+    complaints: int
+    versions: list[Correction]  # every version, newest first
+
+
+def published_figures(session: Session, brand: Brand, quarter: str) -> PublishedFigures | None:
+    """The brand's latest published snapshot of the quarter, or None when never published."""
+    history = list(
+        session.scalars(
+            select(TransparencySnapshot)
+            .where(
+                TransparencySnapshot.brand_id == brand.id,
+                TransparencySnapshot.quarter == quarter,
+            )
+            .order_by(TransparencySnapshot.version.desc())
+        )
+    )
+    if not history:
+        return None
+    zone = ZoneInfo(brand.timezone)
+    latest, payload = history[0], history[0].figures
+    return PublishedFigures(
+        version=latest.version,
+        published_on=latest.published_at.astimezone(zone).date(),
+        figures=list(payload.get("figures") or []),
+        root_causes=[(str(c), int(n)) for c, n in payload.get("root_causes") or []],
+        complaints=int(payload.get("complaints") or 0),
+        versions=[
+            Correction(s.version, s.published_at.astimezone(zone).date(), s.reason) for s in history
+        ],
+    )
+
+
+@dataclass(frozen=True)
 class QuarterlyReport:
     brand: Brand
     quarter: str
@@ -61,9 +119,13 @@ class QuarterlyReport:
     until: date
     headlines: list[trust.Headline]
     monthly: dict[str, list[trust.Point]]  # metric -> the last four quarters by month
-    handling: HandlingStats
-    handling_previous: HandlingStats
+    handling: HandlingStats  # live
+    handling_previous: HandlingStats  # live
     generated_at: datetime
+    published: PublishedFigures | None = None  # None: the quarter is not published yet
+    improved: list[ActionRow] = field(default_factory=list)  # done in the quarter, verdicts
+    open_actions: list[ActionRow] = field(default_factory=list)  # not done yet, by priority
+    promises: PromiseStats = field(default_factory=PromiseStats)  # due in the quarter
 
 
 def quarterly_report(
@@ -91,6 +153,7 @@ def quarterly_report(
         metric: trust.series(session, metric, settings=settings, flt=year, period="month")
         for metric in ("nps", "csat")
     }
+    actions = improvement_rows(session, settings=settings, brand=brand)
     return QuarterlyReport(
         brand=brand_row,
         quarter=quarter,
@@ -104,4 +167,12 @@ def quarterly_report(
             session, brand=brand, since=previous_since, until=previous_until
         ),
         generated_at=utcnow(),
+        published=published_figures(session, brand_row, quarter),
+        improved=[
+            a
+            for a in actions
+            if a.status == "done" and a.done_date is not None and since <= a.done_date <= until
+        ],
+        open_actions=[a for a in actions if a.status in {"open", "in_progress"}],
+        promises=promise_counts(session, brand=brand, since=since, until=until),
     )

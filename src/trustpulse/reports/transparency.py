@@ -1,18 +1,19 @@
 """The figures a brand may publish on its transparency page: what each is and how it is computed.
 
-Each figure is a plain number (or None) computed from a quarter's complaint handling and
-improvement actions, so a published snapshot can freeze it as JSON. Labels and methods are
-English msgids (translated when shown); a snapshot stores the method text it was computed with.
+Each figure is a plain number (or None) computed from a quarter's complaint handling, its
+improvement actions and its promises to complainants, so a published snapshot can freeze it as
+JSON. Labels and methods are English msgids (translated when shown); a snapshot stores the
+method text it was computed with.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
-from trustpulse.reports.complaints import HandlingStats
-from trustpulse.web.i18n import N_
+from trustpulse.reports.complaints import HandlingStats, PromiseStats
+from trustpulse.web.i18n import N_, Formatter
 
 
 @dataclass(frozen=True)
@@ -24,10 +25,12 @@ class Period:
 
 @dataclass(frozen=True)
 class FigureInputs:
-    """What the figures are computed from: one quarter's handling and its finished actions."""
+    """What the figures are computed from: one quarter's handling, its finished actions and the
+    promises to complainants that fell due in it."""
 
     handling: HandlingStats
     improvements_done: int
+    promises: PromiseStats = field(default_factory=PromiseStats)
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,16 @@ FIGURES: dict[str, FigureDef] = {
             lambda x: x.handling.compensated,
         ),
         FigureDef(
+            "commitments_kept",
+            N_("Commitments kept"),
+            "share",
+            N_(
+                "Promises made to complainants that fell due in the quarter and were kept, "
+                "divided by those kept or broken (an open promise past its due time is broken)."
+            ),
+            lambda x: x.promises.share_kept,
+        ),
+        FigureDef(
             "improvements_completed",
             N_("Improvements completed"),
             "count",
@@ -131,3 +144,32 @@ def count_done(actions: Sequence[Mapping[str, object]], *, since: date, until: d
         if row.get("status") == "done" and isinstance(day, str):
             done += since <= date.fromisoformat(day) <= until
     return done
+
+
+def format_value(i: Formatter, unit: object, value: object) -> str:
+    """A figure's value as shown: shares as percentages, hours with one decimal, "—" if none."""
+    if not isinstance(value, int | float):
+        return "—"
+    if unit == "share":
+        return i.percent(value, 1)
+    return i.number(value, 1 if unit == "hours" else 0)
+
+
+def figure_label(i: Formatter, code: str) -> str:
+    """The figure's translated label (the code itself for a figure no longer defined)."""
+    figure = FIGURES.get(code)
+    return i.gettext(figure.label) if figure else code
+
+
+def figure_rows(
+    i: Formatter, figures: Sequence[Mapping[str, object]]
+) -> list[tuple[str, str, str]]:
+    """(label, value, how it is computed) of each figure of a snapshot payload, translated."""
+    return [
+        (
+            figure_label(i, str(f["code"])),
+            format_value(i, f.get("unit"), f.get("value")),
+            i.gettext(str(f.get("method", ""))),
+        )
+        for f in figures
+    ]

@@ -23,7 +23,7 @@ from trustpulse.customers.models import Brand
 from trustpulse.db import utcnow
 from trustpulse.errors import ConflictError, InvalidInputError
 from trustpulse.metrics.actions import list_actions
-from trustpulse.reports.complaints import HandlingStats, complaint_handling
+from trustpulse.reports.complaints import HandlingStats, complaint_handling, promise_counts
 from trustpulse.reports.service import quarter_span
 from trustpulse.reports.transparency import FigureInputs, Period, compute_figures, count_done
 from trustpulse.transparency.models import TransparencySnapshot
@@ -56,8 +56,9 @@ def figures_payload(
     done = count_done(
         list_actions(session, settings=settings, brand=brand), since=since, until=until
     )
+    promises = promise_counts(session, brand=brand, since=since, until=until)
     figures = compute_figures(
-        config.figures, FigureInputs(handling, done), Period(quarter, since, until)
+        config.figures, FigureInputs(handling, done, promises), Period(quarter, since, until)
     )
     causes = [[cause, n] for cause, n in handling.root_causes] if config.root_causes else None
     return {"figures": figures, "root_causes": causes, "complaints": handling.opened}

@@ -9,25 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from trustpulse.config import Settings
-from trustpulse.reports.improvements import WINDOW_DAYS, improvement_rows
+from trustpulse.reports.improvements import (
+    STATUS_LABELS,
+    VERDICT_CLASSES,
+    VERDICT_LABELS,
+    WINDOW_DAYS,
+    improvement_rows,
+)
 from trustpulse.web.context import Page
 from trustpulse.web.export import ExportTable
-from trustpulse.web.i18n import N_
-
-STATUS_LABELS = {
-    "open": N_("open"),
-    "in_progress": N_("in progress"),
-    "done": N_("done"),
-    "cancelled": N_("cancelled"),
-}
-VERDICT_LABELS = {
-    "improved": N_("improved"),
-    "worse": N_("worse"),
-    "no detectable change": N_("no detectable change"),
-    "too few responses": N_("too few responses"),
-    "pending": N_("after window still running"),
-}
-VERDICT_CLASSES = {"improved": "met", "worse": "missed", "no detectable change": "at_risk"}
 
 
 def improvements_context(page: Page, settings: Settings) -> tuple[dict[str, Any], ExportTable]:

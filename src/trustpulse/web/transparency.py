@@ -17,7 +17,7 @@ from trustpulse.config import Settings
 from trustpulse.metrics import cache
 from trustpulse.reports.complaints import HandlingStats, complaint_handling
 from trustpulse.reports.service import latest_quarter, previous_quarter, quarter_span
-from trustpulse.reports.transparency import FIGURES
+from trustpulse.reports.transparency import figure_label, figure_rows, format_value
 from trustpulse.transparency import service as snapshots
 from trustpulse.web.context import Page
 from trustpulse.web.export import ExportTable
@@ -34,19 +34,6 @@ def _handling(page: Page, code: str, since: date, until: date) -> HandlingStats:
     )
 
 
-def _value(i: Formatter, unit: object, value: object) -> str:
-    if not isinstance(value, int | float):
-        return "—"
-    if unit == "share":
-        return i.percent(value, 1)
-    return i.number(value, 1 if unit == "hours" else 0)
-
-
-def _label(i: Formatter, code: str) -> str:
-    figure = FIGURES.get(code)
-    return i.gettext(figure.label) if figure else code
-
-
 def _by_code(payload: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     return {str(f["code"]): f for f in payload.get("figures", [])}
 
@@ -61,7 +48,7 @@ class Version:
     changes: list[tuple[str, str, str]]  # (figure, value before, value in this version)
 
 
-def _history(
+def history_rows(
     i: Formatter, versions: Sequence[tuple[int, str, str | None, Mapping[str, Any]]]
 ) -> list[Version]:
     """Newest first; each correction lists the figures whose value differs from the version
@@ -76,7 +63,11 @@ def _history(
                 if old != figure.get("value"):
                     unit = figure.get("unit")
                     changes.append(
-                        (_label(i, code), _value(i, unit, old), _value(i, unit, figure["value"]))
+                        (
+                            figure_label(i, code),
+                            format_value(i, unit, old),
+                            format_value(i, unit, figure["value"]),
+                        )
                     )
         out.append(Version(number, day, reason, changes))
     return out[::-1]
@@ -116,14 +107,7 @@ def transparency_context(
     if history:
         latest = history[-1]
         payload = latest.figures
-        rows = [
-            (
-                _label(i, str(f["code"])),
-                _value(i, f.get("unit"), f.get("value")),
-                _(str(f.get("method", ""))),
-            )
-            for f in payload.get("figures", [])
-        ]
+        rows = figure_rows(i, payload.get("figures", []))
         versions = [
             (s.version, i.date(snapshots.published_local(s, brand)), s.reason, s.figures)
             for s in history
@@ -133,7 +117,7 @@ def transparency_context(
             "version": latest.version,
             "published_on": i.date(snapshots.published_local(latest, brand)),
             "rows": rows,
-            "history": _history(i, versions) if len(history) > 1 else [],
+            "history": history_rows(i, versions) if len(history) > 1 else [],
             "root_causes": payload.get("root_causes") or [],
             "opened": payload.get("complaints") or 0,
         }
@@ -156,9 +140,9 @@ def transparency_context(
     )
     rows_live = [
         (
-            _label(i, str(f["code"])),
-            _value(i, f["unit"], f["value"]),
-            _value(i, f["unit"], earlier.get(str(f["code"]), {}).get("value")),
+            figure_label(i, str(f["code"])),
+            format_value(i, f["unit"], f["value"]),
+            format_value(i, f["unit"], earlier.get(str(f["code"]), {}).get("value")),
             _(str(f["method"])),
         )
         for f in live["figures"]
