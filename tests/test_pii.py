@@ -14,6 +14,20 @@ def test_precision_and_recall_on_generated_set_are_at_least_095() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("座机010-12345678转123，谢谢", "座机[LANDLINE]，谢谢"),
+        ("总机 0755-8765432 分机 45 找我", "总机 [LANDLINE] 找我"),
+        ("call 021-87654321 ext. 12 today", "call [LANDLINE] today"),
+        ("office (021)87654321 x12", "office [LANDLINE]"),
+        ("010-12345678转人工", "[LANDLINE]转人工"),  # no extension digits: the number only
+    ],
+)
+def test_a_landline_goes_with_its_extension(text: str, redacted: str) -> None:
+    assert redact(text).text == redacted
+
+
+@pytest.mark.parametrize(
     ("text", "placeholder"),
     [
         ("我的手机号是13812345678，谢谢", "[PHONE]"),

@@ -46,11 +46,12 @@ _PHONE = re.compile(
     re.ASCII,
 )
 # area codes: 010 and 02x are three digits, the rest (03xx-09xx) four; a separator is required
-# so that 11- or 12-digit order numbers starting with 0 are left alone
+# so that 11- or 12-digit order numbers starting with 0 are left alone. An extension goes too
+# (010-12345678转123, 分机 45, ext. 45, x45): it leads to the same person.
 _LANDLINE = re.compile(
     r"(?<![0-9A-Za-z])(?:\(0(?:10|2\d|[3-9]\d{2})\)\s?|0(?:10|2\d|[3-9]\d{2})[- ])"
-    r"[1-9]\d{6,7}(?:-\d{1,4})?(?![0-9A-Za-z])",
-    re.ASCII,
+    r"[1-9]\d{6,7}(?:(?:-|\s?(?:转|分机|ext\.?|x)\s?)\d{1,5})?(?![0-9A-Za-z])",
+    re.ASCII | re.IGNORECASE,
 )
 _PLATE = re.compile(
     rf"[{PLATE_PROVINCES}][A-HJ-NP-Z][ ·•.-]?"
