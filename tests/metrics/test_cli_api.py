@@ -113,5 +113,8 @@ def test_api_returns_the_cli_rows(client: TestClient) -> None:
     assert {tuple(r["group"]) for r in rows} == {("brand", "quarter")}
     assert client.get("/api/metrics/nps", params={"by": "colour"}).status_code == 422
     assert client.get("/api/metrics/nps", params={"brand": "nobody"}).status_code == 404
+    effect = client.get("/api/metrics/response-time", params={"by": "brand"})
+    assert effect.status_code == 200
+    assert effect.json() == []  # survey data only: no complaint has a follow-up answer
     drivers = client.get("/api/metrics/drivers/nps", params={"brand": "acme"})
     assert drivers.status_code == 200

@@ -13,6 +13,7 @@ from trustpulse.metrics import engine
 from trustpulse.metrics.drivers import key_drivers
 from trustpulse.metrics.output import clean_rows
 from trustpulse.metrics.query import Slice, parse_by
+from trustpulse.metrics.response_time import response_time_effect
 from trustpulse.metrics.tree import indicator_tree
 
 router = APIRouter(prefix="/metrics", tags=["metrics"])
@@ -37,6 +38,22 @@ def drivers(  # noqa: PLR0917 -- FastAPI reads query parameters from the signatu
     flt = Slice(brand=brand, channel=channel, since=since, until=until)
     result = key_drivers(session, target=target, flt=flt, settings=_settings(request))
     return clean_rows(result)
+
+
+@router.get("/response-time")
+def response_time(  # noqa: PLR0917 -- FastAPI reads query parameters from the signature
+    request: Request,
+    session: DbSession,
+    by: Annotated[str | None, Query(description="brand, or nothing (pooled)")] = None,
+    brand: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> list[dict[str, object]]:
+    """CSAT points per hour of first-response time, with its 95 % interval (the same JSON array
+    as `trustpulse response-time --json`)."""
+    flt = Slice(brand=brand, since=since, until=until)
+    rows = response_time_effect(session, settings=_settings(request), by=parse_by(by), flt=flt)
+    return clean_rows(rows)
 
 
 @router.get("/tree")

@@ -1,5 +1,5 @@
-"""`trustpulse metrics METRIC`, `trustpulse trust-index` and `trustpulse drivers`: slices of trust
-metrics as table/CSV/JSON.
+"""`trustpulse metrics METRIC`, `trustpulse trust-index`, `trustpulse drivers` and `trustpulse
+response-time`: slices of trust metrics and what drives them, as table/CSV/JSON.
 
 `register(root)` adds them as commands of the root (`trustpulse metrics nps ...` needs a
 command, not a group: a Typer group would read `nps` as a subcommand name). `app` holds the
@@ -24,6 +24,7 @@ from trustpulse.metrics.benchmarks import import_benchmarks, list_benchmarks
 from trustpulse.metrics.drivers import key_drivers
 from trustpulse.metrics.output import fmt, to_csv, to_json, to_table
 from trustpulse.metrics.query import Slice, parse_by
+from trustpulse.metrics.response_time import UNIT, response_time_effect
 from trustpulse.metrics.rollups import build_rollups
 from trustpulse.metrics.tree import indicator_tree
 from trustpulse.runtime import open_runtime
@@ -232,6 +233,23 @@ def drivers(  # noqa: PLR0917 -- Typer reads options from the signature
         _print(rows, fmt, title=f"drivers of {target}")
 
 
+def response_time(  # noqa: PLR0917 -- Typer reads options from the signature
+    by: Annotated[str | None, typer.Option("--by", help="brand (or nothing: pooled)")] = None,
+    brand: Brand = None,
+    since: Since = None,
+    until: Until = None,
+    as_json: AsJson = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """How first-response time moves follow-up CSAT: CSAT points per hour of delay (OLS slope,
+    robust 95 % interval), over complaints opened in --since/--until."""
+    flt = Slice(brand=brand, since=_date(since, "--since"), until=_date(until, "--until"))
+    settings = get_settings()
+    with open_runtime(settings) as runtime, session_scope(runtime.session_factory) as session:
+        rows = response_time_effect(session, settings=settings, by=parse_by(by), flt=flt)
+    _print(rows, Format.json if as_json else fmt, title=f"response-time effect ({UNIT})")
+
+
 def _print_drivers(rows: Sequence[dict[str, object]]) -> None:
     from rich.table import Table  # noqa: PLC0415 -- only the table view needs it
 
@@ -264,6 +282,7 @@ def register(root: typer.Typer) -> None:
     root.command("metrics")(metrics)
     root.command("trust-index")(trust_index)
     root.command("drivers")(drivers)
+    root.command("response-time")(response_time)
     root.command("roi")(roi)
     root.add_typer(segments_app, name="segments")
     root.add_typer(actions_app, name="actions")
