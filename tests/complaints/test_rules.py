@@ -123,3 +123,21 @@ def test_rules_run_through_the_api_and_a_bad_rule_is_refused(
         ComplaintsConfig.model_validate(
             {"rules": [{"name": "r", "category": "x", "scores": {"nps": {"min": 7, "max": 3}}}]}
         )
+
+
+def test_a_case_opened_from_feedback_carries_no_personal_data(
+    session: Session, settings: Settings, desk: Desk, clock: ManualClock
+) -> None:
+    make_customer(session, external_id="C1")
+    phone, id_number = "13812345678", "11010519491231002X"  # the ID passes its checksum
+    text = f"call me on {phone}, ID {id_number}"
+    _feedback(session, "s1", kind="survey", nps=2, text=text)
+    apply_rules(session, settings=settings, now=utcnow())
+    clock.advance(timedelta(days=1))
+    _feedback(session, "s2", kind="survey", nps=1, text=f"still waiting, {phone}")
+    assert apply_rules(session, settings=settings, now=utcnow()).outcomes == {"joined": 1}
+    (case,) = _complaints(session)
+    assert case.description == "call me on [PHONE], ID [ID_NUMBER]"
+    assert (case.title or "").endswith(": call me on [PHONE], ID [ID_NUMBER]")
+    replies = [e.note for e in list_events(session, case.id) if e.kind == "replied"]
+    assert replies[-1] == "still waiting, [PHONE]"

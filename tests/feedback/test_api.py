@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from trustpulse.app import create_app
 from trustpulse.config import Settings
 from trustpulse.db import get_session
+from trustpulse.feedback.models import Feedback
 
 
 @pytest.fixture
@@ -62,3 +64,35 @@ def test_submit_requires_text_for_reviews(client: TestClient) -> None:
     )
     assert response.status_code == 422
     assert response.json()["field"] == "text"
+
+
+PHONE, ID_NUMBER = "13812345678", "11010519491231002X"  # the ID passes its checksum
+
+
+def test_text_leaves_the_api_redacted_and_stays_raw_in_the_restricted_column(
+    client: TestClient, session: Session
+) -> None:
+    text = f"退款还没到，电话{PHONE}，身份证{ID_NUMBER}"
+    created = client.post(
+        "/api/feedback?brand=acme",
+        json={"kind": "review", "occurred_at": "2026-03-05T10:00:00+08:00", "text": text},
+    )
+    assert created.status_code == 201, created.text
+    redacted = "退款还没到，电话[PHONE]，身份证[ID_NUMBER]"
+    feedback_id = created.json()["id"]
+    assert created.json()["text"] == redacted
+    stored = session.get(Feedback, feedback_id)
+    assert stored is not None
+    assert stored.text == text
+    # raw: an import's unmapped columns (the API stores none), set as the importer would
+    stored.raw = {"备注": f"身份证 {ID_NUMBER}", "联系": {"手机": PHONE}}
+    session.flush()
+    served = [
+        client.get(f"/api/feedback/{feedback_id}?brand=acme").json(),
+        client.get("/api/feedback?brand=acme").json()["items"][0],
+    ]
+    for item in served:
+        assert item["text"] == redacted
+        assert item["raw"] == {"备注": "身份证 [ID_NUMBER]", "联系": {"手机": "[PHONE]"}}
+        assert PHONE not in json.dumps(item)
+        assert ID_NUMBER not in json.dumps(item)

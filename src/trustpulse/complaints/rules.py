@@ -34,6 +34,7 @@ from trustpulse.config import Settings
 from trustpulse.customers.models import Brand, Customer
 from trustpulse.feedback import service as feedback_service
 from trustpulse.feedback.models import Feedback, FeedbackKind
+from trustpulse.pii import redact
 
 OPENED, JOINED, NO_MATCH, SKIPPED, STALE = "opened", "joined", "no_match", "skipped", "stale"
 FOLLOWUP = "followup"  # a follow-up survey answer: handled by the survey itself
@@ -167,7 +168,9 @@ def _open_or_join(
     brand: str,
     settings: Settings,
 ) -> tuple[Complaint, str]:
-    text = (fb.text or "").strip()
+    # the case shows what the API shows: personal data stays in feedback.text (issue #5)
+    redacted = redact(fb.text).text if fb.text is not None else None
+    text = (redacted or "").strip()
     case = _open_case(session, fb, rule.category, config.join_window_days)
     if case is not None:
         message = text or f"further feedback #{fb.id} ({rule.name})"
@@ -191,7 +194,7 @@ def _open_or_join(
         ComplaintCreate(
             customer_id=fb.customer_id,
             title=title[:300],
-            description=fb.text,
+            description=redacted,
             category=rule.category,
             severity=rule.severity,
             channel=fb.channel,

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from trustpulse.pii import redact
 
 # Cells arrive as the importer would read them: the API validates them with the importer's
 # rules (feedback.validation), so a field here is deliberately loose.
@@ -54,6 +56,29 @@ class FeedbackOut(BaseModel):
     customer_id: int | None
     raw: dict[str, Any]
     scores: dict[str, float] = Field(default_factory=dict)
+
+    # Issue #5: personal data stays in the restricted feedback.text column; what leaves through
+    # the API is redacted, here rather than read from feedback_analysis (the text domain sits
+    # above feedback), with the same redactor the pipeline stores, so both give the same text.
+    @field_validator("text", mode="after")
+    @classmethod
+    def _redact_text(cls, value: str | None) -> str | None:
+        return None if value is None else redact(value).text
+
+    @field_validator("raw", mode="after")
+    @classmethod
+    def _redact_cells(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return {key: _redacted(cell) for key, cell in value.items()}
+
+
+def _redacted(cell: Any) -> Any:
+    if isinstance(cell, str):
+        return redact(cell).text
+    if isinstance(cell, list):
+        return [_redacted(item) for item in cell]
+    if isinstance(cell, dict):
+        return {key: _redacted(item) for key, item in cell.items()}
+    return cell
 
 
 class FeedbackPage(BaseModel):
