@@ -63,3 +63,15 @@ def test_model_file_round_trip_keeps_metrics(tmp_path: Path) -> None:
     assert loaded.version == model.version
     assert loaded.metrics == model.metrics
     assert [p.label for p in loaded.predict(["很好", "很差"])] == ["pos", "neg"]
+
+
+def test_three_classes_get_probabilities_that_sum_to_one() -> None:
+    texts = ["很好 满意", "不错 喜欢", "很差 失望", "糟糕 退货", "一般 还行", "普通 凑合"] * 10
+    labels = ["pos", "pos", "neg", "neg", "meh", "meh"] * 10
+
+    model = train_model(texts, labels, holdout=False)
+    proba = model.probabilities(["很好 喜欢", "糟糕 失望", "一般 凑合"])
+
+    assert model.classes == ["meh", "neg", "pos"]
+    assert proba.sum(axis=1).round(6).tolist() == [1.0, 1.0, 1.0]
+    assert [model.classes[i] for i in proba.argmax(axis=1)] == ["pos", "neg", "meh"]

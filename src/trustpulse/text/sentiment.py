@@ -18,7 +18,7 @@ from typing import Any
 
 import joblib
 import numpy as np
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
@@ -142,6 +142,70 @@ def char_pipeline(*, c: float = 4.0, max_ngram: int = 3) -> Pipeline:
     )
 
 
+class NBLogisticRegression(ClassifierMixin, BaseEstimator):  # type: ignore[misc]  # sklearn is untyped
+    """Logistic regression on features scaled by naive-Bayes log-count ratios (Wang & Manning
+    2012, "NBSVM"), one-vs-rest for 3+ classes: a feature seen mostly under one label is
+    stretched, so rare but telling n-grams weigh more than in plain TF-IDF.
+
+    The ratio r = log((p / |p|) / (q / |q|)) comes from how many texts of the class (p) and of
+    the others (q) have the feature, add-`alpha` smoothed. Chosen on ChnSentiCorp dev: 0.932
+    against 0.925 for plain TF-IDF + logistic regression with the same features.
+    """
+
+    def __init__(self, c: float = 4.0, alpha: float = 1.0) -> None:
+        self.c = c
+        self.alpha = alpha
+
+    def fit(self, x: Any, y: Sequence[str]) -> NBLogisticRegression:
+        gold = np.asarray(y)
+        self.classes_ = np.unique(gold)
+        present = (x > 0).astype(np.float64)
+        targets = self.classes_[1:] if len(self.classes_) == 2 else self.classes_
+        self.ratios_: list[np.ndarray[Any, np.dtype[np.float64]]] = []
+        self.models_: list[LogisticRegression] = []
+        for target in targets:
+            p = self.alpha + np.asarray(present[gold == target].sum(axis=0)).ravel()
+            q = self.alpha + np.asarray(present[gold != target].sum(axis=0)).ravel()
+            ratio = np.log((p / p.sum()) / (q / q.sum()))
+            model = LogisticRegression(C=self.c, max_iter=3000)
+            model.fit(x.multiply(ratio).tocsr(), (gold == target).astype(int))
+            self.ratios_.append(ratio)
+            self.models_.append(model)
+        return self
+
+    def predict_proba(self, x: Any) -> np.ndarray[Any, np.dtype[np.float64]]:
+        positive = np.column_stack(
+            [
+                m.predict_proba(x.multiply(r).tocsr())[:, 1]
+                for r, m in zip(self.ratios_, self.models_, strict=True)
+            ]
+        )
+        if len(self.classes_) == 2:
+            return np.column_stack([1.0 - positive[:, 0], positive[:, 0]])
+        result: np.ndarray[Any, np.dtype[np.float64]] = positive / positive.sum(
+            axis=1, keepdims=True
+        )
+        return result
+
+    def predict(self, x: Any) -> np.ndarray[Any, np.dtype[Any]]:
+        labels: np.ndarray[Any, np.dtype[Any]] = self.classes_[self.predict_proba(x).argmax(axis=1)]
+        return labels
+
+
+def char_nb_pipeline(*, c: float = 4.0) -> Pipeline:
+    """Character 1..3-grams with naive-Bayes-scaled logistic regression: the default's recipe
+    (3-fold CV on its own training corpus 0.858 against 0.853 for `char_pipeline`)."""
+    return Pipeline(
+        [
+            (
+                "tfidf",
+                TfidfVectorizer(analyzer="char", ngram_range=(1, 3), min_df=2, sublinear_tf=True),
+            ),
+            ("clf", NBLogisticRegression(c=c)),
+        ]
+    )
+
+
 def char_word_pipeline(*, c: float = 4.0) -> Pipeline:
     """Characters 1..3 plus words 1..2 (jieba for Chinese, regex for English): custom models."""
     features = FeatureUnion(
@@ -166,6 +230,31 @@ def char_word_pipeline(*, c: float = 4.0) -> Pipeline:
         ]
     )
     return Pipeline([("features", features), ("clf", LogisticRegression(C=c, max_iter=3000))])
+
+
+def custom_pipeline(*, c: float = 4.0) -> Pipeline:
+    """`text train`'s recipe: character 1..3-grams plus words 1..2 (jieba / regex), TF-IDF,
+    naive-Bayes-scaled logistic regression. Chosen on ChnSentiCorp dev (bench/sentiment.py)."""
+    features = FeatureUnion(
+        [
+            (
+                "char",
+                TfidfVectorizer(analyzer="char", ngram_range=(1, 3), min_df=2, sublinear_tf=True),
+            ),
+            (
+                "word",
+                TfidfVectorizer(
+                    tokenizer=tokenise_mixed,
+                    token_pattern=None,
+                    lowercase=False,
+                    ngram_range=(1, 2),
+                    min_df=2,
+                    sublinear_tf=True,
+                ),
+            ),
+        ]
+    )
+    return Pipeline([("features", features), ("clf", NBLogisticRegression(c=c))])
 
 
 def check_training_data(texts: Sequence[str], labels: Sequence[str]) -> None:
@@ -225,7 +314,7 @@ def train_model(
             random_state=0,
             stratify=distinct_labels,
         )
-        probe = (clone(pipeline) if pipeline else char_word_pipeline()).fit(x_train, y_train)
+        probe = (clone(pipeline) if pipeline else custom_pipeline()).fit(x_train, y_train)
         predicted = probe.predict(x_test)
         metrics |= {
             "holdout_deduplicated": True,
@@ -234,7 +323,7 @@ def train_model(
             "holdout_accuracy": round(float(accuracy_score(y_test, predicted)), 4),
             "holdout_macro_f1": round(float(f1_score(y_test, predicted, average="macro")), 4),
         }
-    fitted = (clone(pipeline) if pipeline else char_word_pipeline()).fit(normalised, list(labels))
+    fitted = (clone(pipeline) if pipeline else custom_pipeline()).fit(normalised, list(labels))
     classes = [str(c) for c in fitted.classes_]
     return SentimentModel(
         pipeline=fitted,
