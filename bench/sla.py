@@ -78,7 +78,9 @@ def _drop(url: str) -> None:
 
 
 def _frames(cases: int, brand_id: int, seed: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Complaints and their logs: 85 % acknowledged, 10 % paused once, 60 % resolved."""
+    """Complaints and their logs: 85 % acknowledged, 10 % paused once, 60 % resolved; 5 % get a
+    customer message after the first response (answered by the agent: a next-reply cycle) and
+    2 % of the resolved ones are reopened. Those two kinds take the per-case replay."""
     rng = np.random.default_rng(seed)
     ids = np.arange(1, cases + 1)
     opened = NOW - pd.to_timedelta(rng.integers(0, 90 * 86400, cases), unit="s")
@@ -87,6 +89,8 @@ def _frames(cases: int, brand_id: int, seed: int = 3) -> tuple[pd.DataFrame, pd.
     paused = acked & (rng.random(cases) < 0.118)  # ≈ 10 % of all cases
     resolved = acked & (rng.random(cases) < 0.7)
     closed = resolved & (rng.random(cases) < 0.5)
+    messaged = acked & ~paused & (rng.random(cases) < 0.06)
+    reopened = resolved & ~closed & (rng.random(cases) < 0.058)
 
     def gap() -> pd.TimedeltaIndex:
         return pd.to_timedelta(rng.integers(60, 36 * 3600, cases), unit="s")
@@ -95,28 +99,36 @@ def _frames(cases: int, brand_id: int, seed: int = 3) -> tuple[pd.DataFrame, pd.
     t_wait, t_back = t_ack + gap(), t_ack + gap() * 2
     t_res = t_back + gap()
     t_close = t_res + gap()
+    t_customer, t_answer = t_ack + (t_res - t_ack) / 3, t_ack + (t_res - t_ack) * 2 / 3
+    t_reopen = t_res + gap()
     state = np.where(
         closed, "closed", np.where(resolved, "resolved", np.where(acked, "acknowledged", "new"))
     )
+    state = np.where(reopened, "in_progress", state)
     complaints = pd.DataFrame(
         {
             "id": ids, "brand_id": brand_id, "source": "bench", "external_id": ids.astype(str),
             "content_hash": "0" * 64, "channel": "hotline", "severity": severity,
-            "state": state, "opened_at": opened, "is_complex": False, "reopen_count": 0,
+            "state": state, "opened_at": opened, "is_complex": False,
+            "reopen_count": reopened.astype(int),
             "raw": "{}", "version": 1, "created_at": NOW, "updated_at": NOW,
         }
     )  # fmt: skip
+    customer, agent = '{"author": "customer"}', '{"author": "agent"}'
     steps = [
         ("opened", np.ones(cases, bool), opened, None, "new"),
         ("acknowledged", acked, t_ack, "new", "acknowledged"),
+        ("replied", messaged, t_customer, None, None, customer),
+        ("replied", messaged, t_answer, None, None, agent),
         ("state_changed", paused, t_wait, "acknowledged", "waiting_on_customer"),
         ("state_changed", paused, t_back, "waiting_on_customer", "in_progress"),
         ("resolved", resolved & ~paused, t_res, "acknowledged", "resolved"),
         ("resolved", resolved & paused, t_res, "in_progress", "resolved"),
         ("closed", closed, t_close, "resolved", "closed"),
+        ("reopened", reopened, t_reopen, "resolved", "in_progress"),
     ]
     parts = []
-    for order, (kind, mask, at, from_state, to_state) in enumerate(steps):
+    for order, (kind, mask, at, from_state, to_state, *data) in enumerate(steps):
         parts.append(
             pd.DataFrame(
                 {
@@ -126,12 +138,12 @@ def _frames(cases: int, brand_id: int, seed: int = 3) -> tuple[pd.DataFrame, pd.
                     "at": at[mask],
                     "from_state": from_state,
                     "to_state": to_state,
+                    "data": data[0] if data else "{}",
                 }
             )
         )
     events = pd.concat(parts).sort_values(["complaint_id", "order"], kind="stable")
     events["seq"] = events.groupby("complaint_id").cumcount() + 1
-    events["data"] = "{}"
     events["recorded_at"] = NOW
     return complaints, events.drop(columns="order")
 
@@ -321,6 +333,8 @@ def _table(recompute: dict[str, float], http: dict[str, float]) -> str:
             "|---|---|",
             f"| cases / lifecycle events | {recompute['cases']:,.0f} / "
             f"{recompute['events']:,.0f} |",
+            f"| of which per-case replay (next-reply cycles, reopened) | "
+            f"{recompute['per_case_fallbacks']:,.0f} cases |",
             f"| bulk recompute, cold (writes {recompute['cold_rows']:,.0f} clock rows) | "
             f"{recompute['cold_s']:.1f} s |",
             f"| bulk recompute, warm, nothing changed (writes {recompute['warm_rows']:,.0f}) | "

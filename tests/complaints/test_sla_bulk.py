@@ -152,8 +152,18 @@ def test_a_warm_bulk_recompute_writes_only_changed_cases(
     session.execute(delete(ComplaintSlaTarget))
     cold = recompute_bulk(session, brand_id=desk.brand_id, config=config, now=utcnow())
     assert cold.rows == 2 * cold.vectorised
+    assert cold.per_case > 0  # the cases with next-reply cycles are replayed one by one
+    written = dict(
+        session.execute(select(ComplaintSlaTarget.id, ComplaintSlaTarget.updated_at)).all()
+    )
+    clock.advance(timedelta(minutes=1))
     warm = recompute_bulk(session, brand_id=desk.brand_id, config=config, now=utcnow())
     assert warm.rows == 0
+    session.expire_all()
+    rewritten = dict(
+        session.execute(select(ComplaintSlaTarget.id, ComplaintSlaTarget.updated_at)).all()
+    )
+    assert rewritten == written  # the replayed cases are not rewritten either
     moved = session.scalars(
         select(ComplaintSlaTarget).where(ComplaintSlaTarget.target == "resolution").limit(1)
     ).one()

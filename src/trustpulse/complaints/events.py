@@ -84,6 +84,11 @@ def append_event(
     return event
 
 
+def remember_last_seq(session: Session, complaint_id: int, seq: int) -> None:
+    """Tell `append_event` the last seq of a log the caller has just read under the row lock."""
+    session.info.setdefault(_SEQ_KEY, {})[complaint_id] = seq
+
+
 def list_events(session: Session, complaint_id: int) -> list[ComplaintEvent]:
     return list(
         session.scalars(

@@ -45,10 +45,11 @@ from trustpulse.complaints.sla import (
     match_policy,
 )
 from trustpulse.complaints.sla_bulk_io import TIMES, read_frame, read_targets, write_targets
-from trustpulse.complaints.sla_store import sync_sla
+from trustpulse.complaints.sla_store import read_case_facts, sync_sla
 from trustpulse.complaints.sla_vector import VectorClock, from_micros
 from trustpulse.customers.models import Customer
 
+_REPLAY_CHUNK = 2000  # cases replayed one by one, their facts read together
 _NONE = np.iinfo(np.int64).max  # "no time" in int64 microsecond columns
 _TARGETS = (SlaTarget.first_response, SlaTarget.resolution)
 
@@ -75,11 +76,16 @@ def recompute_bulk(
         stored = cases.set_index("complaint_id")["sla_policy"]
         result.rows = write_targets(session, _changed(rows, stored), now=now)
         result.vectorised = int(clocks["complaint_id"].nunique())
-    for complaint_id in fallback:
-        complaint = session.get(Complaint, complaint_id)
-        if complaint is not None:
-            sync_sla(session, complaint, config=config, now=now)
-    session.flush()
+    for start in range(0, len(fallback), _REPLAY_CHUNK):
+        chunk = list(
+            session.scalars(
+                select(Complaint).where(Complaint.id.in_(fallback[start : start + _REPLAY_CHUNK]))
+            )
+        )
+        facts = read_case_facts(session, chunk)
+        for complaint in chunk:
+            sync_sla(session, complaint, config=config, now=now, facts=facts[complaint.id])
+        session.flush()
     return result
 
 

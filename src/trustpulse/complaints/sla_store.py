@@ -7,6 +7,8 @@ late, rescheduled when the policy moved a deadline), so the log tells the clock'
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,7 +19,7 @@ from trustpulse.accounts.models import Team
 from trustpulse.complaints.calendar import AROUND_THE_CLOCK, WorkClock
 from trustpulse.complaints.config import PolicyConfig, SlaConfig, duration_of
 from trustpulse.complaints.contracts import earn_credit
-from trustpulse.complaints.events import SLA_PREFIX, append_event, list_events
+from trustpulse.complaints.events import SLA_PREFIX, append_event, list_events, remember_last_seq
 from trustpulse.complaints.models import (
     Complaint,
     ComplaintContract,
@@ -82,23 +84,100 @@ def targets_of(session: Session, complaint_id: int) -> dict[SlaTarget, Complaint
     return {row.target: row for row in rows}
 
 
+@dataclass
+class CaseFacts:
+    """What `sync_sla` reads about one case, read for many cases at once by `read_case_facts`."""
+
+    events: list[ComplaintEvent]
+    targets: dict[SlaTarget, ComplaintSlaTarget]
+    tier: str | None
+    contract: str | None
+    team_calendar: str | None
+
+
+def read_case_facts(session: Session, complaints: Sequence[Complaint]) -> dict[int, CaseFacts]:
+    """The logs, clock rows, tiers, contracts and team calendars of these cases, in 5 queries
+    (instead of 5 per case): the bulk recompute's per-case replays run on them."""
+    ids = [c.id for c in complaints]
+    facts = {c.id: CaseFacts([], {}, None, None, None) for c in complaints}
+    for event in session.scalars(
+        select(ComplaintEvent)
+        .where(ComplaintEvent.complaint_id.in_(ids))
+        .order_by(ComplaintEvent.complaint_id, ComplaintEvent.seq)
+    ):
+        facts[event.complaint_id].events.append(event)
+    for row in session.scalars(
+        select(ComplaintSlaTarget).where(ComplaintSlaTarget.complaint_id.in_(ids))
+    ):
+        facts[row.complaint_id].targets[row.target] = row
+    customer_ids = {c.customer_id for c in complaints if c.customer_id is not None}
+    tiers = dict(
+        session.execute(
+            select(Customer.id, Customer.tier).where(Customer.id.in_(customer_ids))
+        ).all()
+    )
+    contracts = dict(
+        session.execute(
+            select(ComplaintContract.customer_id, ComplaintContract.contract).where(
+                ComplaintContract.customer_id.in_(customer_ids)
+            )
+        ).all()
+    )
+    team_ids = {c.team_id for c in complaints if c.team_id is not None}
+    calendars = dict(
+        session.execute(select(Team.id, Team.calendar).where(Team.id.in_(team_ids))).all()
+    )
+    for c in complaints:
+        fact = facts[c.id]
+        if c.customer_id is not None:
+            fact.tier, fact.contract = tiers.get(c.customer_id), contracts.get(c.customer_id)
+        if c.team_id is not None:
+            fact.team_calendar = calendars.get(c.team_id)
+        if fact.events:
+            remember_last_seq(session, c.id, fact.events[-1].seq)
+    return facts
+
+
+def _policy(
+    session: Session, complaint: Complaint, config: SlaConfig, facts: CaseFacts | None
+) -> tuple[PolicyConfig, str | None]:
+    """The case's policy (a contract's first) and its team's calendar."""
+    if facts is None:
+        policy = contract_policy(session, complaint, config) or match_policy(
+            config, subject_of(session, complaint)
+        )
+        team_calendar = None
+        if complaint.team_id is not None:
+            team_calendar = session.scalar(
+                select(Team.calendar).where(Team.id == complaint.team_id)
+            )
+        return policy, team_calendar
+    contract = config.contracts.get(facts.contract) if facts.contract is not None else None
+    subject = Subject(complaint.category, complaint.severity, complaint.channel, facts.tier)
+    policy = contract.policy if contract is not None else match_policy(config, subject)
+    return policy, facts.team_calendar
+
+
 def sync_sla(
-    session: Session, complaint: Complaint, *, config: SlaConfig, now: datetime
+    session: Session,
+    complaint: Complaint,
+    *,
+    config: SlaConfig,
+    now: datetime,
+    facts: CaseFacts | None = None,
 ) -> list[ComplaintSlaTarget]:
     """Recompute the complaint's clocks from its policy and log; write rows and SLA events.
 
-    A customer with a contract (complaint_contracts) runs on the contract's policy.
+    A customer with a contract (complaint_contracts) runs on the contract's policy. `facts`:
+    what `read_case_facts` read (else it is read here). A clock row is written only when
+    something in it changed.
     """
-    policy = contract_policy(session, complaint, config) or match_policy(
-        config, subject_of(session, complaint)
-    )
-    team_calendar = None
-    if complaint.team_id is not None:
-        team_calendar = session.scalar(select(Team.calendar).where(Team.id == complaint.team_id))
+    policy, team_calendar = _policy(session, complaint, config, facts)
     name = clock_name(config, policy, team_calendar)
     clock = config.clock(name)
     complaint.sla_policy = policy.name
-    events = clock_events(list_events(session, complaint.id))
+    logged = facts.events if facts is not None else list_events(session, complaint.id)
+    events = clock_events(logged)
     derived = derive_clocks(events, clock=clock, pause_states=config.pause_states)
     clocks: dict[SlaTarget, tuple[str, WorkClock, timedelta]] = {
         t: (name, clock, policy.duration(t, clock)) for t in derived
@@ -120,10 +199,11 @@ def sync_sla(
                 public_clock,
                 duration_of(public.within, public_clock),
             )
-    rows = targets_of(session, complaint.id)
+    rows = dict(facts.targets) if facts is not None else targets_of(session, complaint.id)
     for target, running in derived.items():
         name, clock, duration = clocks[target]
         row = rows.get(target)
+        before = _state_of(row) if row is not None else None
         changes: list[tuple[str, dict[str, Any]]] = []
         late_breach = False
         if row is None or row.cycle != running.cycle:
@@ -156,7 +236,8 @@ def sync_sla(
             warned=row.warned_at is not None,
             escalation_level=row.escalation_level,
         )
-        row.updated_at = now
+        if changes or _state_of(row) != before:
+            row.updated_at = now
         for kind, data in changes:
             append_event(
                 session,
@@ -169,6 +250,16 @@ def sync_sla(
             earn_credit(session, complaint, row, config=config)
     session.flush()
     return [rows[t] for t in SlaTarget if t in rows]
+
+
+def _state_of(row: ComplaintSlaTarget) -> tuple[object, ...]:
+    return tuple(getattr(row, name) for name in _ROW_FIELDS)
+
+
+_ROW_FIELDS = (
+    "cycle", "policy", "calendar", "target_seconds", "started_at", "paused_at", "paused_seconds",
+    "fulfilled_at", "status", "due_at", "breached_at", "next_check_at",
+)  # fmt: skip
 
 
 def _due(running: TargetClock, duration: timedelta, clock: WorkClock) -> datetime:
