@@ -8,17 +8,22 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import typer
+from scipy import stats  # type: ignore[import-untyped]  # scipy ships no type stubs
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from tests.factories import make_brand
+from trustpulse.complaints.kpis import complaint_metrics
+from trustpulse.complaints.models import Complaint, ComplaintSurveyInvitation
 from trustpulse.config import Settings, get_settings
-from trustpulse.db import session_scope
+from trustpulse.customers.models import Customer
+from trustpulse.db import session_scope, utcnow
 from trustpulse.errors import InvalidInputError
 from trustpulse.feedback.models import Feedback, FeedbackKind, Score
-from trustpulse.metrics.actions import create_action, list_actions, verify_metric
+from trustpulse.metrics.actions import create_action, list_actions, verify_action, verify_metric
 from trustpulse.metrics.cli import register
 from trustpulse.metrics.nps import nps_difference
+from trustpulse.metrics.periods import local_midnight_utc
 from trustpulse.runtime import Runtime
 
 BEFORE = (date(2026, 3, 1), date(2026, 3, 31))
@@ -122,3 +127,131 @@ def test_cli_actions_add_list_verify(runtime: Runtime) -> None:
     assert result["verdict"] == "improved"
     assert result["ci_low"] <= result["effect"] <= result["ci_high"]
     get_settings.cache_clear()
+
+
+def _cases(
+    session: Session,
+    day: date,
+    tag: str,
+    *,
+    resolution_hours: Sequence[float] = (),
+    followup: Sequence[float] = (),
+    root_cause: str | None = None,
+    count: int = 0,
+) -> None:
+    """Complaints of acme opened on `day` (local 12:00): one per resolution time, one per
+    follow-up answer (answered survey), or `count` plain ones, all with `root_cause`."""
+    brand = make_brand(session, code="acme")
+    opened = datetime(day.year, day.month, day.day, 4, tzinfo=UTC)
+    n = max(len(resolution_hours), len(followup), count)
+    for i in range(n):
+        complaint = Complaint(
+            brand_id=brand.id, source="t", external_id=f"{tag}{i}", content_hash="h",
+            channel="hotline", opened_at=opened + timedelta(minutes=i), root_cause=root_cause,
+            resolved_at=opened + timedelta(minutes=i, hours=resolution_hours[i])
+            if i < len(resolution_hours) else None,
+            raw={},
+        )  # fmt: skip
+        session.add(complaint)
+        session.flush()
+        if i < len(followup):
+            fb = Feedback(
+                brand_id=brand.id, kind=FeedbackKind.survey, channel="followup",
+                occurred_at=opened + timedelta(days=4), source="t", external_id=f"{tag}f{i}",
+                content_hash="h", raw={},
+            )  # fmt: skip
+            session.add(fb)
+            session.flush()
+            session.add(Score(feedback_id=fb.id, metric="csat", value=followup[i]))
+            session.add(
+                ComplaintSurveyInvitation(
+                    complaint_id=complaint.id, cycle=0, token=f"{tag}-{i}", created_at=opened,
+                    expires_at=opened + timedelta(days=30), used_at=opened, feedback_id=fb.id,
+                )
+            )  # fmt: skip
+    session.flush()
+
+
+def test_complaint_times_are_verified_on_complaints_not_scores(
+    session: Session, settings: Settings
+) -> None:
+    _cases(session, date(2026, 3, 10), "b", resolution_hours=[20.0 + i for i in range(40)])
+    _cases(session, date(2026, 5, 10), "a", resolution_hours=[5.0 + i / 10 for i in range(40)])
+    found = verify_metric(
+        session, settings=settings, brand="acme", metric="median_resolution_hours",
+        before=BEFORE, after=AFTER,
+    )  # fmt: skip
+    assert (found["n_before"], found["n_after"]) == (40, 40)
+    # medians by hand: before 20 + 19.5 = 39.5 h, after 5 + 1.95 = 6.95 h; lower is better
+    assert found["before_value"] == pytest.approx(39.5)
+    assert found["after_value"] == pytest.approx(6.95)
+    assert found["effect"] == pytest.approx(39.5 - 6.95)
+    assert found["ci_low"] <= found["effect"] <= found["ci_high"]  # type: ignore[operator]
+    assert found["lower_is_better"] is True
+    assert found["verdict"] == "improved"
+    # the same medians as the complaint KPIs of the complaints opened in each window
+    brand = make_brand(session, code="acme")
+    window = (
+        local_midnight_utc(BEFORE[0], brand.timezone),
+        local_midnight_utc(date(2026, 4, 1), brand.timezone),
+    )
+    (kpis,) = complaint_metrics(session, brand="acme", now=utcnow(), by="all", opened=window)
+    assert kpis.median_resolution_hours == pytest.approx(found["before_value"])
+
+
+def test_followup_csat_is_verified_by_a_difference_of_means(
+    session: Session, settings: Settings
+) -> None:
+    before = [2.0, 3.0, 4.0] * 12  # mean 3
+    after = [4.0, 5.0, 4.5] * 12  # mean 4.5
+    _cases(session, date(2026, 3, 10), "b", followup=before)
+    _cases(session, date(2026, 5, 10), "a", followup=after)
+    found = verify_metric(
+        session, settings=settings, brand="acme", metric="followup_csat",
+        before=BEFORE, after=AFTER,
+    )  # fmt: skip
+    expected = stats.ttest_ind(after, before, equal_var=False)
+    assert (found["n_before"], found["n_after"]) == (36, 36)
+    assert found["effect"] == pytest.approx(1.5)
+    assert found["p_value"] == pytest.approx(float(expected.pvalue))
+    assert found["ci_low"] < 1.5 < found["ci_high"]  # type: ignore[operator]
+    assert found["verdict"] == "improved"
+    few = verify_metric(
+        session, settings=settings, brand="acme", metric="followup_csat",
+        before=BEFORE, after=(date(2026, 6, 1), date(2026, 6, 30)),
+    )  # fmt: skip
+    assert few["verdict"] == "too few responses"
+
+
+def test_action_reports_root_cause_recurrence_per_1000_customers(
+    session: Session, settings: Settings
+) -> None:
+    brand = make_brand(session, code="acme")
+    session.add_all(
+        Customer(brand_id=brand.id, external_id=f"c{i}", tier="regular",
+                 first_seen_at=datetime(2026, 1, 1, tzinfo=UTC))
+        for i in range(200)
+    )  # fmt: skip
+    _cases(session, date(2026, 3, 10), "b", root_cause="courier", count=40)
+    _cases(session, date(2026, 5, 10), "a", root_cause="courier", count=10)
+    _cases(session, date(2026, 5, 11), "o", root_cause="other", count=30)
+    action = create_action(
+        session, brand="acme", problem="late parcels", metric="median_resolution_hours",
+        impact=6, cost=1000, expected_gain=2, root_cause="courier",
+    )  # fmt: skip
+    found = verify_action(session, action.id, settings=settings, before=BEFORE, after=AFTER)
+    rec = found["recurrence"]
+    assert isinstance(rec, dict)
+    # 40 and 10 complaints among 200 customers, both windows 31 days
+    assert rec["per_1000_customers_before"] == pytest.approx(200.0)
+    assert rec["per_1000_customers_after"] == pytest.approx(50.0)
+    assert rec["rate_ratio"] == pytest.approx(0.25)
+    assert rec["ci_low"] < 0.25 < rec["ci_high"] < 1
+    assert rec["p_value"] == pytest.approx(stats.binomtest(10, 50, 0.5).pvalue)
+    assert rec["verdict"] == "improved"
+    same = create_action(
+        session, brand="acme", problem="other", metric="nps", impact=1, cost=1,
+        expected_gain=1, root_cause="other",
+    )  # fmt: skip
+    other = verify_action(session, same.id, settings=settings, before=BEFORE, after=AFTER)
+    assert other["recurrence"]["verdict"] == "worse"  # type: ignore[index]

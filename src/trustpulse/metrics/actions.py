@@ -9,6 +9,9 @@ NPS by the NPS difference test (nps.nps_difference), CSAT by the two-proportion 
 (proportions.two_proportion_test), any other score (times such as resolution hours: lower is
 better) by Mann-Whitney U (scipy) with the difference of medians and a bootstrap interval.
 Fewer than min_n responses in either window gives the verdict "too few responses".
+Complaint metrics (median_first_response_hours, median_resolution_hours, followup_csat) are
+verified on the complaints opened in each window (complaint_checks.py), and an action with a
+root cause also reports that cause's recurrence per 1,000 customers before vs after.
 """
 
 from __future__ import annotations
@@ -27,6 +30,12 @@ from trustpulse.customers import service as customers
 from trustpulse.customers.models import Brand
 from trustpulse.errors import InvalidInputError, NotFoundError
 from trustpulse.feedback.models import Feedback, Score
+from trustpulse.metrics.complaint_checks import (
+    COMPLAINT_METRICS,
+    compare_means,
+    complaint_values,
+    recurrence,
+)
 from trustpulse.metrics.engine import compute_metric
 from trustpulse.metrics.nps import nps_difference
 from trustpulse.metrics.proportions import two_proportion_test
@@ -134,6 +143,9 @@ def verify_metric(
 
     Effects: NPS in points, CSAT in points (a share difference x 100), other scores in their unit
     (difference of medians; sign flipped when lower_is_better, so positive always = better).
+    Complaint metrics (COMPLAINT_METRICS) use the complaints opened in each window, and their own
+    direction (times: lower is better) whatever lower_is_better says; followup_csat compares
+    means (Welch t). n_before / n_after then count cases (follow-up answers for followup_csat).
     """
     config = load_actions_config(settings, brand=brand)
     windows = {"before": before, "after": after}
@@ -163,6 +175,32 @@ def verify_metric(
             t = two_proportion_test(sat["after"], n[1], sat["before"], n[0])
             effect, low, high, p = 100 * t.difference, 100 * t.ci_low, 100 * t.ci_high, t.p_value
             test = "two-proportion z (Newcombe interval)"
+    elif metric in COMPLAINT_METRICS:
+        brand_row = brands_in_scope(session, Slice(brand=brand))[0]
+        values = {k: complaint_values(session, brand_row, metric, w) for k, w in windows.items()}
+        n = (len(values["before"]), len(values["after"]))
+        lower_is_better = COMPLAINT_METRICS[metric]
+        out["lower_is_better"] = lower_is_better
+        if min(n) < 2:
+            return out | {"n_before": n[0], "n_after": n[1], "verdict": "too few responses"}
+        if metric == "followup_csat":
+            found = compare_means(values["before"], values["after"])
+            effect = float(str(found["effect"]))
+            return out | found | {
+                "n_before": n[0],
+                "n_after": n[1],
+                "verdict": _verdict(n, config.min_n, effect, float(str(found["p_value"])),
+                                    config.alpha),
+            }  # fmt: skip
+        sign = -1.0
+        p = float(stats.mannwhitneyu(values["after"], values["before"]).pvalue)
+        effect = sign * float(np.median(values["after"]) - np.median(values["before"]))
+        low, high = _median_interval(values, sign)
+        test = "Mann-Whitney U (difference of medians, bootstrap interval)"
+        out |= {
+            "before_value": float(np.median(values["before"])),
+            "after_value": float(np.median(values["after"])),
+        }
     else:
         values = {k: _values(session, brand, metric, s, u) for k, (s, u) in windows.items()}
         n = (len(values["before"]), len(values["after"]))
@@ -171,16 +209,7 @@ def verify_metric(
         sign = -1.0 if lower_is_better else 1.0
         p = float(stats.mannwhitneyu(values["after"], values["before"]).pvalue)
         effect = sign * float(np.median(values["after"]) - np.median(values["before"]))
-        rng = np.random.default_rng(0)
-        boot = [
-            sign
-            * float(
-                np.median(rng.choice(values["after"], n[1]))
-                - np.median(rng.choice(values["before"], n[0]))
-            )
-            for _ in range(1000)
-        ]
-        low, high = (float(v) for v in np.percentile(boot, [2.5, 97.5]))
+        low, high = _median_interval(values, sign)
         test = "Mann-Whitney U (difference of medians, bootstrap interval)"
     return out | {
         "n_before": n[0],
@@ -192,6 +221,21 @@ def verify_metric(
         "p_value": p,
         "verdict": _verdict(n, config.min_n, effect, p, config.alpha),
     }
+
+
+def _median_interval(values: dict[str, list[float]], sign: float) -> tuple[float, float]:
+    """Bootstrap 95 % interval of sign x (median after - median before)."""
+    rng = np.random.default_rng(0)
+    before, after = values["before"], values["after"]
+    boot = [
+        sign
+        * float(
+            np.median(rng.choice(after, len(after))) - np.median(rng.choice(before, len(before)))
+        )
+        for _ in range(1000)
+    ]
+    low, high = (float(v) for v in np.percentile(boot, [2.5, 97.5]))
+    return low, high
 
 
 def _values(session: Session, brand: str, metric: str, since: date, until: date) -> list[float]:
@@ -214,7 +258,8 @@ def verify_action(
     after: tuple[date, date],
     lower_is_better: bool = False,
 ) -> dict[str, object]:
-    """verify_metric for an action's linked metric and brand; NotFoundError if no such action."""
+    """verify_metric for an action's linked metric and brand, plus `recurrence` of its root cause
+    (complaint_checks.recurrence) when it has one; NotFoundError if no such action."""
     action = get_action(session, action_id)
     code = session.get_one(Brand, action.brand_id).code
     result = verify_metric(
@@ -226,4 +271,13 @@ def verify_action(
         after=after,
         lower_is_better=lower_is_better,
     )
+    if action.root_cause:
+        result["recurrence"] = recurrence(
+            session,
+            brand=session.get_one(Brand, action.brand_id),
+            root_cause=action.root_cause,
+            before=before,
+            after=after,
+            alpha=load_actions_config(settings, brand=code).alpha,
+        )
     return {"action_id": action_id, **result}
