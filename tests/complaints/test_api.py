@@ -234,3 +234,14 @@ def test_metrics_endpoint_groups_and_filters_by_opening_date(api: Api, desk: Des
 
 def _due(target: dict[str, object]) -> datetime:
     return datetime.fromisoformat(str(target["due_at"]))
+
+
+def test_personal_data_stays_in_the_stored_text_and_never_leaves_through_the_api(
+    api: Api, desk: Desk, session: Session
+) -> None:
+    c = api.open(title="请回电 13812345678", description="邮箱 wang@example.com，电话 13812345678")
+    assert (c["title"], c["description"]) == ("请回电 [PHONE]", "邮箱 [EMAIL]，电话 [PHONE]")
+    listed = api.client.get("/api/complaints?brand=acme").json()["items"]
+    assert "13812345678" not in str(listed)
+    stored = session.get_one(Complaint, c["id"])
+    assert stored.description == "邮箱 wang@example.com，电话 13812345678"  # restricted column

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import timedelta
+from io import BytesIO
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook  # type: ignore[import-untyped]  # no stubs
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -193,15 +195,18 @@ def test_refused_changes_show_why_and_save_nothing(
     assert client.get("/complaints/999999?brand=acme").status_code == 404
 
 
-def test_customer_text_without_analysis_is_shown_escaped_and_marked(
+def test_customer_text_without_analysis_is_shown_redacted_and_escaped(
     client: TestClient, api: Api, desk: Desk
 ) -> None:
-    cid = api.open(title="<b>x</b>", description=EVIL_TEXT, team_id=desk.team_id)["id"]
+    described = EVIL_TEXT + " 电话 13812345678"
+    cid = api.open(title="<b>x</b>", description=described, team_id=desk.team_id)["id"]
     html = client.get(f"/complaints/{cid}?brand=acme&lang=en").text
     assert "<script>window.__pwned" not in html
     assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;{{ 7*7 }}" in html
+    assert "markup-probe 电话 [PHONE]" in html
+    assert "13812345678" not in html
     assert "<b>x</b>" not in html
-    assert "not analysed yet: shown as stored" in html
+    assert "personal data redacted" in html
 
 
 def test_acting_agent_defaults_to_the_teams_first_agent(
@@ -294,3 +299,30 @@ def test_followup_result_shows_scheduled_sent_then_the_customers_answer(
     chinese = _section(client.get(f"/complaints/{cid}?brand=acme&lang=zh-CN").text, "followups")
     assert "已回答" in chinese
     assert '<td class="text solved">是</td>' in chinese
+
+
+def test_timeline_exports_newest_first_with_notes_neutralised(
+    client: TestClient, api: Api, desk: Desk
+) -> None:
+    cid = api.open(title="fault", severity="P2", team_id=desk.team_id)["id"]
+    agent = str(desk.wang)
+    assert _post(client, api, cid, "acknowledge", actor_id=agent).status_code == 303
+    note = "=cmd|' /C calc'!A0"
+    assert _post(client, api, cid, "waiting", actor_id=agent, note=note).status_code == 303
+    html = client.get(f"/complaints/{cid}?brand=acme&lang=en").text
+    assert 'data-table="timeline"' in html
+    url = f"/complaints/{cid}?brand=acme&lang=en&table=timeline"
+    response = client.get(url + "&export=xlsx")
+    assert f"complaint-{cid}-timeline.xlsx" in response.headers["content-disposition"]
+    sheet = load_workbook(BytesIO(response.content)).active
+    assert sheet is not None
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0] == ["Date", "Event", "By", "From", "To", "Channel", "Details", "Note"]
+    kinds = re.findall(r'data-kind="(\w+)"', html)
+    assert len(rows) == len(kinds) + 1  # every event on the page, SLA ones included
+    assert rows[-1][1] == "Opened"  # newest first, like the page
+    waiting = next(r for r in rows if r[4] == "waiting on customer")
+    assert waiting[3] == "acknowledged"
+    assert waiting[7] == "'" + note
+    csv = client.get(url + "&export=csv").content.decode("utf-8-sig")
+    assert "'=cmd" in csv

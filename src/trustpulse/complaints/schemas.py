@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from trustpulse.complaints.models import (
     ComplaintState,
@@ -15,6 +15,7 @@ from trustpulse.complaints.models import (
     SlaStatus,
     SlaTarget,
 )
+from trustpulse.pii import redact
 
 Text = str
 Author = Literal["agent", "customer"]
@@ -146,6 +147,13 @@ class ComplaintOut(BaseModel):
     sla_policy: str | None
     version: int
     sla: list[SlaTargetOut] = Field(default_factory=list)
+
+    # Issue #5: the stored title and description keep what the customer wrote (a restricted
+    # column); what leaves through the API has personal data replaced by typed placeholders.
+    @field_validator("title", "description", mode="after")
+    @classmethod
+    def _redact(cls, value: str | None) -> str | None:
+        return None if value is None else redact(value).text
 
 
 class ComplaintDetail(ComplaintOut):

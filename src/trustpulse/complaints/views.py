@@ -3,7 +3,7 @@
 The queue orders like `queries.list_complaints` (earliest running deadline first, then cases with
 no running clock by age) and adds the dashboard's global filters: channel and opening period.
 The case view shows the customer's text redacted by the text pipeline when it was analysed;
-only a case with no analysed text falls back to its stored description (escaped by the page).
+a case with no analysed text shows its stored description redacted on the fly (and escaped).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from trustpulse.complaints.models import (
 from trustpulse.complaints.queries import breaching_ids, get_complaint, sla_targets
 from trustpulse.customers import service as customers
 from trustpulse.customers.models import Customer
+from trustpulse.pii import redact
 from trustpulse.text.models import FeedbackAnalysis
 
 
@@ -71,7 +72,7 @@ class CaseView:
     team: Team | None
     customer: Customer | None
     text: str | None
-    text_redacted: bool  # False: no analysis yet, `text` is the stored description
+    text_redacted: bool  # False only when there is no text at all
     desk: list[tuple[Team, list[User]]] = field(default_factory=list)
 
 
@@ -180,9 +181,9 @@ def get_case(session: Session, complaint_id: int, *, brand: str) -> CaseView:
                 FeedbackAnalysis.feedback_id == complaint.feedback_id
             )
         )
+    if text is None and complaint.description is not None:
+        text = redact(complaint.description).text  # not analysed yet: redact on the way out
     redacted = text is not None
-    if text is None:
-        text = complaint.description
     return CaseView(
         complaint=complaint,
         targets=sla_targets(session, [complaint.id])[complaint.id],
