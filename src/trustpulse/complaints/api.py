@@ -35,6 +35,7 @@ from trustpulse.complaints.schemas import (
     TransferRequest,
 )
 from trustpulse.config import Settings
+from trustpulse.customers.access import VisibleBrand
 from trustpulse.db import DbSession
 from trustpulse.errors import InvalidInputError
 
@@ -42,7 +43,6 @@ router = APIRouter(prefix="/complaints", tags=["complaints"])
 # after-care routes first: their literal segments (status, followup, credits …) must win
 router.include_router(care_router)
 
-Brand = Annotated[str, Query(min_length=1, max_length=40)]
 IfMatch = Annotated[str | None, Header()]
 
 
@@ -85,7 +85,7 @@ def detail(
 @router.get("", response_model=ComplaintPage)
 def list_complaints(  # noqa: PLR0917 -- FastAPI reads query parameters from the signature
     session: DbSession,
-    brand: Brand = "default",
+    brand: VisibleBrand,
     state: Annotated[list[ComplaintState] | None, Query()] = None,
     team_id: int | None = None,
     owner_id: int | None = None,
@@ -124,7 +124,7 @@ def list_complaints(  # noqa: PLR0917 -- FastAPI reads query parameters from the
 def metrics(  # noqa: PLR0917 -- FastAPI reads query parameters from the signature
     session: DbSession,
     settings: AppSettings,
-    brand: Brand = "default",
+    brand: VisibleBrand,
     by: GroupBy = "month",
     since: date | None = None,
     until: date | None = None,
@@ -144,7 +144,7 @@ def open_complaint(
     session: DbSession,
     settings: AppSettings,
     response: Response,
-    brand: Brand = "default",
+    brand: VisibleBrand,
 ) -> ComplaintDetail:
     complaint = intake.open_complaint(session, body, brand=brand, settings=settings)
     session.commit()
@@ -153,7 +153,7 @@ def open_complaint(
 
 @router.get("/{complaint_id}", response_model=ComplaintDetail)
 def get_complaint(
-    complaint_id: int, session: DbSession, response: Response, brand: Brand = "default"
+    complaint_id: int, session: DbSession, response: Response, brand: VisibleBrand
 ) -> ComplaintDetail:
     return detail(session, queries.get_complaint(session, complaint_id, brand=brand), response)
 
@@ -165,7 +165,7 @@ def acknowledge(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
     session: DbSession,
     settings: AppSettings,
     response: Response,
-    brand: Brand = "default",
+    brand: VisibleBrand,
     if_match: IfMatch = None,
 ) -> ComplaintDetail:
     complaint = lifecycle.acknowledge_complaint(
@@ -182,7 +182,7 @@ def reply(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
     session: DbSession,
     settings: AppSettings,
     response: Response,
-    brand: Brand = "default",
+    brand: VisibleBrand,
     if_match: IfMatch = None,
 ) -> ComplaintDetail:
     complaint = lifecycle.reply_to_complaint(
@@ -199,7 +199,7 @@ def start_progress(  # noqa: PLR0917 -- FastAPI reads parameters from the signat
     session: DbSession,
     settings: AppSettings,
     response: Response,
-    brand: Brand = "default",
+    brand: VisibleBrand,
     if_match: IfMatch = None,
 ) -> ComplaintDetail:
     complaint = lifecycle.set_state(
@@ -221,7 +221,7 @@ def set_waiting(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
     session: DbSession,
     settings: AppSettings,
     response: Response,
-    brand: Brand = "default",
+    brand: VisibleBrand,
     if_match: IfMatch = None,
 ) -> ComplaintDetail:
     complaint = lifecycle.set_state(
@@ -243,7 +243,7 @@ def resolve(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
     session: DbSession,
     settings: AppSettings,
     response: Response,
-    brand: Brand = "default",
+    brand: VisibleBrand,
     if_match: IfMatch = None,
 ) -> ComplaintDetail:
     complaint = lifecycle.resolve_complaint(
@@ -260,7 +260,7 @@ def close(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
     session: DbSession,
     settings: AppSettings,
     response: Response,
-    brand: Brand = "default",
+    brand: VisibleBrand,
     if_match: IfMatch = None,
 ) -> ComplaintDetail:
     complaint = lifecycle.set_state(
@@ -282,7 +282,7 @@ def reopen(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
     session: DbSession,
     settings: AppSettings,
     response: Response,
-    brand: Brand = "default",
+    brand: VisibleBrand,
     if_match: IfMatch = None,
 ) -> ComplaintDetail:
     complaint = lifecycle.reopen_complaint(
@@ -299,7 +299,7 @@ def transfer(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
     session: DbSession,
     settings: AppSettings,
     response: Response,
-    brand: Brand = "default",
+    brand: VisibleBrand,
     if_match: IfMatch = None,
 ) -> ComplaintDetail:
     complaint = ownership.transfer_complaint(
@@ -316,7 +316,7 @@ def regrade(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
     session: DbSession,
     settings: AppSettings,
     response: Response,
-    brand: Brand = "default",
+    brand: VisibleBrand,
     if_match: IfMatch = None,
 ) -> ComplaintDetail:
     complaint = ownership.change_severity(

@@ -28,11 +28,10 @@ from trustpulse.complaints.schemas import (
     SurveyAnswer,
 )
 from trustpulse.config import Settings
+from trustpulse.customers.access import VisibleBrand
 from trustpulse.db import DbSession
 
 router = APIRouter(tags=["complaints"])  # mounted under /complaints by complaints/api.py
-
-Brand = Annotated[str, Query(min_length=1, max_length=40)]
 
 
 def _settings(request: Request) -> Settings:
@@ -72,7 +71,7 @@ def answer_followup(
 
 @router.post("/{complaint_id}/promises", status_code=201, response_model=PromiseOut)
 def add_promise(
-    complaint_id: int, body: PromiseCreate, session: DbSession, brand: Brand = "default"
+    complaint_id: int, body: PromiseCreate, session: DbSession, brand: VisibleBrand
 ) -> PromiseOut:
     promise = promises.add_promise(session, complaint_id, body, brand=brand)
     session.commit()
@@ -85,7 +84,7 @@ def settle_promise(
     promise_id: int,
     body: PromiseSettle,
     session: DbSession,
-    brand: Brand = "default",
+    brand: VisibleBrand,
 ) -> PromiseOut:
     promise = promises.settle_promise(session, complaint_id, promise_id, body, brand=brand)
     session.commit()
@@ -98,7 +97,7 @@ def give_compensation(
     body: CompensationCreate,
     session: DbSession,
     settings: AppSettings,
-    brand: Brand = "default",
+    brand: VisibleBrand,
 ) -> CompensationOut:
     """Compensation by the matrix; outside its range or the agent's limit needs approved_by."""
     given = resolution.give_compensation(
@@ -109,13 +108,13 @@ def give_compensation(
 
 
 @router.get("/reports/compensation-consistency")
-def compensation_consistency(session: DbSession, brand: Brand = "default") -> list[Any]:
+def compensation_consistency(session: DbSession, brand: VisibleBrand) -> list[Any]:
     return list(resolution.consistency_report(session, brand=brand))
 
 
 @router.post("/{complaint_id}/loop", response_model=ComplaintOut)
 def link_action(
-    complaint_id: int, body: LoopUpdate, session: DbSession, brand: Brand = "default"
+    complaint_id: int, body: LoopUpdate, session: DbSession, brand: VisibleBrand
 ) -> ComplaintOut:
     """Closed loop: link an improvement action, or say why none is needed."""
     complaint = loop.link_action(session, complaint_id, body, brand=brand)
@@ -129,7 +128,7 @@ def set_contract(
     body: ContractSet,
     session: DbSession,
     settings: AppSettings,
-    brand: Brand = "default",
+    brand: VisibleBrand,
 ) -> dict[str, Any]:
     row = contracts.set_contract(
         session,
@@ -147,7 +146,7 @@ def set_contract(
 @router.get("/credits")
 def list_credits(
     session: DbSession,
-    brand: Brand = "default",
+    brand: VisibleBrand,
     period: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
     since: datetime | None = None,
 ) -> list[Any]:
@@ -157,7 +156,7 @@ def list_credits(
 
 @router.post("/credits/{credit_id}/exempt")
 def exempt_credit(
-    credit_id: int, body: CreditExemption, session: DbSession, brand: Brand = "default"
+    credit_id: int, body: CreditExemption, session: DbSession, brand: VisibleBrand
 ) -> dict[str, Any]:
     """Waive a credit as force majeure (reason required, logged on the complaint)."""
     credit = contracts.exempt_credit(

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from trustpulse.accounts.actors import SYSTEM, Actor
 from trustpulse.customers.models import Brand
 from trustpulse.db import utcnow
 from trustpulse.errors import InvalidInputError, NotFoundError
@@ -20,16 +21,24 @@ def find_brand(session: Session, code: str) -> Brand | None:
     return session.scalar(select(Brand).where(Brand.code == code))
 
 
-def get_brand(session: Session, code: str) -> Brand:
-    """The brand with this code, or NotFoundError (also for brands the actor may not see)."""
-    brand = find_brand(session, code)
+def get_brand(session: Session, code: str, *, actor: Actor = SYSTEM) -> Brand:
+    """The brand with this code, or NotFoundError, also for a brand the actor may not see.
+
+    Routes and pages pass the request's actor; internal callers (jobs, CLI, imports, and
+    services handed a brand code a route has already checked) act as SYSTEM.
+    """
+    brand = find_brand(session, code) if actor.may_see(code) else None
     if brand is None:
         raise NotFoundError(f"brand {code!r} not found", brand=code)
     return brand
 
 
-def list_brands(session: Session) -> list[Brand]:
-    return list(session.scalars(select(Brand).order_by(Brand.code)))
+def list_brands(session: Session, *, actor: Actor = SYSTEM) -> list[Brand]:
+    """The brands the actor may see, by code."""
+    stmt = select(Brand).order_by(Brand.code)
+    if actor.brands is not None:
+        stmt = stmt.where(Brand.code.in_(sorted(actor.brands)))
+    return list(session.scalars(stmt))
 
 
 def ensure_brand(

@@ -7,14 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from trustpulse.customers.access import NewOrVisibleBrand, VisibleBrand
 from trustpulse.db import DbSession
 from trustpulse.feedback import service
 from trustpulse.feedback.models import Feedback, FeedbackKind
 from trustpulse.feedback.schemas import FeedbackCreate, FeedbackOut, FeedbackPage
 
 router = APIRouter(prefix="/feedback", tags=["feedback"])
-
-Brand = Annotated[str, Query(min_length=1, max_length=40)]
 
 
 def _out(feedback: Feedback, scores: dict[str, float]) -> FeedbackOut:
@@ -26,7 +25,7 @@ def _out(feedback: Feedback, scores: dict[str, float]) -> FeedbackOut:
 @router.get("", response_model=FeedbackPage)
 def list_feedback(  # noqa: PLR0917 -- FastAPI reads query parameters from the signature
     session: DbSession,
-    brand: Brand = "default",
+    brand: VisibleBrand,
     channel: str | None = None,
     kind: FeedbackKind | None = None,
     since: datetime | None = None,
@@ -51,14 +50,14 @@ def list_feedback(  # noqa: PLR0917 -- FastAPI reads query parameters from the s
 
 
 @router.get("/{feedback_id}", response_model=FeedbackOut)
-def get_feedback(feedback_id: int, session: DbSession, brand: Brand = "default") -> FeedbackOut:
+def get_feedback(feedback_id: int, session: DbSession, brand: VisibleBrand) -> FeedbackOut:
     feedback = service.get_feedback(session, feedback_id, brand=brand)
     return _out(feedback, service.scores_of(session, [feedback.id])[feedback.id])
 
 
 @router.post("", status_code=201, response_model=FeedbackOut)
 def submit_feedback(
-    body: FeedbackCreate, session: DbSession, brand: Brand = "default"
+    body: FeedbackCreate, session: DbSession, brand: NewOrVisibleBrand
 ) -> FeedbackOut:
     feedback = service.submit_feedback(session, body, brand=brand)
     session.commit()

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from trustpulse.config import Settings
+from trustpulse.customers.access import OptionalBrand
 from trustpulse.db import DbSession
 from trustpulse.metrics import engine
 from trustpulse.metrics.drivers import key_drivers
@@ -29,7 +30,7 @@ def drivers(  # noqa: PLR0917 -- FastAPI reads query parameters from the signatu
     target: str,
     request: Request,
     session: DbSession,
-    brand: str | None = None,
+    brand: OptionalBrand,
     channel: str | None = None,
     since: date | None = None,
     until: date | None = None,
@@ -44,8 +45,8 @@ def drivers(  # noqa: PLR0917 -- FastAPI reads query parameters from the signatu
 def response_time(  # noqa: PLR0917 -- FastAPI reads query parameters from the signature
     request: Request,
     session: DbSession,
+    brand: OptionalBrand,
     by: Annotated[str | None, Query(description="brand, or nothing (pooled)")] = None,
-    brand: str | None = None,
     since: date | None = None,
     until: date | None = None,
 ) -> list[dict[str, object]]:
@@ -60,7 +61,7 @@ def response_time(  # noqa: PLR0917 -- FastAPI reads query parameters from the s
 def tree(
     request: Request,
     session: DbSession,
-    brand: str | None = None,
+    brand: OptionalBrand,
     since: date | None = None,
     until: date | None = None,
 ) -> list[dict[str, object]]:
@@ -77,8 +78,8 @@ def metric(  # noqa: PLR0917 -- FastAPI reads query parameters from the signatur
     metric: str,
     request: Request,
     session: DbSession,
+    brand: OptionalBrand,
     by: Annotated[str | None, Query(description="dimensions, e.g. brand,month")] = None,
-    brand: str | None = None,
     channel: str | None = None,
     since: date | None = None,
     until: date | None = None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from trustpulse.customers.access import OptionalBrand
 from trustpulse.db import DbSession
 from trustpulse.transparency import service
 from trustpulse.transparency.schemas import SnapshotOut
@@ -13,7 +14,7 @@ router = APIRouter(prefix="/transparency", tags=["transparency"])
 
 @router.get("/snapshots", response_model=list[SnapshotOut])
 def snapshots(
-    session: DbSession, brand: str | None = None, quarter: str | None = None
+    session: DbSession, brand: OptionalBrand, quarter: str | None = None
 ) -> list[dict[str, object]]:
     """Published snapshots by brand, quarter and version; `brand`/`quarter` narrow the list."""
     return [

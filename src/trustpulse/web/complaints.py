@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from trustpulse.accounts.actors import CurrentActor
 from trustpulse.clock import utcnow
 from trustpulse.complaints import views
 from trustpulse.complaints.lifecycle import OPEN_STATES, StaleVersionError
@@ -164,7 +165,7 @@ def queue_context(page: Page) -> tuple[dict[str, Any], ExportTable]:
 
 
 @router.get("/complaints")
-def complaint_queue(request: Request, session: DbSession) -> Response:
+def complaint_queue(request: Request, session: DbSession, actor: CurrentActor) -> Response:
     def view(page: Page) -> Response:
         context, table = queue_context(page)
         fmt = parse_format(request.query_params.get("export"))
@@ -172,25 +173,30 @@ def complaint_queue(request: Request, session: DbSession) -> Response:
             return export_table(table, fmt, filename="complaints")
         return render(page, "complaints.html", {**context, "state_names": STATE_NAMES})
 
-    return serve_page(request, session, view)
+    return serve_page(request, session, view, actor=actor)
 
 
 @router.get("/complaints/{complaint_id}")
 def complaint_page(
-    request: Request, session: DbSession, complaint_id: int, done: str | None = None
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    complaint_id: int,
+    done: str | None = None,
 ) -> Response:
     def view(page: Page) -> Response:
         notice = page.i.gettext("Saved.") if done else None
         context = detail_context(page, app_settings(request), complaint_id, notice=notice)
         return render(page, "complaint_detail.html", {**context, "state_names": STATE_NAMES})
 
-    return serve_page(request, session, view)
+    return serve_page(request, session, view, actor=actor)
 
 
 @router.post("/complaints/{complaint_id}/{action}")
-def complaint_action(
+def complaint_action(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
     request: Request,
     session: DbSession,
+    actor: CurrentActor,
     complaint_id: int,
     action: str,
     form: Annotated[ActionForm, Form()],
@@ -226,7 +232,7 @@ def complaint_action(
         target = page.url(f"/complaints/{complaint_id}", agent=form.actor_id, done=action)
         return RedirectResponse(target + "#timeline", status_code=303)
 
-    return serve_page(request, session, view)
+    return serve_page(request, session, view, actor=actor)
 
 
 def _again(

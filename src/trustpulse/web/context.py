@@ -19,10 +19,11 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
+from trustpulse.accounts.actors import Actor
 from trustpulse.config import Settings
 from trustpulse.customers import service as customers
 from trustpulse.customers.models import Brand
-from trustpulse.errors import InvalidInputError, TrustPulseError
+from trustpulse.errors import InvalidInputError, NotFoundError, TrustPulseError
 from trustpulse.metrics import cache
 from trustpulse.metrics.periods import period_bounds
 from trustpulse.metrics.query import Slice
@@ -88,15 +89,19 @@ class Filters:
         return replace(self, **changes)
 
 
-def read_filters(session: Session, request: Request) -> Filters:
-    """Parse the global filters; an unknown brand is NotFoundError (brand-scoped access)."""
+def read_filters(session: Session, request: Request, *, actor: Actor) -> Filters:
+    """Parse the global filters; a brand that is unknown or that the actor may not see is
+    NotFoundError (brand-scoped access). Without ?brand= the first brand the actor sees."""
     query = request.query_params
     code = query.get("brand") or None
     if code is not None:
-        brand: Brand | None = customers.get_brand(session, code)
+        brand: Brand | None = customers.get_brand(session, code, actor=actor)
     else:
-        brands = customers.list_brands(session)
+        brands = customers.list_brands(session, actor=actor)
         brand = brands[0] if brands else None
+        if brand is None and actor.brands is not None:
+            # no brand would mean "every brand" below: not for a user scoped to some
+            raise NotFoundError("no brand to show")
     since, until = _date(query.get("since"), "since"), _date(query.get("until"), "until")
     month = query.get("month")
     if month:  # the month picker wins over since/until: one click filters to a month
@@ -133,6 +138,7 @@ class Page:
     session: Session
     filters: Filters
     i: Formatter
+    actor: Actor
 
     @property
     def locale(self) -> Locale:
@@ -160,15 +166,16 @@ class Page:
         return f"{self.request.url.path}?{urlencode({k: str(v) for k, v in params.items()})}"
 
 
-def open_page(session: Session, request: Request) -> Page:
-    return Page(request, session, read_filters(session, request), formatter(choose_locale(request)))
+def open_page(session: Session, request: Request, *, actor: Actor) -> Page:
+    filters = read_filters(session, request, actor=actor)
+    return Page(request, session, filters, formatter(choose_locale(request)), actor)
 
 
 def render(
     page: Page, template: str, context: dict[str, Any], *, status: int = 200
 ) -> HTMLResponse:
     """Render a page with the shared context; remembers an explicit ?lang= in a cookie."""
-    brands = customers.list_brands(page.session)
+    brands = customers.list_brands(page.session, actor=page.actor)
     code = page.filters.brand_code
     channels, segments = (
         cache.cached(
@@ -208,12 +215,16 @@ def app_settings(request: Request) -> Settings:
     return settings
 
 
-def serve_page(request: Request, session: Session, view: Callable[[Page], Response]) -> Response:
-    """Run a page; our errors render on the error page with their status (STYLE.md §5)."""
+def serve_page(
+    request: Request, session: Session, view: Callable[[Page], Response], *, actor: Actor
+) -> Response:
+    """Run a page as `actor` (the route's CurrentActor); our errors render on the error page
+    with their status (STYLE.md §5)."""
     try:
-        page = open_page(session, request)
+        page = open_page(session, request, actor=actor)
     except TrustPulseError as exc:
-        page = Page(request, session, Filters(brand=None), formatter(choose_locale(request)))
+        i = formatter(choose_locale(request))
+        page = Page(request, session, Filters(brand=None), i, actor)
         return render(page, "error.html", {"error": exc}, status=exc.status_code)
     try:
         return view(page)

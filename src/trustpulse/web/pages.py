@@ -1,7 +1,8 @@
 """Dashboard routes; each builds its context from service functions and never queries the DB.
 
-Every page reads the global filters through `context.read_filters`, whose brand comes from the
-brand-scoped access function, so roles can later be enforced in one place.
+Every page runs as the request's actor (`CurrentActor`, built in accounts/actors.py) and reads
+the global filters through `context.read_filters`, whose brand comes from the brand-scoped
+access function, so roles can later be enforced in one place.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 
+from trustpulse.accounts.actors import CurrentActor
 from trustpulse.db import DbSession
 from trustpulse.errors import NotFoundError
 from trustpulse.web.complaints import router as complaints_router
@@ -37,17 +39,22 @@ PLACEHOLDERS = {
 
 
 @router.get("/")
-def overview(request: Request, session: DbSession) -> Response:
+def overview(request: Request, session: DbSession, actor: CurrentActor) -> Response:
     return serve_page(
         request,
         session,
         lambda page: render(page, "overview.html", overview_context(page, app_settings(request))),
+        actor=actor,
     )
 
 
 @router.get("/breakdown")
 def breakdown(
-    request: Request, session: DbSession, metric: str = "nps", by: str = "channel"
+    request: Request,
+    session: DbSession,
+    actor: CurrentActor,
+    metric: str = "nps",
+    by: str = "channel",
 ) -> Response:
     def view(page: Page) -> Response:
         context, table = breakdown_context(page, app_settings(request), metric=metric, by=by)
@@ -56,11 +63,11 @@ def breakdown(
             return export_response(table, fmt, filename=f"{metric}-by-{by}")
         return render(page, "breakdown.html", context)
 
-    return serve_page(request, session, view)
+    return serve_page(request, session, view, actor=actor)
 
 
 @router.get("/voc")
-def voc(request: Request, session: DbSession) -> Response:
+def voc(request: Request, session: DbSession, actor: CurrentActor) -> Response:
     def view(page: Page) -> Response:
         context, table = voc_context(page)
         fmt = parse_format(request.query_params.get("export"))
@@ -68,11 +75,13 @@ def voc(request: Request, session: DbSession) -> Response:
             return export_response(table, fmt, filename="verbatims")
         return render(page, "voc.html", context)
 
-    return serve_page(request, session, view)
+    return serve_page(request, session, view, actor=actor)
 
 
 @router.get("/drivers")
-def drivers(request: Request, session: DbSession, target: str = "nps") -> Response:
+def drivers(
+    request: Request, session: DbSession, actor: CurrentActor, target: str = "nps"
+) -> Response:
     def view(page: Page) -> Response:
         context, table = drivers_context(
             page, app_settings(request), target=target, gain=request.query_params.get("gain")
@@ -82,11 +91,11 @@ def drivers(request: Request, session: DbSession, target: str = "nps") -> Respon
             return export_response(table, fmt, filename=f"drivers-of-{target}")
         return render(page, "drivers.html", context)
 
-    return serve_page(request, session, view)
+    return serve_page(request, session, view, actor=actor)
 
 
 @router.get("/improvements")
-def improvements(request: Request, session: DbSession) -> Response:
+def improvements(request: Request, session: DbSession, actor: CurrentActor) -> Response:
     def view(page: Page) -> Response:
         context, table = improvements_context(page, app_settings(request))
         fmt = parse_format(request.query_params.get("export"))
@@ -94,11 +103,13 @@ def improvements(request: Request, session: DbSession) -> Response:
             return export_response(table, fmt, filename="improvements")
         return render(page, "improvements.html", context)
 
-    return serve_page(request, session, view)
+    return serve_page(request, session, view, actor=actor)
 
 
 @router.get("/transparency")
-def transparency(request: Request, session: DbSession, quarter: str | None = None) -> Response:
+def transparency(
+    request: Request, session: DbSession, actor: CurrentActor, quarter: str | None = None
+) -> Response:
     def view(page: Page) -> Response:
         context, table = transparency_context(page, app_settings(request), quarter=quarter)
         fmt = parse_format(request.query_params.get("export"))
@@ -106,22 +117,23 @@ def transparency(request: Request, session: DbSession, quarter: str | None = Non
             return export_response(table, fmt, filename="complaint-handling")
         return render(page, "transparency.html", context)
 
-    return serve_page(request, session, view)
+    return serve_page(request, session, view, actor=actor)
 
 
 @router.get("/reports/quarterly.{fmt}")
 def quarterly_report(
-    request: Request, session: DbSession, fmt: str, quarter: str | None = None
+    request: Request, session: DbSession, actor: CurrentActor, fmt: str, quarter: str | None = None
 ) -> Response:
     return serve_page(
         request,
         session,
         lambda page: quarterly_download(page, app_settings(request), quarter=quarter, fmt=fmt),
+        actor=actor,
     )
 
 
 @router.get("/{slot}")
-def placeholder(request: Request, session: DbSession, slot: str) -> Response:
+def placeholder(request: Request, session: DbSession, actor: CurrentActor, slot: str) -> Response:
     """Pages whose issues have not landed yet keep their place in the navigation."""
 
     def view(page: Page) -> Response:
@@ -129,7 +141,7 @@ def placeholder(request: Request, session: DbSession, slot: str) -> Response:
             raise NotFoundError(f"no page {slot!r}", page=slot)
         return render(page, "placeholder.html", {"title": PLACEHOLDERS[slot]})
 
-    return serve_page(request, session, view)
+    return serve_page(request, session, view, actor=actor)
 
 
 @router.get("/static/{path:path}")
