@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from io import BytesIO
 
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook  # type: ignore[import-untyped]  # no stubs
 from sqlalchemy.orm import Session
 
 from tests.transparency.conftest import NOW, add_complaint
@@ -91,3 +93,42 @@ def test_default_quarter_is_the_latest_published_one(
     html = client.get("/transparency?brand=acme&lang=en").text
     assert "<h1>Complaint handling · Acme · 2026Q2</h1>" in html
     assert 'id="published-note"' in html
+
+
+def test_corrections_and_root_causes_export_as_shown(
+    client: TestClient, session: Session, settings: Settings, acme: Brand
+) -> None:
+    clock = ManualClock(NOW)
+    with use_clock(clock):
+        publish_snapshot(session, settings=settings, brand="acme", quarter="2026Q3")
+        add_complaint(session, acme, 9, datetime(2026, 9, 29, 2, tzinfo=UTC))
+        clock.advance(timedelta(days=5))
+        publish_snapshot(
+            session,
+            settings=settings,
+            brand="acme",
+            quarter="2026Q3",
+            correct=True,
+            reason='=HYPERLINK("http://x")',
+        )
+    html = client.get(URL).text
+    assert 'data-table="corrections"' in html
+    assert 'data-table="root-causes"' in html
+    response = client.get(URL + "&table=corrections&export=xlsx")
+    assert "corrections-2026Q3.xlsx" in response.headers["content-disposition"]
+    sheet = load_workbook(BytesIO(response.content)).active
+    assert sheet is not None
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0] == ["Version", "Published on", "Reason", "What changed"]
+    version, published, reason, changed = rows[1]
+    assert (version, reason) == (2, '\'=HYPERLINK("http://x")')
+    assert published.startswith("Oct 20, 2026")
+    assert "Complaints received: 3 → 4" in changed.split("; ")
+    assert rows[2][0::2] == [1, "First publication"]
+    csv = client.get(URL + "&table=corrections&export=csv").content.decode("utf-8-sig")
+    assert "'=HYPERLINK" in csv
+    zh = "/transparency?brand=acme&quarter=2026Q3&lang=zh-CN&table=root-causes&export=csv"
+    causes = client.get(zh)
+    lines = causes.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "根因,投诉,占比"
+    assert lines[1] == "快递延误,4,1.0"

@@ -24,6 +24,7 @@ from trustpulse.db import DbSession
 from trustpulse.errors import InvalidInputError, TrustPulseError
 from trustpulse.web.complaint_clocks import STATE_LABELS, clock_view, countdown_words
 from trustpulse.web.complaint_detail import ActionForm, detail_context, run_action
+from trustpulse.web.complaint_timeline import timeline_table
 from trustpulse.web.context import Page, app_settings, render, serve_page
 from trustpulse.web.export import ExportTable, parse_format
 from trustpulse.web.export import export_response as export_table
@@ -187,6 +188,10 @@ def complaint_page(
     def view(page: Page) -> Response:
         notice = page.i.gettext("Saved.") if done else None
         context = detail_context(page, app_settings(request), complaint_id, notice=notice)
+        fmt = parse_format(request.query_params.get("export"))
+        if fmt is not None:
+            table = timeline_table(page, context, STATE_NAMES)
+            return export_table(table, fmt, filename=f"complaint-{complaint_id}-timeline")
         return render(page, "complaint_detail.html", {**context, "state_names": STATE_NAMES})
 
     return serve_page(request, session, view, actor=actor)

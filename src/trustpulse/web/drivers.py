@@ -3,6 +3,7 @@ the trust <-> repurchase curve with the ROI calculator (web/roi.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,11 +13,12 @@ from trustpulse.metrics import cache
 from trustpulse.metrics.drivers import key_drivers
 from trustpulse.metrics.trust_index import load_trust_config
 from trustpulse.reports import trust
+from trustpulse.reports.trust import Point
 from trustpulse.web.context import Page
-from trustpulse.web.export import ExportTable
+from trustpulse.web.export import Cell, ExportTable, pick_table
 from trustpulse.web.i18n import N_
 from trustpulse.web.labels import catalogue_names, code_label
-from trustpulse.web.roi import roi_context
+from trustpulse.web.roi import roi_context, roi_tables
 
 TARGETS = {"nps": N_("NPS"), "csat": N_("CSAT"), "ces": N_("CES")}
 QUADRANT_LABELS = {
@@ -25,6 +27,7 @@ QUADRANT_LABELS = {
     "maintain": N_("maintain"),
     "lower priority": N_("lower priority"),
 }
+Dims = Sequence[tuple[str, str]]  # (trust dimension code, name in the page's language)
 RESAMPLES = 200  # bootstrap resamples for the importance intervals (the CLI's default)
 
 
@@ -58,9 +61,46 @@ class DriverRow:
         )
 
 
+def segment_table(
+    page: Page, segments: Sequence[tuple[Mapping[str, str | None], Point]], dimensions: Dims
+) -> ExportTable:
+    """Segments with their size, trust index and interval, and each trust dimension."""
+    _ = page.i.gettext
+    names = catalogue_names(page.session)
+    rows: list[list[Cell]] = []
+    for group, p in segments:
+        scores = p.extra.get("dimensions")
+        by_dim = scores if isinstance(scores, dict) else {}
+        rows.append(
+            [
+                code_label(page.i, group.get("segment"), names),
+                p.n,
+                p.value,
+                p.ci_low,
+                p.ci_high,
+                *(_number(by_dim.get(code)) for code, _name in dimensions),
+            ]
+        )
+    return ExportTable(
+        title="segments",
+        filename="segments",
+        headers=[
+            _("Segment"),
+            _("Customers"),
+            _("Trust index"),
+            _("95 % interval low"),
+            _("95 % interval high"),
+            *(name for _code, name in dimensions),
+        ],
+        rows=rows,
+    )
+
+
 def drivers_context(
     page: Page, settings: Settings, *, target: str, gain: str | None = None
 ) -> tuple[dict[str, Any], ExportTable]:
+    """The page's context and the table `?table=` picks: drivers (default), segments,
+    repurchase (bands) or roi (the scenario)."""
     if target not in TARGETS:
         raise InvalidInputError(f"unknown driver target {target!r}", field="target")
     _ = page.i.gettext
@@ -124,6 +164,13 @@ def drivers_context(
         page.session, "trust_index", settings=settings, flt=flt.slice(), by=["segment"]
     )
     dims = load_trust_config(settings, brand=flt.brand.code).dimensions
+    dimensions = [(d.code, d.name_zh if page.locale == "zh-CN" else d.name_en) for d in dims]
+    roi = roi_context(page, settings, brand=flt.brand.code, gain_param=gain)
+    tables = {
+        "drivers": export,
+        "segments": segment_table(page, segments, dimensions),
+        **roi_tables(page, roi),
+    }
     context = {
         "empty": False,
         "target": target,
@@ -132,8 +179,8 @@ def drivers_context(
         "chart": chart,
         "quadrant_labels": QUADRANT_LABELS,
         "segments": segments,
-        "dimensions": [(d.code, d.name_zh if page.locale == "zh-CN" else d.name_en) for d in dims],
+        "dimensions": dimensions,
         "segment_ignored": flt.segment is not None,
-        **roi_context(page, settings, brand=flt.brand.code, gain_param=gain),
+        **roi,
     }
-    return context, export
+    return context, pick_table(tables, page.request.query_params.get("table"))

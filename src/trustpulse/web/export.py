@@ -1,8 +1,10 @@
 """Any dashboard table as Excel (openpyxl) or CSV: pages answer `?export=xlsx|csv` with it.
 
 A page builds an ExportTable (translated headers, plain values) from the same rows it renders,
-so the download always matches the screen. CSV is UTF-8 with a BOM, which Excel needs to read
-Chinese; cells that start with = + - @ are prefixed with ' so a spreadsheet never runs them.
+so the download always matches the screen. A page with several tables names them: the first is
+its default, `&table=<id>` picks another (`pick_table`); such a table carries its own file
+name. CSV is UTF-8 with a BOM, which Excel needs to read Chinese; cells that start with
+= + - @ are prefixed with ' so a spreadsheet never runs them.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -38,6 +40,7 @@ class ExportTable:
     title: str
     headers: Sequence[str]
     rows: Sequence[Sequence[Cell]]
+    filename: str | None = None  # without extension; None: the page's default name
 
 
 def parse_format(value: str | None) -> ExportFormat | None:
@@ -48,6 +51,17 @@ def parse_format(value: str | None) -> ExportFormat | None:
     if value == "csv":
         return "csv"
     raise InvalidInputError(f"export: {value!r} is not xlsx or csv", field="export")
+
+
+def pick_table(tables: Mapping[str, ExportTable], name: str | None) -> ExportTable:
+    """The table `?table=` names, the first one when none is named.
+
+    Raises InvalidInputError (field table) for a name the page does not have."""
+    if name is None or name == "":
+        return next(iter(tables.values()))
+    if name not in tables:
+        raise InvalidInputError(f"table: {name!r} is not one of {', '.join(tables)}", field="table")
+    return tables[name]
 
 
 def _safe_text(value: str) -> str:
@@ -93,7 +107,7 @@ def to_csv(table: ExportTable) -> bytes:
 
 def export_response(table: ExportTable, fmt: ExportFormat, *, filename: str) -> Response:
     body = to_xlsx(table) if fmt == "xlsx" else to_csv(table)
-    name = f"{filename}.{fmt}"
+    name = f"{table.filename or filename}.{fmt}"
     ascii_name = re.sub(r"[^A-Za-z0-9._-]", "_", name)
     disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
     return Response(body, media_type=_MEDIA[fmt], headers={"Content-Disposition": disposition})

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from trustpulse.config import Settings
 from trustpulse.db import utcnow
 from trustpulse.errors import InvalidInputError
 from trustpulse.metrics import cache
-from trustpulse.reports.roi import RepurchaseView, repurchase_bands, repurchase_view
+from trustpulse.reports.roi import Band, RepurchaseView, repurchase_bands, repurchase_view
 from trustpulse.web.context import Page
+from trustpulse.web.export import Cell, ExportTable
+from trustpulse.web.i18n import N_
 
 DEFAULT_GAIN = 5.0
 MAX_GAIN = 50.0  # trust points run 0-100: a larger rise is outside anything the data shows
@@ -111,3 +114,55 @@ def roi_context(
         "roi_assumptions": assumptions if isinstance(assumptions, dict) else {},
         "roi_hidden": {**page.filters.params(), "lang": page.locale},
     }
+
+
+SCENARIO_ROWS = (  # (scenario key, label, scale): the rate change is shown in points
+    ("repurchase_rate_change", N_("Repurchase rate (percentage points)"), 100.0),
+    ("repurchase_rate_after", N_("Repurchase rate after"), 1.0),
+    ("annual_revenue_change", N_("Annual revenue of the modelled customers"), 1.0),
+    ("ltv_change_per_customer", N_("LTV per customer (now %(ltv)s)"), 1.0),
+    ("margin_gain_total", N_("Margin over the customers' lifetime, all modelled customers"), 1.0),
+)
+
+
+def roi_tables(page: Page, roi: Mapping[str, Any]) -> dict[str, ExportTable]:
+    """The repurchase bands and the ROI scenario of `roi_context`'s answer, as shown."""
+    _ = page.i.gettext
+    i = page.i
+    bands: Sequence[Band] = roi["roi_bands"]
+    repurchase = ExportTable(
+        title="trust and repurchase",
+        filename="trust-repurchase",
+        headers=[
+            _("Trust score (0–100)"),
+            _("Customers"),
+            _("Repurchase rate"),
+            _("95 % interval low"),
+            _("95 % interval high"),
+        ],
+        rows=[[f"{b.low}–{b.high}", b.n, b.rate, b.ci_low, b.ci_high] for b in bands],
+    )
+    scenario = roi["roi_scenario"]
+    rows: list[list[Cell]] = []
+    if scenario is not None:
+        for key, name, scale in SCENARIO_ROWS:
+            values = scenario.get(key) or {}
+            parts = (values.get(k) for k in ("value", "ci_low", "ci_high"))
+            rows.append(
+                [
+                    _(name, ltv=i.number(scenario.get("ltv_before"), 0)),
+                    *(None if v is None else scale * v for v in parts),
+                ]
+            )
+    roi_table = ExportTable(
+        title=f"ROI of +{roi['roi_gain']:g} trust points",
+        filename=f"roi-plus-{roi['roi_gain']:g}-points",
+        headers=[
+            _("Expected change"),
+            _("Estimate"),
+            _("95 % interval low"),
+            _("95 % interval high"),
+        ],
+        rows=rows,
+    )
+    return {"repurchase": repurchase, "roi": roi_table}

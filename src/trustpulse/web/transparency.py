@@ -20,8 +20,9 @@ from trustpulse.reports.service import latest_quarter, previous_quarter, quarter
 from trustpulse.reports.transparency import figure_label, figure_rows, format_value
 from trustpulse.transparency import service as snapshots
 from trustpulse.web.context import Page
-from trustpulse.web.export import ExportTable
+from trustpulse.web.export import ExportTable, pick_table
 from trustpulse.web.i18n import Formatter
+from trustpulse.web.labels import catalogue_names, code_label
 
 
 def _handling(page: Page, code: str, since: date, until: date) -> HandlingStats:
@@ -73,9 +74,49 @@ def history_rows(
     return out[::-1]
 
 
+def _side_tables(page: Page, context: Mapping[str, Any]) -> dict[str, ExportTable]:
+    """Corrections (newest version first) and root causes, as the page shows them; a quarter
+    never corrected has an empty corrections table."""
+    _ = page.i.gettext
+    history: Sequence[Version] = context.get("history") or []
+    corrections = ExportTable(
+        title=f"corrections {context['quarter']}",
+        filename=f"corrections-{context['quarter']}",
+        headers=[_("Version"), _("Published on"), _("Reason"), _("What changed")],
+        rows=[
+            [
+                v.version,
+                v.published_on,
+                v.reason or _("First publication"),
+                "; ".join(f"{label}: {old} → {new}" for label, old, new in v.changes),
+            ]
+            for v in history
+        ],
+    )
+    opened = context["opened"]
+    names = catalogue_names(page.session)
+    causes = ExportTable(
+        title=f"root causes {context['quarter']}",
+        filename=f"root-causes-{context['quarter']}",
+        headers=[_("Root cause"), _("Complaints"), _("Share")],
+        rows=[
+            [code_label(page.i, str(cause), names), n, n / opened if opened else None]
+            for cause, n in context["root_causes"]
+        ],
+    )
+    return {"corrections": corrections, "root-causes": causes}
+
+
+def _pick(page: Page, handling: ExportTable, context: Mapping[str, Any]) -> ExportTable:
+    tables = {"handling": handling, **_side_tables(page, context)}
+    return pick_table(tables, page.request.query_params.get("table"))
+
+
 def transparency_context(
     page: Page, settings: Settings, *, quarter: str | None
 ) -> tuple[dict[str, Any], ExportTable]:
+    """The page's context and the table `?table=` picks: handling figures (default),
+    corrections or root-causes."""
     _ = page.i.gettext
     i = page.i
     brand = page.filters.brand
@@ -126,7 +167,7 @@ def transparency_context(
             headers=[_("Figure"), quarter, _("How it is computed")],
             rows=[list(r) for r in rows],
         )
-        return context, export
+        return context, _pick(page, export, context)
     prev_since, prev_until = quarter_span(previous)
     current = _handling(page, brand.code, since, until)
     before = _handling(page, brand.code, prev_since, prev_until)
@@ -158,4 +199,4 @@ def transparency_context(
         headers=[_("Figure"), quarter, previous, _("How it is computed")],
         rows=[list(r) for r in rows_live],
     )
-    return context, export
+    return context, _pick(page, export, context)

@@ -11,8 +11,9 @@ from trustpulse.metrics import cache
 from trustpulse.reports import voc, voc_topics
 from trustpulse.text.config import load_text_config
 from trustpulse.web.context import Page, app_settings
-from trustpulse.web.export import ExportTable
+from trustpulse.web.export import Cell, ExportTable, pick_table
 from trustpulse.web.i18n import N_
+from trustpulse.web.labels import catalogue_names, code_label
 
 PAGE_SIZE = 20
 SENTIMENT_LABELS = {
@@ -37,7 +38,37 @@ def _key(flt: voc.VocFilter) -> Hashable:
     return cache.freeze(dict(flt.__dict__))
 
 
+def _aspect_table(page: Page, aspects: dict[str, dict[str, int]]) -> ExportTable:
+    _ = page.i.gettext
+    names = catalogue_names(page.session)
+    rows: list[list[Cell]] = []
+    for aspect, counts in aspects.items():
+        total = sum(counts.values())
+        net = (counts.get("positive", 0) - counts.get("negative", 0)) / total if total else None
+        rows.append(
+            [code_label(page.i, aspect, names), *(counts.get(s, 0) for s in voc.SENTIMENTS), net]
+        )
+    return ExportTable(
+        title="aspects x sentiment",
+        filename="voc-aspects",
+        headers=[_("Aspect"), *(_(SENTIMENT_LABELS[s]) for s in voc.SENTIMENTS), _("Net")],
+        rows=rows,
+    )
+
+
+def _watch_table(page: Page, watch: list[tuple[str, str, int]]) -> ExportTable:
+    _ = page.i.gettext
+    names = catalogue_names(page.session)
+    return ExportTable(
+        title="watch-list terms",
+        filename="voc-watch-list",
+        headers=[_("Watch list"), _("Term"), _("Mentions")],
+        rows=[[code_label(page.i, lst, names), term, n] for lst, term, n in watch],
+    )
+
+
 def voc_context(page: Page) -> tuple[dict[str, Any], ExportTable]:
+    """The page's context and the table `?table=` picks: verbatims (default), aspects, watch."""
     flt = page.filters
     _ = page.i.gettext
     query = page.request.query_params
@@ -54,9 +85,20 @@ def voc_context(page: Page) -> tuple[dict[str, Any], ExportTable]:
         channel=flt.channel,
         segment=flt.segment,
     )
+    aspects = cache.cached(
+        page.session,
+        ("voc.aspects", _key(base)),
+        lambda: voc.aspect_sentiment(page.session, base),
+    )
+    watch = cache.cached(
+        page.session, ("voc.watch", _key(base)), lambda: voc.watch_terms(page.session, base)
+    )
+    tables = {"aspects": _aspect_table(page, aspects), "watch": _watch_table(page, watch)}
+    exporting = bool(query.get("export"))
+    if exporting and query.get("table") in tables:
+        return {}, tables[query["table"]]  # no verbatim list to read for these
     listed = voc.VocFilter(**{**base.__dict__, "sentiment": sentiment, "search": search})
     number = _int(query.get("page"), 1)
-    exporting = bool(query.get("export"))
     limit = EXPORT_LIMIT if exporting else PAGE_SIZE
     offset = 0 if exporting else (number - 1) * PAGE_SIZE
     verbatims, total = cache.cached(
@@ -64,21 +106,32 @@ def voc_context(page: Page) -> tuple[dict[str, Any], ExportTable]:
         ("voc.verbatims", _key(listed), limit, offset),
         lambda: voc.list_verbatims(page.session, listed, limit=limit, offset=offset),
     )
-    export = ExportTable(
-        title="verbatims",
-        headers=[_("Date"), _("Channel"), _("Language"), _("Sentiment"), _("Score"), _("Text")],
-        rows=[
-            [
-                v.occurred_at,
-                v.channel,
-                v.language,
-                _(SENTIMENT_LABELS[v.sentiment]) if v.sentiment in SENTIMENT_LABELS else "",
-                v.sentiment_score,
-                v.text,
-            ]
-            for v in verbatims
-        ],
-    )
+    tables = {
+        "verbatims": ExportTable(
+            title="verbatims",
+            headers=[
+                _("Date"),
+                _("Channel"),
+                _("Language"),
+                _("Sentiment"),
+                _("Score"),
+                _("Text"),
+            ],
+            rows=[
+                [
+                    v.occurred_at,
+                    v.channel,
+                    v.language,
+                    _(SENTIMENT_LABELS[v.sentiment]) if v.sentiment in SENTIMENT_LABELS else "",
+                    v.sentiment_score,
+                    v.text,
+                ]
+                for v in verbatims
+            ],
+        ),
+        **tables,
+    }
+    export = pick_table(tables, query.get("table"))
     if exporting:
         return {}, export
     trend = cache.cached(
@@ -108,14 +161,8 @@ def voc_context(page: Page) -> tuple[dict[str, Any], ExportTable]:
     context = {
         "empty": False,
         "chart": chart,
-        "aspects": cache.cached(
-            page.session,
-            ("voc.aspects", _key(base)),
-            lambda: voc.aspect_sentiment(page.session, base),
-        ),
-        "watch": cache.cached(
-            page.session, ("voc.watch", _key(base)), lambda: voc.watch_terms(page.session, base)
-        ),
+        "aspects": aspects,
+        "watch": watch,
         "topics": topics,
         "verbatims": verbatims,
         "total": total,
