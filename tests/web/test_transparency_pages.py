@@ -6,17 +6,23 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook  # type: ignore[import-untyped]  # no stubs
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.transparency.conftest import NOW, add_complaint
+from tests.transparency.conftest import NOW, add_complaint, promise
 from trustpulse.clock import ManualClock, use_clock
+from trustpulse.complaints.models import Complaint
 from trustpulse.config import Settings
 from trustpulse.customers.models import Brand
 from trustpulse.metrics import cache
+from trustpulse.reports.complaints import PromiseStats, promise_counts
 from trustpulse.transparency.service import publish_snapshot
+from trustpulse.web import transparency as web_transparency
 
 URL = "/transparency?brand=acme&quarter=2026Q3&lang=en"
 
@@ -132,3 +138,32 @@ def test_corrections_and_root_causes_export_as_shown(
     lines = causes.content.decode("utf-8-sig").splitlines()
     assert lines[0] == "根因,投诉,占比"
     assert lines[1] == "快递延误,4,1.0"
+
+
+def _kept(html: str) -> str:
+    found = re.search(r"<td class=\"text\">Commitments kept</td><td>([^<]+)</td>", html)
+    assert found is not None
+    return found.group(1)
+
+
+def test_cached_preview_follows_a_changed_complaint(
+    client: TestClient, session: Session, acme: Brand, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[object] = []
+
+    def counted(session: Session, **kwargs: Any) -> PromiseStats:
+        calls.append(kwargs.get("since"))
+        return promise_counts(session, **kwargs)
+
+    monkeypatch.setattr(web_transparency, "promise_counts", counted)
+    cache.clear()
+    first = client.get(URL).text
+    assert len(calls) == 2  # this quarter and the one before
+    assert client.get(URL).text == first
+    assert len(calls) == 2  # served from the cache
+    assert _kept(first) == "—"
+    complaint = session.scalars(select(Complaint).where(Complaint.external_id == "1")).one()
+    promise(session, complaint, datetime(2026, 7, 3, 2, tzinfo=UTC), kept=True)
+    second = client.get(URL).text
+    assert len(calls) == 4  # the promise's event moved the watermark
+    assert _kept(second) == "100.0%"

@@ -9,6 +9,7 @@ adds version n + 1 dated now.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,7 +24,12 @@ from trustpulse.customers.models import Brand
 from trustpulse.db import utcnow
 from trustpulse.errors import ConflictError, InvalidInputError
 from trustpulse.metrics.actions import list_actions
-from trustpulse.reports.complaints import HandlingStats, complaint_handling, promise_counts
+from trustpulse.reports.complaints import (
+    HandlingStats,
+    PromiseStats,
+    complaint_handling,
+    promise_counts,
+)
 from trustpulse.reports.service import quarter_span
 from trustpulse.reports.transparency import FigureInputs, Period, compute_figures, count_done
 from trustpulse.transparency.models import TransparencySnapshot
@@ -46,17 +52,22 @@ def figures_payload(
     brand: str,
     quarter: str,
     handling: HandlingStats | None = None,
+    promises: PromiseStats | None = None,
+    actions: Sequence[Mapping[str, object]] | None = None,
 ) -> dict[str, Any]:
-    """The brand's chosen figures for a quarter, computed now (live); `handling` may be passed
-    when the caller already holds the quarter's complaint handling (the page's cache)."""
+    """The brand's chosen figures for a quarter, computed now (live).
+
+    A caller that already holds the quarter's complaint handling, promise counts or the brand's
+    improvement actions (`metrics.actions.list_actions`) may pass them (the page's cache)."""
     config = load_transparency_config(settings, brand=brand)
     since, until = quarter_span(quarter)
     if handling is None:
         handling = complaint_handling(session, brand=brand, since=since, until=until)
-    done = count_done(
-        list_actions(session, settings=settings, brand=brand), since=since, until=until
-    )
-    promises = promise_counts(session, brand=brand, since=since, until=until)
+    if actions is None:
+        actions = list_actions(session, settings=settings, brand=brand)
+    done = count_done(actions, since=since, until=until)
+    if promises is None:
+        promises = promise_counts(session, brand=brand, since=since, until=until)
     figures = compute_figures(
         config.figures, FigureInputs(handling, done, promises), Period(quarter, since, until)
     )

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from trustpulse.config import Settings
 from trustpulse.metrics import cache
-from trustpulse.reports.complaints import HandlingStats, complaint_handling
+from trustpulse.metrics.actions import list_actions
+from trustpulse.reports.complaints import (
+    HandlingStats,
+    PromiseStats,
+    complaint_handling,
+    promise_counts,
+)
 from trustpulse.reports.service import latest_quarter, previous_quarter, quarter_span
 from trustpulse.reports.transparency import figure_label, figure_rows, format_value
 from trustpulse.transparency import service as snapshots
@@ -25,14 +30,25 @@ from trustpulse.web.i18n import Formatter
 from trustpulse.web.labels import catalogue_names, code_label
 
 
-def _handling(page: Page, code: str, since: date, until: date) -> HandlingStats:
-    """A quarter's figures from the result cache (the overview's key: a whole-brand quarter
-    there and here is one entry). Locale-independent: labels are applied afterwards."""
-    return cache.cached(
+def _complaint_figures(page: Page, code: str, quarter: str) -> tuple[HandlingStats, PromiseStats]:
+    """A quarter's complaint handling and promise counts from the result cache.
+
+    Handling keeps the overview's key (a whole-brand quarter there and here is one entry). The
+    cache's watermark covers complaints and complaint events, and every promise made, kept or
+    broken appends an event, so a changed complaint or promise is seen at once. Locale-
+    independent: labels are applied afterwards."""
+    since, until = quarter_span(quarter)
+    handling = cache.cached(
         page.session,
         ("complaint_handling", code, since, until, None),
         lambda: complaint_handling(page.session, brand=code, since=since, until=until),
     )
+    promises = cache.cached(
+        page.session,
+        ("promise_counts", code, since, until),
+        lambda: promise_counts(page.session, brand=code, since=since, until=until),
+    )
+    return handling, promises
 
 
 def _by_code(payload: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -129,7 +145,11 @@ def transparency_context(
     quarter = quarter or (
         published_quarters[-1]
         if published_quarters
-        else latest_quarter(page.session, brand=brand.code)
+        else cache.cached(
+            page.session,
+            ("latest_quarter", brand.code),
+            lambda: latest_quarter(page.session, brand=brand.code),
+        )
     )
     if quarter is None:
         return empty
@@ -168,15 +188,29 @@ def transparency_context(
             rows=[list(r) for r in rows],
         )
         return context, _pick(page, export, context)
-    prev_since, prev_until = quarter_span(previous)
-    current = _handling(page, brand.code, since, until)
-    before = _handling(page, brand.code, prev_since, prev_until)
+    # improvement actions are not in the cache's watermark (a status is edited in place):
+    # read live, once for both quarters (a handful of rows per brand)
+    actions = list_actions(page.session, settings=settings, brand=brand.code)
+    current, promised = _complaint_figures(page, brand.code, quarter)
+    before, promised_before = _complaint_figures(page, brand.code, previous)
     live = snapshots.figures_payload(
-        page.session, settings=settings, brand=brand.code, quarter=quarter, handling=current
+        page.session,
+        settings=settings,
+        brand=brand.code,
+        quarter=quarter,
+        handling=current,
+        promises=promised,
+        actions=actions,
     )
     earlier = _by_code(
         snapshots.figures_payload(
-            page.session, settings=settings, brand=brand.code, quarter=previous, handling=before
+            page.session,
+            settings=settings,
+            brand=brand.code,
+            quarter=previous,
+            handling=before,
+            promises=promised_before,
+            actions=actions,
         )
     )
     rows_live = [
