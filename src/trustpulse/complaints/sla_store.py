@@ -88,7 +88,7 @@ def targets_of(session: Session, complaint_id: int) -> dict[SlaTarget, Complaint
 class CaseFacts:
     """What `sync_sla` reads about one case, read for many cases at once by `read_case_facts`."""
 
-    events: list[ComplaintEvent]
+    events: list[ClockEvent]  # the log's non-SLA entries, in order
     targets: dict[SlaTarget, ComplaintSlaTarget]
     tier: str | None
     contract: str | None
@@ -100,12 +100,25 @@ def read_case_facts(session: Session, complaints: Sequence[Complaint]) -> dict[i
     (instead of 5 per case): the bulk recompute's per-case replays run on them."""
     ids = [c.id for c in complaints]
     facts = {c.id: CaseFacts([], {}, None, None, None) for c in complaints}
-    for event in session.scalars(
-        select(ComplaintEvent)
-        .where(ComplaintEvent.complaint_id.in_(ids))
-        .order_by(ComplaintEvent.complaint_id, ComplaintEvent.seq)
+    e = ComplaintEvent
+    last_seq: dict[int, int] = {}
+    # plain rows, not ORM objects: a replay reads five fields of each entry and writes none
+    for complaint_id, seq, kind, at, to_state, data, channel in session.execute(
+        select(e.complaint_id, e.seq, e.kind, e.at, e.to_state, e.data, e.channel)
+        .where(e.complaint_id.in_(ids))
+        .order_by(e.complaint_id, e.seq)
     ):
-        facts[event.complaint_id].events.append(event)
+        last_seq[complaint_id] = seq
+        if not kind.startswith(SLA_PREFIX):
+            facts[complaint_id].events.append(
+                ClockEvent(
+                    kind=kind,
+                    at=at,
+                    to_state=ComplaintState(to_state) if to_state else None,
+                    author=(data or {}).get("author"),
+                    channel=channel,
+                )
+            )
     for row in session.scalars(
         select(ComplaintSlaTarget).where(ComplaintSlaTarget.complaint_id.in_(ids))
     ):
@@ -133,8 +146,8 @@ def read_case_facts(session: Session, complaints: Sequence[Complaint]) -> dict[i
             fact.tier, fact.contract = tiers.get(c.customer_id), contracts.get(c.customer_id)
         if c.team_id is not None:
             fact.team_calendar = calendars.get(c.team_id)
-        if fact.events:
-            remember_last_seq(session, c.id, fact.events[-1].seq)
+        if c.id in last_seq:
+            remember_last_seq(session, c.id, last_seq[c.id])
     return facts
 
 
@@ -158,6 +171,35 @@ def _policy(
     return policy, facts.team_calendar
 
 
+def _derive_all(
+    events: list[ClockEvent], channel: str, config: SlaConfig, policy: PolicyConfig, name: str
+) -> tuple[dict[SlaTarget, TargetClock], dict[SlaTarget, tuple[str, WorkClock, timedelta]]]:
+    """The case's clocks, and each one's calendar name, calendar and target duration."""
+    clock = config.clock(name)
+    derived = derive_clocks(events, clock=clock, pause_states=config.pause_states)
+    clocks: dict[SlaTarget, tuple[str, WorkClock, timedelta]] = {
+        t: (name, clock, policy.duration(t, clock)) for t in derived
+    }
+    public = config.public_reply
+    if channel in public.channels:
+        public_name = AROUND_THE_CLOCK if public.hours == "calendar" else name
+        public_clock = config.clock(public_name)
+        public_derived = derive_clocks(
+            events,
+            clock=public_clock,
+            pause_states=config.pause_states,
+            public_channels=public.channels,
+        )
+        if SlaTarget.public_reply in public_derived:
+            derived[SlaTarget.public_reply] = public_derived[SlaTarget.public_reply]
+            clocks[SlaTarget.public_reply] = (
+                public_name,
+                public_clock,
+                duration_of(public.within, public_clock),
+            )
+    return derived, clocks
+
+
 def sync_sla(
     session: Session,
     complaint: Complaint,
@@ -174,31 +216,9 @@ def sync_sla(
     """
     policy, team_calendar = _policy(session, complaint, config, facts)
     name = clock_name(config, policy, team_calendar)
-    clock = config.clock(name)
     complaint.sla_policy = policy.name
-    logged = facts.events if facts is not None else list_events(session, complaint.id)
-    events = clock_events(logged)
-    derived = derive_clocks(events, clock=clock, pause_states=config.pause_states)
-    clocks: dict[SlaTarget, tuple[str, WorkClock, timedelta]] = {
-        t: (name, clock, policy.duration(t, clock)) for t in derived
-    }
-    public = config.public_reply
-    if complaint.channel in public.channels:
-        public_name = AROUND_THE_CLOCK if public.hours == "calendar" else name
-        public_clock = config.clock(public_name)
-        public_derived = derive_clocks(
-            events,
-            clock=public_clock,
-            pause_states=config.pause_states,
-            public_channels=public.channels,
-        )
-        if SlaTarget.public_reply in public_derived:
-            derived[SlaTarget.public_reply] = public_derived[SlaTarget.public_reply]
-            clocks[SlaTarget.public_reply] = (
-                public_name,
-                public_clock,
-                duration_of(public.within, public_clock),
-            )
+    events = facts.events if facts is not None else clock_events(list_events(session, complaint.id))
+    derived, clocks = _derive_all(events, complaint.channel, config, policy, name)
     rows = dict(facts.targets) if facts is not None else targets_of(session, complaint.id)
     for target, running in derived.items():
         name, clock, duration = clocks[target]
@@ -248,7 +268,8 @@ def sync_sla(
             )
         if late_breach:
             earn_credit(session, complaint, row, config=config)
-    session.flush()
+    if facts is None:
+        session.flush()  # the bulk caller flushes once per chunk
     return [rows[t] for t in SlaTarget if t in rows]
 
 
