@@ -13,10 +13,15 @@ from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
+from threadpoolctl import ThreadpoolController
 
 FloatArray = npt.NDArray[np.float64]
 DEFAULT_RESAMPLES = 1000
 _CHUNK_CELLS = 4_000_000  # resample weights held at once (resamples x clusters), ~32 MB
+# The resample products are many small matrix products: BLAS threads only fight each other
+# (and the web server's threads) for the cores. One thread measured 1.5-5x faster on the
+# 2-core machine (500 to 50,000 customers, docs/benchmarks.md); the limit costs ~0.05 ms.
+_BLAS = ThreadpoolController()
 
 
 def resample_counts(rng: np.random.Generator, clusters: int, resamples: int) -> FloatArray:
@@ -57,11 +62,12 @@ def cluster_bootstrap_draws(
     per_chunk = max(1, _CHUNK_CELLS // clusters)
     values: list[FloatArray] = []
     done = 0
-    while done < resamples:
-        size = min(per_chunk, resamples - done)
-        weights = resample_counts(rng, clusters, size)
-        values.append(statistic(weights @ sums, weights @ counts))
-        done += size
+    with _BLAS.limit(limits=1, user_api="blas"):
+        while done < resamples:
+            size = min(per_chunk, resamples - done)
+            weights = resample_counts(rng, clusters, size)
+            values.append(statistic(weights @ sums, weights @ counts))
+            done += size
     return np.concatenate(values)
 
 
