@@ -219,10 +219,11 @@ def analyse_batch(
     Returns (last id looked at, rows written, rows looked at); last id is 0 when none remain.
     Does not commit.
     """
+    version = analyzer.version
     ids = list(
         session.scalars(
             pending_query(
-                PendingScope(analyzer.version, brand_ids, excluded),
+                PendingScope(version, brand_ids, excluded),
                 since=since,
                 start_id=after_id + 1,
                 end_id=end_id,
@@ -244,7 +245,7 @@ def analyse_batch(
         if (
             previous is not None
             and previous.text_hash == text_hash(text or "")
-            and previous.model_version == analyzer.version
+            and previous.model_version == version
         ):
             previous.analysed_at = utcnow()  # text touched but unchanged: nothing to redo
             continue
@@ -271,7 +272,7 @@ def analyse_batch(
             "keywords": keywords(result.tokens, result.language, analyzer.keywords_per_text),
             "aspects": found,
             "topic": topic,
-            "model_version": analyzer.version,
+            "model_version": version,
             "text_hash": text_hash(text),
             "analysed_at": now,
         }
