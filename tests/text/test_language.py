@@ -51,3 +51,7 @@ def test_english_tokens_are_lower_case_words() -> None:
         "2",
         "late",
     ]
+
+
+def test_tokenise_without_hmm_splits_unknown_words_into_characters() -> None:
+    assert tokenise("蓝瘦香菇", "zh", hmm=False) == ["蓝", "瘦", "香菇"]

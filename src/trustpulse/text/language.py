@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from trustpulse.pii import PLACEHOLDER_PATTERN, fold_width
+from trustpulse.text import segment
 
 logger = logging.getLogger(__name__)
 
@@ -98,20 +99,31 @@ def add_user_terms(terms: Iterable[str]) -> None:
                 _user_terms.add(term)
 
 
-def tokenise(text: str, language: Language | None = None) -> list[str]:
+def tokenise(text: str, language: Language | None = None, *, hmm: bool = True) -> list[str]:
     """Words: jieba for Chinese (user terms included), a regex for everything else.
 
-    Punctuation and whitespace tokens are dropped; English is lower-cased.
+    Punctuation and whitespace tokens are dropped; English is lower-cased. `hmm=False` skips
+    jieba's HMM for words not in its dictionary (they come out as single characters).
     """
     language = language or detect_language(text)
     if language == "zh":
-        return [t for t in _jieba().lcut(text) if _LETTER.search(t) or t.isdigit()]
+        words = segment.cut(_jieba().dt, text, hmm=hmm)
+        return [t for t in words if _LETTER.search(t) or t.isdigit()]
     return [t.lower() for t in _EN_TOKEN.findall(text)]
 
 
 def tokenise_mixed(text: str) -> list[str]:
     """Tokeniser for models: picklable, detects the language of each text."""
     return tokenise(text)
+
+
+def tokenise_dictionary_words(text: str) -> list[str]:
+    """`tokenise_mixed` without jieba's HMM: the custom model's words since `custom-v2`.
+
+    The character n-grams beside them already see unknown words; on ChnSentiCorp dev the model
+    scores the same (0.920) and segmentation, most of its predict time, is ~1.4x faster.
+    """
+    return tokenise(text, hmm=False)
 
 
 def tokenise_many(texts: Sequence[str]) -> list[list[str]]:

@@ -27,9 +27,13 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 
 from trustpulse.db import utcnow
 from trustpulse.errors import InvalidInputError
-from trustpulse.text.language import normalise, tokenise_mixed
+from trustpulse.text.features import CharNgramVectorizer, with_fast_vectorizers
+from trustpulse.text.language import normalise, tokenise_dictionary_words, tokenise_mixed
 
 MODEL_FORMAT = "trustpulse.text.sentiment"
+# the name (and so the version) of models `text train` makes: a new recipe re-scores feedback
+# even when the training data is the same (v2: numpy char counting, words without jieba's HMM)
+CUSTOM_RECIPE = "custom-v2"
 FORMAT_VERSION = 1
 HOLDOUT_SHARE = 0.2
 MIN_ROWS_FOR_HOLDOUT = 50
@@ -48,7 +52,7 @@ class SentimentModel:
     pipeline: Pipeline
     classes: list[str]
     training_data_hash: str
-    name: str = "custom"
+    name: str = CUSTOM_RECIPE
     metrics: dict[str, Any] = field(default_factory=dict)
     created_at: str = field(default_factory=lambda: utcnow().isoformat())
 
@@ -107,7 +111,7 @@ def load_model(path: Path) -> SentimentModel:
             f"{path} has model format {payload.get('format_version')}, expected {FORMAT_VERSION}"
         )
     return SentimentModel(
-        pipeline=payload["pipeline"],
+        pipeline=with_fast_vectorizers(payload["pipeline"]),
         classes=list(payload["classes"]),
         training_data_hash=payload["training_data_hash"],
         name=payload["name"],
@@ -133,7 +137,7 @@ def char_pipeline(*, c: float = 4.0, max_ngram: int = 3) -> Pipeline:
         [
             (
                 "tfidf",
-                TfidfVectorizer(
+                CharNgramVectorizer(
                     analyzer="char", ngram_range=(1, max_ngram), min_df=2, sublinear_tf=True
                 ),
             ),
@@ -199,7 +203,9 @@ def char_nb_pipeline(*, c: float = 4.0) -> Pipeline:
         [
             (
                 "tfidf",
-                TfidfVectorizer(analyzer="char", ngram_range=(1, 3), min_df=2, sublinear_tf=True),
+                CharNgramVectorizer(
+                    analyzer="char", ngram_range=(1, 3), min_df=2, sublinear_tf=True
+                ),
             ),
             ("clf", NBLogisticRegression(c=c)),
         ]
@@ -233,18 +239,21 @@ def char_word_pipeline(*, c: float = 4.0) -> Pipeline:
 
 
 def custom_pipeline(*, c: float = 4.0) -> Pipeline:
-    """`text train`'s recipe: character 1..3-grams plus words 1..2 (jieba / regex), TF-IDF,
-    naive-Bayes-scaled logistic regression. Chosen on ChnSentiCorp dev (bench/sentiment.py)."""
+    """`text train`'s recipe (`CUSTOM_RECIPE`): character 1..3-grams plus words 1..2 (jieba
+    without HMM / regex), TF-IDF, naive-Bayes-scaled logistic regression. Chosen on ChnSentiCorp
+    dev (bench/sentiment.py)."""
     features = FeatureUnion(
         [
             (
                 "char",
-                TfidfVectorizer(analyzer="char", ngram_range=(1, 3), min_df=2, sublinear_tf=True),
+                CharNgramVectorizer(
+                    analyzer="char", ngram_range=(1, 3), min_df=2, sublinear_tf=True
+                ),
             ),
             (
                 "word",
                 TfidfVectorizer(
-                    tokenizer=tokenise_mixed,
+                    tokenizer=tokenise_dictionary_words,
                     token_pattern=None,
                     lowercase=False,
                     ngram_range=(1, 2),
@@ -283,7 +292,7 @@ def train_model(
     texts: Sequence[str],
     labels: Sequence[str],
     *,
-    name: str = "custom",
+    name: str = CUSTOM_RECIPE,
     pipeline: Pipeline | None = None,
     holdout: bool = True,
 ) -> SentimentModel:
