@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from tests.factories import make_brand
 from trustpulse.feedback.models import Feedback, FeedbackKind, Score
-from trustpulse.metrics.actions import create_action
+from trustpulse.metrics import cache
+from trustpulse.metrics.actions import create_action, verify_action
+from trustpulse.reports import improvements as reports_improvements
 
 URL = "/improvements?brand=acme&lang=en"
 
@@ -108,3 +112,41 @@ def test_demo_company_shows_its_planted_actions(demo_client: TestClient) -> None
     xlsx = demo_client.get("/improvements?brand=aurora&lang=en&export=xlsx")
     assert xlsx.status_code == 200
     assert "improvements.xlsx" in xlsx.headers["content-disposition"]
+
+
+def test_verdicts_are_cached_until_the_action_or_its_data_change(
+    client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    brand = make_brand(session, code="acme")
+    _nps_answers(session, brand.id, date(2026, 3, 10), [2] * 20 + [8] * 10 + [10] * 10)
+    _nps_answers(session, brand.id, date(2026, 5, 10), [10] * 30 + [8] * 10)
+    action = create_action(
+        session,
+        brand="acme",
+        problem="fix the valve",
+        metric="nps",
+        impact=9.0,
+        cost=10_000.0,
+        expected_gain=5.0,
+        status="done",
+        start_date=date(2026, 4, 1),
+        done_date=date(2026, 4, 20),
+    )
+    calls: list[int] = []
+
+    def counted(session: Session, action_id: int, **kwargs: Any) -> dict[str, object]:
+        calls.append(action_id)
+        return verify_action(session, action_id, **kwargs)
+
+    monkeypatch.setattr(reports_improvements, "verify_action", counted)
+    cache.clear()
+    first = client.get(URL).text
+    assert client.get(URL).text == first
+    assert calls == [action.id]  # the second request came from the cache
+    action.done_date = date(2026, 4, 25)  # edited in place: the watermark cannot see it
+    session.flush()
+    assert "After: Apr 26, 2026" in client.get(URL).text
+    assert len(calls) == 2
+    _nps_answers(session, brand.id, date(2026, 5, 11), [0] * 5)
+    client.get(URL)
+    assert len(calls) == 3  # new responses moved the watermark

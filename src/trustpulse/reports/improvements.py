@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from trustpulse.config import Settings
 from trustpulse.customers import service as customers
 from trustpulse.db import utcnow
+from trustpulse.metrics import cache
 from trustpulse.metrics.actions import list_actions, verify_action
 from trustpulse.metrics.rollup_models import ImprovementAction
 from trustpulse.web.i18n import N_
@@ -101,8 +102,26 @@ def _verdict(
     before, after = windows(_day(row["start_date"]), done)
     if after[1] >= today:
         return Verdict(before, after, "pending")
-    result = verify_action(
-        session, int(str(row["id"])), settings=settings, before=before, after=after
+    # Cached under what the test reads: the action's brand, metric and root cause (an edit of
+    # the action changes the key, though the watermark cannot see actions), the windows, the
+    # configuration and, through the watermark, feedback, scores and complaints.
+    brand = str(row["brand"])
+    key = (
+        "verify_action",
+        int(str(row["id"])),
+        brand,
+        row["metric"],
+        row.get("root_cause"),
+        before,
+        after,
+        cache.config_stamp(settings, brand=brand, names=("actions", "metrics", "trust_index")),
+    )
+    result = cache.cached(
+        session,
+        key,
+        lambda: verify_action(
+            session, int(str(row["id"])), settings=settings, before=before, after=after
+        ),
     )
     n_before, n_after = result.get("n_before"), result.get("n_after")
     test = result.get("test")

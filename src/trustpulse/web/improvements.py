@@ -1,7 +1,9 @@
 """The improvements page: actions by priority, and for done ones the before/after verdict.
 
-Not cached: the result cache's watermark does not see improvement actions, and the page reads
-a handful of rows plus one before/after test per done action.
+The action rows are read on every request (the result cache's watermark does not see
+improvement actions, which are edited in place); each done action's before/after test comes
+from the result cache, keyed by the action's brand, metric, root cause and windows
+(reports/improvements.py).
 """
 
 from __future__ import annotations
