@@ -2,52 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from tests.complaints.conftest import START, Api, Desk, HeldJobs, make_desk
+from tests.complaints.conftest import Api, Desk
 from tests.web.conftest import EVIL_TEXT
-from trustpulse.app import create_app
-from trustpulse.clock import ManualClock, use_clock, utcnow
+from tests.web.desk_fixtures import *  # noqa: F403 -- the desk's fixtures: api, client, clock, desk
+from trustpulse.clock import ManualClock, utcnow
 from trustpulse.complaints.followup import create_invitation
 from trustpulse.complaints.models import Complaint
 from trustpulse.config import Settings
-from trustpulse.db import get_session
-from trustpulse.jobs.queue import use_backend
 
 RESOLUTION = {"root_cause": "logistics.delay", "responsibility": "ours", "summary": "resent"}
-
-
-@pytest.fixture
-def clock() -> Iterator[ManualClock]:
-    manual = ManualClock(START)
-    with use_clock(manual):
-        yield manual
-
-
-@pytest.fixture
-def client(
-    settings: Settings, engine: Engine, session: Session, clock: ManualClock
-) -> Iterator[TestClient]:
-    app = create_app(settings, engine=engine)
-    app.dependency_overrides[get_session] = lambda: session
-    with use_backend(HeldJobs()), TestClient(app) as client:
-        yield client
-
-
-@pytest.fixture
-def desk(session: Session) -> Desk:
-    return make_desk(session)
-
-
-@pytest.fixture
-def api(client: TestClient) -> Api:
-    return Api(client)
 
 
 def _resolved_case(api: Api, desk: Desk, title: str = "包裹延误") -> dict[str, object]:
