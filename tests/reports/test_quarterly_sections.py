@@ -4,11 +4,11 @@ with verdicts, and the commitments kept; on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from sqlalchemy.orm import Session
 
-from tests.transparency.conftest import add_complaint, promise
+from tests.transparency.conftest import add_complaint, promise, publish_with_correction
 from trustpulse.clock import ManualClock
 from trustpulse.config import Settings
 from trustpulse.customers.models import Brand
@@ -17,7 +17,6 @@ from trustpulse.metrics.actions import create_action
 from trustpulse.reports.render import render_html
 from trustpulse.reports.service import quarterly_report
 from trustpulse.runtime import build_runtime
-from trustpulse.transparency.service import publish_snapshot
 
 
 def _html(session: Session, settings: Settings, quarter: str = "2026Q3") -> str:
@@ -44,16 +43,8 @@ def test_unpublished_quarter_reports_live_figures_and_says_so(
 def test_published_quarter_reports_the_snapshot_with_version_date_and_reasons(
     session: Session, settings: Settings, acme: Brand, clock: ManualClock
 ) -> None:
-    publish_snapshot(session, settings=settings, brand="acme", quarter="2026Q3")
-    add_complaint(session, acme, 9, datetime(2026, 9, 29, 2, tzinfo=UTC))
-    clock.advance(timedelta(days=5))
-    publish_snapshot(
-        session,
-        settings=settings,
-        brand="acme",
-        quarter="2026Q3",
-        correct=True,
-        reason="One complaint was imported <late>.",
+    publish_with_correction(
+        session, settings, acme, clock, reason="One complaint was imported <late>."
     )
     add_complaint(session, acme, 10, datetime(2026, 9, 28, 2, tzinfo=UTC))  # live: 5 now
     report = quarterly_report(session, brand="acme", quarter="2026Q3", settings=settings)

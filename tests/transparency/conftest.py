@@ -15,7 +15,9 @@ from trustpulse.clock import ManualClock, use_clock
 from trustpulse.complaints.models import Complaint, ComplaintPromise
 from trustpulse.complaints.promises import add_promise, settle_promise
 from trustpulse.complaints.schemas import PromiseCreate, PromiseSettle
+from trustpulse.config import Settings
 from trustpulse.customers.models import Brand
+from trustpulse.transparency.service import publish_snapshot
 
 # 2026-10-15 10:00 in Shanghai: 2026Q3 is over, 2026Q4 is running
 NOW = datetime(2026, 10, 15, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -47,6 +49,24 @@ def add_complaint(
     session.add(complaint)
     session.flush()
     return complaint
+
+
+def publish_with_correction(
+    session: Session, settings: Settings, brand: Brand, clock: ManualClock, *, reason: str
+) -> None:
+    """Publish 2026Q3 (3 complaints), import one more for it, and 5 days later publish a
+    correction (version 2, 4 complaints) with `reason`."""
+    publish_snapshot(session, settings=settings, brand=brand.code, quarter="2026Q3")
+    add_complaint(session, brand, 9, datetime(2026, 9, 29, 2, tzinfo=UTC))
+    clock.advance(timedelta(days=5))
+    publish_snapshot(
+        session,
+        settings=settings,
+        brand=brand.code,
+        quarter="2026Q3",
+        correct=True,
+        reason=reason,
+    )
 
 
 @pytest.fixture

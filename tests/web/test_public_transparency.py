@@ -3,13 +3,13 @@ its date and reason), no dashboard chrome, 404 for anything not published; both 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from tests.factories import make_brand
-from tests.transparency.conftest import add_complaint
+from tests.transparency.conftest import add_complaint, publish_with_correction
 from trustpulse.clock import ManualClock
 from trustpulse.config import Settings
 from trustpulse.customers.models import Brand
@@ -21,17 +21,7 @@ URL = "/public/acme/transparency"
 def _publish_with_correction(
     session: Session, settings: Settings, acme: Brand, clock: ManualClock
 ) -> None:
-    publish_snapshot(session, settings=settings, brand="acme", quarter="2026Q3")
-    add_complaint(session, acme, 9, datetime(2026, 9, 29, 2, tzinfo=UTC))
-    clock.advance(timedelta(days=5))
-    publish_snapshot(
-        session,
-        settings=settings,
-        brand="acme",
-        quarter="2026Q3",
-        correct=True,
-        reason="<b>late</b> import",
-    )
+    publish_with_correction(session, settings, acme, clock, reason="<b>late</b> import")
     add_complaint(session, acme, 10, datetime(2026, 9, 28, 2, tzinfo=UTC))  # live: 5 now
 
 

@@ -4,7 +4,7 @@ visible corrections history; the snapshot API beside it."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from io import BytesIO
 from typing import Any
 
@@ -14,7 +14,7 @@ from openpyxl import load_workbook  # type: ignore[import-untyped]  # no stubs
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.transparency.conftest import NOW, add_complaint, promise
+from tests.transparency.conftest import NOW, add_complaint, promise, publish_with_correction
 from trustpulse.clock import ManualClock, use_clock
 from trustpulse.complaints.models import Complaint
 from trustpulse.config import Settings
@@ -65,16 +65,8 @@ def test_a_correction_shows_the_new_figures_and_the_history_with_reason(
 ) -> None:
     clock = ManualClock(NOW)
     with use_clock(clock):
-        publish_snapshot(session, settings=settings, brand="acme", quarter="2026Q3")
-        add_complaint(session, acme, 9, datetime(2026, 9, 29, 2, tzinfo=UTC))
-        clock.advance(timedelta(days=5))
-        publish_snapshot(
-            session,
-            settings=settings,
-            brand="acme",
-            quarter="2026Q3",
-            correct=True,
-            reason="<b>late</b> import {{ 7*7 }}",
+        publish_with_correction(
+            session, settings, acme, clock, reason="<b>late</b> import {{ 7*7 }}"
         )
     html = client.get(URL).text
     assert _received(html) == "4"
@@ -106,17 +98,7 @@ def test_corrections_and_root_causes_export_as_shown(
 ) -> None:
     clock = ManualClock(NOW)
     with use_clock(clock):
-        publish_snapshot(session, settings=settings, brand="acme", quarter="2026Q3")
-        add_complaint(session, acme, 9, datetime(2026, 9, 29, 2, tzinfo=UTC))
-        clock.advance(timedelta(days=5))
-        publish_snapshot(
-            session,
-            settings=settings,
-            brand="acme",
-            quarter="2026Q3",
-            correct=True,
-            reason='=HYPERLINK("http://x")',
-        )
+        publish_with_correction(session, settings, acme, clock, reason='=HYPERLINK("http://x")')
     html = client.get(URL).text
     assert 'data-table="corrections"' in html
     assert 'data-table="root-causes"' in html
