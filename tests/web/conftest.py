@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import threading
 import time
@@ -61,6 +62,27 @@ def client(settings: Settings, engine: Engine, session: Session) -> Iterator[Tes
     app.dependency_overrides[get_session] = lambda: session
     with TestClient(app) as client:
         yield client
+
+
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+
+def save_screenshot(page: Page, name: str) -> None:
+    """A full-page screenshot in test-artifacts/screenshots/ (CI lists them as artifacts)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def copy_of_demo(demo_settings: Settings, home: Path) -> Settings:
+    """Settings of a writable copy of the demo database under `home` (SQLite online backup)."""
+    source = sqlite3.connect(demo_settings.home / "demo.db")
+    target = sqlite3.connect(home / "demo.db")
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+    return Settings(home=home, database_url=f"sqlite:///{home / 'demo.db'}")
 
 
 @dataclass(frozen=True)

@@ -10,15 +10,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.web.conftest import LiveServer, cjk_fonts, embedded_fonts, pdf_text
+from tests.web.conftest import LiveServer, cjk_fonts, embedded_fonts, pdf_text, save_screenshot
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
 def _shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    save_screenshot(page, f"{name}")
 
 
 def _charts_rendered(page: Page) -> None:

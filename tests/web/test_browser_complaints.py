@@ -6,7 +6,6 @@ opened through the JSON API. Screenshots go to test-artifacts/screenshots/compla
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.web.conftest import EVIL_TEXT, LiveServer, serve
+from tests.web.conftest import EVIL_TEXT, LiveServer, copy_of_demo, save_screenshot, serve
 from trustpulse.accounts import service as accounts
 from trustpulse.config import Settings
 from trustpulse.customers import service as customers
@@ -22,7 +21,6 @@ from trustpulse.db import session_scope
 from trustpulse.runtime import build_runtime
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
 @dataclass(frozen=True)
@@ -32,8 +30,7 @@ class Desk:
 
 
 def _shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"complaints-{name}.png"), full_page=True)
+    save_screenshot(page, f"complaints-{name}")
 
 
 @pytest.fixture(scope="module")
@@ -42,12 +39,7 @@ def desk(
 ) -> Iterator[Desk]:
     """A writable copy of the demo company (SQLite online backup) served on its own port."""
     home = tmp_path_factory.mktemp("complaint-desk")
-    source = sqlite3.connect(demo_settings.home / "demo.db")
-    target = sqlite3.connect(home / "demo.db")
-    source.backup(target)
-    source.close()
-    target.close()
-    settings = Settings(home=home, database_url=f"sqlite:///{home / 'demo.db'}")
+    settings = copy_of_demo(demo_settings, home)
     runtime = build_runtime(settings)
     with session_scope(runtime.session_factory) as session:
         brand = customers.get_brand(session, "aurora")

@@ -6,7 +6,6 @@ test-artifacts/screenshots/improvements.png, transparency-corrected.png, drivers
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -15,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.web.conftest import LiveServer, serve
+from tests.web.conftest import LiveServer, copy_of_demo, save_screenshot, serve
 from trustpulse.clock import ManualClock, use_clock
 from trustpulse.config import Settings
 from trustpulse.db import session_scope
@@ -23,13 +22,11 @@ from trustpulse.runtime import build_runtime
 from trustpulse.transparency.service import publish_snapshot
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 REASON = "<script>window.__pwned = 1</script> two complaints were filed under nimbus"
 
 
 def _shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    save_screenshot(page, f"{name}")
 
 
 @pytest.fixture(scope="module")
@@ -38,12 +35,7 @@ def published(
 ) -> Iterator[LiveServer]:
     """A copy of the demo with aurora's 2026Q3 published on Oct 9 and corrected on Oct 16."""
     home = tmp_path_factory.mktemp("published")
-    source = sqlite3.connect(demo_settings.home / "demo.db")
-    target = sqlite3.connect(home / "demo.db")
-    source.backup(target)
-    source.close()
-    target.close()
-    settings = Settings(home=home, database_url=f"sqlite:///{home / 'demo.db'}")
+    settings = copy_of_demo(demo_settings, home)
     runtime = build_runtime(settings)
     clock = ManualClock(datetime(2026, 10, 9, 9, tzinfo=ZoneInfo("Asia/Shanghai")))
     with use_clock(clock), session_scope(runtime.session_factory) as session:
