@@ -1,17 +1,17 @@
-"""Bulk SLA recomputation: the first-response and resolution clocks of many cases at once.
+"""Bulk SLA recomputation: the clocks of many cases at once.
 
 `sync_sla` replays one case's log at a time (a few queries each): right after an agent's
 action, too slow for "recompute a million cases after a policy change". `recompute_bulk`
 reads the lifecycle events of a brand in one query, derives the clocks with numpy
-(sla_vector.py) and writes `complaint_sla_targets` with one upsert (PostgreSQL: COPY into a
-temporary table, then INSERT … ON CONFLICT). It gives the same rows as `sync_sla` (a test
-checks it) for cases whose clocks are first response and resolution only; cases with a
-next-reply cycle (a customer message after the first response, or a reopening), a public
-reply clock or a contract policy go through `sync_sla` as before.
+(sla_bulk_clocks.py: first response, next-reply cycles, resolution with its reopenings, pauses)
+and writes `complaint_sla_targets` with one upsert (PostgreSQL: COPY into a temporary table,
+then INSERT … ON CONFLICT). It gives the same rows as `sync_sla` (tests check it); cases with
+a public reply clock or a contract policy, and irregular logs, go through `sync_sla` as before.
 
-Facts recorded by the escalation runner (warned_at, escalation_level, breached_at) are kept;
-a clock met late gets its breached_at. Unlike `sync_sla`, the bulk path appends no `sla_*`
-events to the log: those narrate single changes, and a recompute changes deadlines only.
+Facts recorded by the escalation runner (warned_at, escalation_level, breached_at) are kept
+within a cycle and cleared by a new one; a clock met late gets its breached_at. Unlike
+`sync_sla`, the bulk path appends no `sla_*` events to the log: those narrate single changes,
+and a recompute changes deadlines only.
 """
 
 from __future__ import annotations
@@ -31,27 +31,19 @@ from trustpulse.complaints.models import (
     Complaint,
     ComplaintContract,
     ComplaintEvent,
-    ComplaintState,
     Severity,
     SlaStatus,
     SlaTarget,
 )
-from trustpulse.complaints.sla import (
-    AGENT,
-    CUSTOMER,
-    TERMINAL_STATES,
-    Subject,
-    clock_name,
-    match_policy,
-)
+from trustpulse.complaints.sla import Subject, clock_name, match_policy
+from trustpulse.complaints.sla_bulk_clocks import AUTHORS, KINDS, NONE, STATES, derive_bulk
 from trustpulse.complaints.sla_bulk_io import TIMES, read_frame, read_targets, write_targets
 from trustpulse.complaints.sla_store import read_case_facts, sync_sla
-from trustpulse.complaints.sla_vector import VectorClock, from_micros
+from trustpulse.complaints.sla_vector import VectorClock
 from trustpulse.customers.models import Customer
 
 _REPLAY_CHUNK = 2000  # cases replayed one by one, their facts read together
-_NONE = np.iinfo(np.int64).max  # "no time" in int64 microsecond columns
-_TARGETS = (SlaTarget.first_response, SlaTarget.resolution)
+_NONE = NONE
 
 
 @dataclass
@@ -67,15 +59,16 @@ def recompute_bulk(
     """Recompute every case of a brand; the caller commits."""
     cases = _cases(session, brand_id, config)
     events = _events(session, brand_id)
-    clocks, fallback = _derive(cases, events, config)
+    clocks = derive_bulk(events, cases, config)
+    fallback = clocks.fallback
     result = BulkResult(per_case=len(fallback))
-    if not clocks.empty:
-        rows = _rows(clocks, config)
+    if not clocks.frame.empty:
+        rows = _rows(clocks.frame, clocks.vectors, config)
         existing = read_targets(session, brand_id)
-        rows = _next_checks(rows, existing, config)
+        rows = _next_checks(rows, existing, clocks.vectors, config)
         stored = cases.set_index("complaint_id")["sla_policy"]
         result.rows = write_targets(session, _changed(rows, stored), now=now)
-        result.vectorised = int(clocks["complaint_id"].nunique())
+        result.vectorised = int(clocks.frame["complaint_id"].nunique())
     for start in range(0, len(fallback), _REPLAY_CHUNK):
         chunk = list(
             session.scalars(
@@ -87,11 +80,6 @@ def recompute_bulk(
             sync_sla(session, complaint, config=config, now=now, facts=facts[complaint.id])
         session.flush()
     return result
-
-
-_KINDS = {"opened": 1, "acknowledged": 2, "replied": 3, "reopened": 4}
-_STATES = {s.value: i for i, s in enumerate(ComplaintState, start=1)}
-_AUTHORS = {AGENT: 1, CUSTOMER: 2}
 
 
 def _cases(session: Session, brand_id: int, config: SlaConfig) -> pd.DataFrame:
@@ -168,7 +156,7 @@ def _code(column: Any, codes: dict[str, int]) -> Any:
 
 
 def _events(session: Session, brand_id: int) -> pd.DataFrame:
-    """The lifecycle events as integers (codes above; `t` in microseconds since the epoch)."""
+    """The lifecycle events as integers (sla_bulk_clocks' codes; `t` in µs since the epoch)."""
     e = ComplaintEvent
     postgres = session.get_bind().dialect.name == "postgresql"
     at = cast(extract("epoch", e.at) * 1_000_000, BigInteger) if postgres else e.at
@@ -178,18 +166,17 @@ def _events(session: Session, brand_id: int) -> pd.DataFrame:
             e.complaint_id,
             e.seq,
             at.label("t"),
-            _code(e.kind, _KINDS).label("kind"),
-            _code(e.to_state, _STATES).label("to"),
-            _code(e.from_state, _STATES).label("from"),
+            _code(e.kind, KINDS).label("kind"),
+            _code(e.to_state, STATES).label("to"),
             # only replies carry an author: the JSON is parsed for them alone
             case(
-                (e.kind == "replied", _code(e.data["author"].as_string(), _AUTHORS)), else_=0
+                (e.kind == "replied", _code(e.data["author"].as_string(), AUTHORS)), else_=0
             ).label("author"),
         )
         .join(Complaint, Complaint.id == e.complaint_id)
         .where(
             Complaint.brand_id == brand_id,
-            e.to_state.is_not(None) | e.kind.in_(list(_KINDS)),
+            e.to_state.is_not(None) | e.kind.in_(list(KINDS)),
         ),
     )
     if not postgres:
@@ -206,100 +193,8 @@ def _micros(series: pd.Series) -> np.ndarray:
     return np.where(values.isna().to_numpy(), _NONE, out)
 
 
-def _first(ids: np.ndarray, mask: np.ndarray, *values: np.ndarray) -> list[pd.Series]:
-    """Per complaint, the values at its first event where mask holds (events sorted by seq)."""
-    where = np.flatnonzero(mask)
-    keys, first = np.unique(ids[where], return_index=True)
-    return [pd.Series(v[where[first]], index=keys) for v in values]
-
-
-def _derive(
-    cases: pd.DataFrame, events: pd.DataFrame, config: SlaConfig
-) -> tuple[pd.DataFrame, list[int]]:
-    """Per case: start, fulfilment and pauses of both clocks; plus the ids left to sync_sla."""
-    ids, seq, t = (events[c].to_numpy() for c in ("complaint_id", "seq", "t"))
-    kind, to, source, author = (events[c].to_numpy() for c in ("kind", "to", "from", "author"))
-    terminal = [_STATES[s.value] for s in TERMINAL_STATES]
-    pause = [_STATES[s.value] for s in config.pause_states]
-    head = np.r_[True, ids[1:] != ids[:-1]]
-    (start,) = _first(ids, head & (kind == _KINDS["opened"]), t)
-    ack = (kind == _KINDS["acknowledged"]) | ((kind == _KINDS["replied"]) & (author == 1))
-    resolved = np.isin(to, terminal) & ~np.isin(source, terminal) & (source != 0)
-    fr_t, fr_seq = _first(ids, ack | resolved, t, seq)
-    (res_t,) = _first(ids, resolved, t)
-    per = pd.DataFrame({"start": start}).join(fr_t.rename("fr_t")).join(res_t.rename("res_t"))
-    # next-reply cycles (customer message after the first response, reopening) → sync_sla
-    customer = (kind == _KINDS["replied"]) & (author == 2)
-    after = seq[customer] > fr_seq.reindex(ids[customer]).fillna(np.inf).to_numpy()
-    cycles = set(ids[customer][after]) | set(ids[kind == _KINDS["reopened"]])
-    meta = cases.set_index("complaint_id")
-    public = set(meta.index[meta["channel"].isin(config.public_reply.channels)])
-    contract = set(meta.index[meta["contract"] == 1])
-    fallback = sorted(int(i) for i in (cycles | public | contract) & set(per.index))
-    per = per.drop(index=fallback).join(meta[["policy", "clock"]])
-    per.index.name = "complaint_id"
-    for column in ("fr_t", "res_t"):
-        per[column] = per[column].astype("Int64").fillna(_NONE).astype(np.int64)
-    into, out = np.isin(to, pause), np.isin(source, pause)
-    enter = np.flatnonzero(into & ~out & (to != 0))
-    leave = np.flatnonzero(out & ~into & (to != 0))
-    nxt = np.searchsorted(leave, enter)
-    ok = nxt < len(leave)
-    ends = np.full(len(enter), _NONE, dtype=np.int64)
-    same = ok.copy()
-    same[ok] = ids[leave[nxt[ok]]] == ids[enter[ok]]
-    ends[same] = t[leave[nxt[same]]]
-    spans = pd.DataFrame({"complaint_id": ids[enter], "t_a": t[enter], "t_b": ends})
-    spans = spans[spans["complaint_id"].isin(per.index)]
-    return _pauses(per.reset_index(), spans, config), fallback
-
-
-def _pauses(per: pd.DataFrame, spans: pd.DataFrame, config: SlaConfig) -> pd.DataFrame:
-    """One row per case × target: start, fulfilment, paused working time, open pause."""
-    start, end = _range(per, spans)
-    vectors: dict[str, VectorClock] = {}
-    out = []
-    for name, group in per.groupby("clock", sort=False):
-        vectors[str(name)] = vector = VectorClock(config.clock(str(name)), start, end)
-        mine = spans.merge(group[["complaint_id", "fr_t", "res_t"]], on="complaint_id")
-        a, b = mine["t_a"].to_numpy(), mine["t_b"].to_numpy()
-        for target, column in ((SlaTarget.first_response, "fr_t"), (SlaTarget.resolution, "res_t")):
-            # a pause counts until it ends or the clock is fulfilled; one still open at the
-            # end (no fulfilment) leaves the clock paused since its start
-            counts = a < mine[column].to_numpy()
-            until = np.minimum(b, mine[column].to_numpy())
-            closed = counts & (until != _NONE)
-            spent = np.where(closed, vector.elapsed(a, np.where(closed, until, a)), 0)
-            # microsecond instants are below 2**53: exact as floats, NaN where none
-            still = np.where(counts & (until == _NONE), a.astype(np.float64), np.nan)
-            paused = (
-                pd.DataFrame({"complaint_id": mine["complaint_id"], "p": spent, "o": still})
-                .groupby("complaint_id")
-                .agg(paused=("p", "sum"), paused_at=("o", "min"))
-            )
-            clocks = group[["complaint_id", "start", column, "policy", "clock"]]
-            clocks = clocks.rename(columns={column: "fulfilled"}).join(paused, on="complaint_id")
-            clocks["paused"] = clocks["paused"].fillna(0).astype(np.int64)
-            clocks["paused_at"] = clocks["paused_at"].astype("Int64").fillna(_NONE).astype(np.int64)
-            out.append(clocks.assign(target=target.value))
-    frame = pd.concat(out, ignore_index=True)
-    frame.attrs["vectors"] = vectors
-    return frame
-
-
-def _range(per: pd.DataFrame, spans: pd.DataFrame) -> tuple[datetime, datetime]:
-    times = np.concatenate(
-        [per[c].to_numpy() for c in ("start", "fr_t", "res_t")]
-        + [spans[c].to_numpy() for c in ("t_a", "t_b")]
-    )
-    times = times[times != _NONE]
-    # deadlines lie past the last event: allow for the longest target × the last escalation
-    return from_micros(int(times.min())), from_micros(int(times.max())) + timedelta(days=400)
-
-
-def _rows(clocks: pd.DataFrame, config: SlaConfig) -> pd.DataFrame:
+def _rows(clocks: pd.DataFrame, vectors: dict[str, VectorClock], config: SlaConfig) -> pd.DataFrame:
     """Deadlines, status and late breaches of each clock."""
-    vectors: dict[str, VectorClock] = clocks.attrs["vectors"]
     policies = {p.name: p for p in config.policies}
     parts = []
     for name, group in clocks.groupby("clock", sort=False):
@@ -328,21 +223,24 @@ def _rows(clocks: pd.DataFrame, config: SlaConfig) -> pd.DataFrame:
                 paused_at=np.where(done, _NONE, paused_at),
             )
         )
-    frame = pd.concat(parts, ignore_index=True)
-    frame.attrs["vectors"] = vectors
-    return frame
+    return pd.concat(parts, ignore_index=True)
 
 
-def _next_checks(rows: pd.DataFrame, existing: pd.DataFrame, config: SlaConfig) -> pd.DataFrame:
+def _next_checks(
+    rows: pd.DataFrame,
+    existing: pd.DataFrame,
+    vectors: dict[str, VectorClock],
+    config: SlaConfig,
+) -> pd.DataFrame:
     """When the escalation runner must look next, keeping what already fired in this cycle."""
-    vectors: dict[str, VectorClock] = rows.attrs["vectors"]
     keys = ["complaint_id", "target"]
     existing = existing.rename(columns={c: f"{c}_was" for c in existing.columns if c not in keys})
     rows = rows.merge(existing, on=keys, how="left")
     for column in (*TIMES, "warned_at"):
         # via Int64: a float NaN filled with _NONE would overflow int64
         rows[f"{column}_was"] = rows[f"{column}_was"].astype("Int64").fillna(_NONE).astype(np.int64)
-    rows["reset_facts"] = rows["cycle_was"].fillna(1).astype(int) != 1
+    # a new cycle (or a first row) starts with nothing fired, as sync_sla's _fresh_row
+    rows["reset_facts"] = rows["cycle_was"].notna() & (rows["cycle_was"] != rows["cycle"])
     warned = (rows["warned_at_was"].to_numpy() != _NONE) & ~rows["reset_facts"].to_numpy()
     level = np.where(rows["reset_facts"], 0, rows["escalation_level_was"].fillna(0)).astype(int)
     levels = np.array([e.at for e in config.escalations] + [np.inf])
@@ -388,6 +286,4 @@ def _changed(rows: pd.DataFrame, stored_policy: pd.Series) -> pd.DataFrame:
     # a case is written whole: its two rows share the complaints.sla_policy update
     ids = rows["complaint_id"].to_numpy()
     differs = np.isin(ids, ids[differs])
-    out = rows[differs]
-    out.attrs = rows.attrs
-    return out
+    return rows[differs]

@@ -158,7 +158,7 @@ def write_targets(session: Session, rows: pd.DataFrame, *, now: datetime) -> int
         {
             "complaint_id": rows["complaint_id"].astype(np.int64),
             "target": rows["target"],
-            "cycle": 1,
+            "cycle": rows["cycle"].astype(np.int64),
             "policy": rows["policy"],
             "calendar": rows["clock"],
             "target_seconds": rows["target_seconds"].astype(np.int64),

@@ -1,0 +1,314 @@
+"""`sla.derive_clocks` for many cases at once: numpy over the brand's sorted event log.
+
+Events are positions in arrays sorted by (complaint, seq). A clock lives over *ranges* of
+positions [start, fulfilment): first response one, the last next-reply cycle one, resolution
+one per opening (the first, then each reopening that undid a fulfilment). A case's *pause
+runs* are its maximal runs of events that leave it in a pause state. What `TargetClock`
+accumulates one event at a time then becomes, per clock:
+
+- paused: over each (range, run) pair that overlaps, the working time from the later of the
+  two starts to the earlier of the two ends; for resolution, plus the working time from each
+  fulfilment to the reopening that undid it;
+- paused_at: the later start of an overlap that neither the run nor the range has ended;
+- next-reply cycles: a customer message starts one when first response was met before it and
+  no cycle is running (the last of reopening / customer message vs. agent answer / terminal
+  entry before it), a reopening always does; the stored clock is the last cycle, its number
+  the count of starts.
+
+The replay's state is the last `to_state` so far, exactly as derive_clocks tracks it. Logs it
+reads differently are left to `sync_sla` (see `_irregular`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from trustpulse.complaints.config import SlaConfig
+from trustpulse.complaints.models import ComplaintState, SlaTarget
+from trustpulse.complaints.sla import AGENT, CUSTOMER, TERMINAL_STATES
+from trustpulse.complaints.sla_vector import VectorClock, from_micros
+
+Ints = npt.NDArray[np.int64]
+Bools = npt.NDArray[np.bool_]
+NONE = np.iinfo(np.int64).max  # "no time" in int64 microsecond columns; "no event" in positions
+KINDS = {"opened": 1, "acknowledged": 2, "replied": 3, "reopened": 4}
+STATES = {s.value: i for i, s in enumerate(ComplaintState, start=1)}
+AUTHORS = {AGENT: 1, CUSTOMER: 2}
+_FR, _RES, _NR = SlaTarget.first_response, SlaTarget.resolution, SlaTarget.next_reply
+
+
+@dataclass
+class Clocks:
+    """One row per clock (`frame`), the work clocks they run on, and the cases left over."""
+
+    frame: pd.DataFrame  # complaint_id, target, cycle, start, fulfilled, paused, paused_at,
+    # policy, clock; times in µs since the epoch (NONE: none), paused in µs of working time
+    vectors: dict[str, VectorClock]
+    fallback: list[int]
+
+
+def derive_bulk(events: pd.DataFrame, cases: pd.DataFrame, config: SlaConfig) -> Clocks:
+    """The clocks of `cases` (complaint_id, policy, clock, channel, contract) from `events`
+    (complaint_id, seq, t, kind, to, author as integer codes), sorted by complaint and seq.
+
+    Public-channel cases (a clock of their own) and contract cases (credits on late breach)
+    are left to sync_sla, with the irregular logs and cases without events.
+    """
+    meta = cases.set_index("complaint_id")
+    special = meta.index[
+        meta["channel"].isin(config.public_reply.channels).to_numpy()
+        | (meta["contract"] == 1).to_numpy()
+    ].to_numpy()
+    log = _Log(events, config)
+    irregular = np.unique(log.ids[_irregular(log)])
+    keep = ~np.isin(log.ids, np.concatenate([special, irregular]))
+    done = set(np.unique(log.ids[keep]).tolist())
+    fallback = sorted(int(i) for i in meta.index if int(i) not in done)
+    log = log.subset(keep)
+    if len(log.ids) == 0:
+        return Clocks(_empty(), {}, fallback)
+    per = meta.loc[log.ids[log.heads], ["policy", "clock"]]
+    names = sorted(set(per["clock"]))
+    start, end = from_micros(int(log.t.min())), from_micros(int(log.t.max()))
+    # deadlines lie past the last event: allow for the longest target × the last escalation
+    vectors = {n: VectorClock(config.clock(n), start, end + timedelta(days=400)) for n in names}
+    clock_of = pd.Categorical(per["clock"], categories=names).codes.astype(np.int64)
+    frame = _clocks(log, clock_of, [vectors[n] for n in names])
+    case = frame["case"].to_numpy()
+    frame = frame.assign(
+        complaint_id=log.ids[log.heads][case],
+        policy=per["policy"].to_numpy()[case],
+        clock=np.asarray(names, dtype=object)[clock_of[case]],
+    ).drop(columns="case")
+    return Clocks(frame, vectors, fallback)
+
+
+class _Log:
+    """The event arrays, and the replayed state before and after each event."""
+
+    ids: Ints
+    t: Ints
+    kind: Ints
+    author: Ints
+    opened: Bools
+    heads: Bools
+    after: Ints
+    before: Ints
+    pause_codes: list[int]
+    terminal_codes: list[int]
+
+    def __init__(self, events: pd.DataFrame, config: SlaConfig) -> None:
+        self.ids, self.t, self.kind, self.author = (
+            events[c].to_numpy(np.int64) for c in ("complaint_id", "t", "kind", "author")
+        )
+        to = events["to"].to_numpy(np.int64)
+        self.opened = self.kind == KINDS["opened"]
+        # `opened` without a state opens the case as new
+        to = np.where(self.opened & (to == 0), STATES[ComplaintState.new.value], to)
+        n = len(to)
+        self.heads = np.r_[True, self.ids[1:] != self.ids[:-1]] if n else np.zeros(0, bool)
+        self.after = _carry(to, to != 0, 0)  # a head without a state: irregular anyway
+        self.before = np.r_[0, self.after[:-1]] if n else self.after
+        self.before[self.heads] = 0
+        self.pause_codes = [STATES[s.value] for s in config.pause_states]
+        self.terminal_codes = [STATES[s.value] for s in TERMINAL_STATES]
+
+    def subset(self, keep: Bools) -> _Log:
+        out = object.__new__(_Log)
+        for name in ("ids", "t", "kind", "author", "opened", "heads", "after", "before"):
+            setattr(out, name, getattr(self, name)[keep])
+        out.pause_codes, out.terminal_codes = self.pause_codes, self.terminal_codes
+        return out
+
+    def terminal_entry(self) -> Bools:
+        """Where the case enters resolved/closed from an open state: every clock is fulfilled."""
+        term = self.terminal_codes
+        entry: Bools = ~self.opened & np.isin(self.after, term) & ~np.isin(self.before, term)
+        return entry
+
+
+def _irregular(log: _Log) -> Bools:
+    """Events that make their case's log one the replay reads differently:
+
+    - the log does not begin with `opened` (derive_clocks skips what precedes it), or opens
+      twice (a second `opened` restarts the clocks);
+    - the case opens in a pause or terminal state (the replay does not pause at `opened`);
+    - a reopening that enters a terminal state (reactivated and fulfilled at once).
+    """
+    states = log.pause_codes + log.terminal_codes
+    reopen_entry = (log.kind == KINDS["reopened"]) & log.terminal_entry()
+    odd: Bools = (log.heads != log.opened) | (log.opened & np.isin(log.after, states))
+    odd |= reopen_entry
+    return odd
+
+
+def _carry(values: Ints, given: Bools, default: int) -> Ints:
+    """Each position's value at the last position ≤ it where `given` holds (default: none)."""
+    positions = np.arange(len(values))
+    last = np.maximum.accumulate(np.where(given, positions, -1)) if len(values) else positions
+    carried: Ints = np.where(last >= 0, values[np.maximum(last, 0)], default)
+    return carried
+
+
+def _flag(log: _Log, on: Bools, off: Bools, *, off_last: bool) -> Ints:
+    """Per case, 1 after the last `on`, 0 after the last `off` (0 before either); at an event
+    with both, the one the replay applies last (`off_last`) holds."""
+    value = np.full(len(on), -1, dtype=np.int64)
+    for mask, setting in ((on, 1), (off, 0)) if off_last else ((off, 0), (on, 1)):
+        value[mask] = setting
+    value[log.heads & (value < 0)] = 0
+    return _carry(value, value >= 0, 0)
+
+
+def _shift(log: _Log, values: Ints) -> Ints:
+    """The value after the previous event of the same case (0 at a case's first event)."""
+    out: Ints = np.r_[0, values[:-1]]
+    out[log.heads] = 0
+    return out
+
+
+def _next_at(log: _Log, marks: Ints, at: Ints) -> Ints:
+    """For each position in `at`, the first position in `marks` (sorted) at or after it in the
+    same case; NONE where there is none."""
+    out = np.full(len(at), NONE, dtype=np.int64)
+    if len(marks) == 0:
+        return out
+    i = np.minimum(np.searchsorted(marks, at, side="left"), len(marks) - 1)
+    found = marks[i]
+    ok = (found >= at) & (log.ids[found] == log.ids[at])
+    out[ok] = found[ok]
+    return out
+
+
+@dataclass
+class _Ranges:
+    """Alive ranges [s, f) of clocks, as event positions (f = NONE: still running)."""
+
+    row: Ints  # the output clock each range belongs to
+    s: Ints
+    f: Ints
+
+
+def _clocks(log: _Log, clock_of: Ints, vectors: list[VectorClock]) -> pd.DataFrame:
+    """One row per clock: case number, target, cycle, start, fulfilled, paused, paused_at."""
+    n = len(log.ids)
+    positions = np.arange(n, dtype=np.int64)
+    case_of = np.cumsum(log.heads) - 1
+    heads = positions[log.heads]
+    cases = len(heads)
+    entry = log.terminal_entry()
+    reopen = log.kind == KINDS["reopened"]
+    replied = log.kind == KINDS["replied"]
+    answer = (log.kind == KINDS["acknowledged"]) | (replied & (log.author == AUTHORS[AGENT]))
+    fulfils = positions[answer | entry]  # first response and the running next reply
+    fr_f = _next_at(log, fulfils, heads)
+    # next reply: a customer message after the first response while no cycle runs starts one
+    message = replied & (log.author == AUTHORS[CUSTOMER]) & (fr_f[case_of] < positions)
+    running = _shift(log, _flag(log, message | reopen, answer | entry, off_last=True))
+    starts = positions[reopen | (message & (running == 0))]
+    cycles = np.bincount(case_of[starts], minlength=cases)
+    last = (
+        starts[np.r_[case_of[starts][1:] != case_of[starts][:-1], True]] if len(starts) else starts
+    )
+    nr_case = case_of[last]
+    # resolution: fulfilled at each terminal entry, reactivated by a reopening after one
+    resolved = _shift(log, _flag(log, entry, reopen, off_last=False))
+    ends = positions[entry & (resolved == 0)]
+    reopens = positions[reopen & (resolved == 1)]
+    opens = np.sort(np.concatenate([heads, reopens]))
+    res_f = _next_at(log, ends, opens)
+    # rows: first response per case, resolution per case, next reply per case with cycles
+    rows = pd.DataFrame(
+        {
+            "case": np.concatenate([np.arange(cases), np.arange(cases), nr_case]),
+            "target": np.repeat([_FR.value, _RES.value, _NR.value], [cases, cases, len(last)]),
+            "cycle": np.concatenate([np.ones(2 * cases, np.int64), cycles[nr_case]]),
+            "start": np.concatenate([log.t[heads], log.t[heads], log.t[last]]),
+        }
+    )
+    nr_f = _next_at(log, fulfils, last)
+    last_res = np.r_[case_of[opens][1:] != case_of[opens][:-1], True]
+    fulfilled = np.concatenate([fr_f, res_f[last_res], nr_f])
+    rows["fulfilled"] = np.where(fulfilled == NONE, NONE, log.t[np.minimum(fulfilled, n - 1)])
+    ranges = _Ranges(
+        row=np.concatenate(
+            [np.arange(cases), cases + case_of[opens], 2 * cases + np.arange(len(last))]
+        ),
+        s=np.concatenate([heads, opens, last]),
+        f=np.concatenate([fr_f, res_f, nr_f]),
+    )
+    paused, paused_at = _paused(
+        log, ranges, len(rows), case_of=case_of, clock_of=clock_of, vectors=vectors
+    )
+    # reactivation: the time from fulfilment to reopening counts as a pause
+    undone = ends[np.searchsorted(ends, reopens) - 1]
+    gap = _elapsed(log.t[undone], log.t[reopens], clock_of[case_of[reopens]], vectors)
+    np.add.at(paused, cases + case_of[reopens], gap)
+    return rows.assign(paused=paused, paused_at=paused_at)
+
+
+def _paused(
+    log: _Log,
+    ranges: _Ranges,
+    count: int,
+    *,
+    case_of: Ints,
+    clock_of: Ints,
+    vectors: list[VectorClock],
+) -> tuple[Ints, Ints]:
+    """Closed paused time and open pause start of each clock (see the module docstring)."""
+    paused = np.zeros(count, dtype=np.int64)
+    paused_at = np.full(count, NONE, dtype=np.int64)
+    into = np.isin(log.after, log.pause_codes).astype(np.int64)
+    was = _shift(log, into)
+    positions = np.arange(len(into), dtype=np.int64)
+    k1 = positions[(into == 1) & (was == 0)]
+    k2 = _next_at(log, positions[(into == 0) & (was == 1)], k1)
+    if len(k1) == 0:
+        return paused, paused_at
+    # every (range, run) pair of the same case
+    range_case = case_of[ranges.s]
+    order = np.argsort(range_case, kind="stable")
+    per_case = np.bincount(range_case, minlength=int(case_of[-1]) + 1)
+    first = np.cumsum(per_case) - per_case
+    run_case = case_of[k1]
+    repeat = per_case[run_case]
+    run = np.repeat(np.arange(len(k1)), repeat)
+    within = np.arange(len(run)) - np.repeat(np.cumsum(repeat) - repeat, repeat)
+    pick = order[first[run_case][run] + within]
+    s, f, a, b = ranges.s[pick], ranges.f[pick], k1[run], k2[run]
+    overlap = (s < b) & (f > a)
+    s, f, a, b, row = s[overlap], f[overlap], a[overlap], b[overlap], ranges.row[pick[overlap]]
+    begin, end = np.maximum(s, a), np.minimum(f, b)
+    still = end == NONE
+    paused_at[row[still]] = log.t[begin[still]]
+    closed = ~still
+    spent = _elapsed(
+        log.t[begin[closed]], log.t[end[closed]], clock_of[case_of[begin[closed]]], vectors
+    )
+    np.add.at(paused, row[closed], spent)
+    return paused, paused_at
+
+
+def _elapsed(a: Ints, b: Ints, clock: Ints, vectors: list[VectorClock]) -> Ints:
+    """Working time from a to b, each pair on its own case's work clock."""
+    out = np.zeros(len(a), dtype=np.int64)
+    for number, vector in enumerate(vectors):
+        mine = clock == number
+        if mine.any():
+            out[mine] = vector.elapsed(a[mine], b[mine])
+    return out
+
+
+def _empty() -> pd.DataFrame:
+    columns = ["complaint_id", "target", "cycle", "start", "fulfilled", "paused", "paused_at"]
+    return pd.DataFrame({c: np.zeros(0, np.int64) for c in columns}).assign(
+        target=pd.Series(dtype=object),
+        policy=pd.Series(dtype=object),
+        clock=pd.Series(dtype=object),
+    )
