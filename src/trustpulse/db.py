@@ -119,12 +119,20 @@ def make_session_factory(settings_or_engine: Settings | Engine) -> sessionmaker[
 
 
 @contextmanager
-def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """The job/CLI edge: one transaction, committed at the end, rolled back on error."""
+def session_scope(factory: sessionmaker[Session], *, read_only: bool = False) -> Iterator[Session]:
+    """The job/CLI edge: one transaction, committed at the end, rolled back on error.
+
+    `read_only`: rolled back at the end, and on SQLite begun DEFERRED, so long reads (preparing
+    dashboard results) never hold the write lock that imports and the scheduler wait for."""
     session = factory()
+    if read_only and session.get_bind().dialect.name == "sqlite":
+        session.connection(execution_options={SQLITE_BEGIN_OPTION: "DEFERRED"})
     try:
         yield session
-        session.commit()
+        if read_only:
+            session.rollback()
+        else:
+            session.commit()
     except BaseException:
         session.rollback()
         raise

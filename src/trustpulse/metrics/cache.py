@@ -1,55 +1,66 @@
-"""A small in-process cache of expensive metric and page results, keyed by the data they used.
+"""The result cache of expensive metric and page results, keyed by the data they used.
 
 Dashboard pages ask for the same trust index, series, key drivers and text summaries on every
 load. A result is stored under (what was asked, configuration files, data watermark) and served
-again while the watermark is unchanged and the entry is younger than `TTL_SECONDS`; the least
-recently used entries beyond `MAX_ENTRIES` are dropped.
+again while the watermark is unchanged. Two tiers:
+
+- memory: this process's results, for at most `TTL_SECONDS`, the least recently used beyond
+  `MAX_ENTRIES` dropped;
+- the `metric_results` table: results prepared ahead by the `web.prepare` job after each rollup
+  build (inside `persisting()`), so the first load of a dashboard view in any process, or after
+  a restart, reads a row instead of bootstrapping a million responses. A stored row is used
+  only while the watermark is exactly the one it was computed at.
 
 The watermark (`watermark`) is read once per session transaction and forgotten whenever the
 session flushes, commits or rolls back, so a session that writes sees fresh results. It holds
-the database address; feedback (count, highest id, latest updated_at); the count and highest id
-or latest timestamp of KPI measures, customers, customer segments, text analyses, watch-list
-hits, complaints and complaint events; and the rollup state. For app sessions the full reading
-is reused while no table's highest id moved, for at most `RECHECK_SECONDS` (see `watermark`).
-What it cannot see (a customer's segment edited in place, a score changed without touching its
-feedback's updated_at) shows up after at most `TTL_SECONDS`.
+the database address, the highest id of feedback, KPI measures, customers, watch-list hits,
+complaints and complaint events, the latest feedback.updated_at, text analysis and segment
+build, and the rollup state: index lookups only (one round trip), so it is cheap enough to
+read on every request. Every write path of the application moves one of them (a complaint's
+change is an event; a re-analysis or segment rebuild stamps its time). What it cannot see, a
+row deleted or edited in place by hand in the database, shows up in memory after at most
+`TTL_SECONDS` and in the table at the next rollup build or prepare run.
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
+import logging
+import pickle
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from sqlalchemy import event, func, select
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from trustpulse.complaints.models import Complaint, ComplaintEvent
 from trustpulse.config import Settings
 from trustpulse.config_files import DEFAULTS_DIR
 from trustpulse.customers.models import Customer
+from trustpulse.db import utcnow
 from trustpulse.feedback.models import Feedback
 from trustpulse.metrics import engine
 from trustpulse.metrics.models import KpiMeasure
 from trustpulse.metrics.query import Slice
-from trustpulse.metrics.rollup_models import CustomerSegment, RollupState
+from trustpulse.metrics.rollup_models import CustomerSegment, RollupState, StoredResult
 from trustpulse.metrics.rollups import STATE_NAME
 from trustpulse.text.models import FeedbackAnalysis, WatchHitRow
 
 T = TypeVar("T")
 TTL_SECONDS = 300.0
-RECHECK_SECONDS = 10.0
 MAX_ENTRIES = 256
 _WATERMARK = "trustpulse.metrics.cache.watermark"
 
+logger = logging.getLogger(__name__)
 _entries: OrderedDict[Hashable, tuple[float, object]] = OrderedDict()
-_marks: dict[Hashable, tuple[float, Watermark]] = {}
 _lock = threading.Lock()
 
 
@@ -66,21 +77,28 @@ class Watermark:
     """The state of the data a cached result was computed from."""
 
     database: str
-    feedback: tuple[int, int, datetime | None]  # count, highest id, latest updated_at
-    others: tuple[str, ...]  # (count, latest) of KPIs, customers, segments, texts, cases
+    feedback: tuple[int, datetime | None]  # highest id, latest updated_at
+    others: tuple[str, ...]  # highest id or latest stamp of KPIs, customers, segments, texts ...
     rollup_id: int | None  # highest feedback id the last rollup build saw
     rollup_updated: datetime | None  # latest feedback.updated_at it saw
     rollup_built: datetime | None
 
     @property
     def key(self) -> Hashable:
-        return (self.database, self.feedback, self.others, self.rollup_id, self.rollup_built)
+        # not rollup_built: an incremental build re-reads the latest days (UPDATE_OVERLAP) and
+        # stamps a new time without changing a number, which would void every result each run
+        return (self.database, self.feedback, self.others, self.rollup_id, self.rollup_updated)
+
+    @property
+    def digest(self) -> str:
+        """A stable name of this state for the stored tier (the same in every process)."""
+        return _digest(self.key)
 
     @property
     def rollups_fresh(self) -> bool:
         if self.rollup_id is None:
             return False
-        _count, max_id, updated = self.feedback
+        max_id, updated = self.feedback
         if max_id > self.rollup_id:
             return False
         return updated is None or (
@@ -88,43 +106,27 @@ class Watermark:
         )
 
 
-def _quick_key(session: Session) -> Hashable:
-    """Highest ids of the tables the watermark covers: index lookups, one round trip."""
-    columns = (
-        Feedback.id,
-        KpiMeasure.id,
-        Customer.id,
-        CustomerSegment.customer_id,
-        FeedbackAnalysis.feedback_id,
-        Complaint.id,
-        ComplaintEvent.id,
-    )
-    row = session.execute(select(*(select(func.max(c)).scalar_subquery() for c in columns))).one()
-    state = session.execute(select(RollupState.built_at)).all()
-    return (*row, *(r[0] for r in state))
+# Each is the leading column of an index (or a primary key): max() is an index lookup.
+_STAMPS = (
+    KpiMeasure.id,
+    Customer.id,
+    CustomerSegment.built_at,
+    FeedbackAnalysis.analysed_at,
+    WatchHitRow.feedback_id,
+    Complaint.id,
+    ComplaintEvent.id,
+)
 
 
 def _read_watermark(session: Session, database: str) -> Watermark:
-    count, max_id, updated = session.execute(
-        select(func.count(), func.max(Feedback.id), func.max(Feedback.updated_at))
-    ).one()
-    others = [
-        session.execute(select(func.count(), func.max(column))).one()
-        for column in (
-            KpiMeasure.id,
-            Customer.id,
-            CustomerSegment.built_at,
-            FeedbackAnalysis.analysed_at,
-            WatchHitRow.feedback_id,
-            Complaint.id,
-            ComplaintEvent.id,
-        )
-    ]
+    columns = (Feedback.id, Feedback.updated_at, *_STAMPS)
+    row = session.execute(select(*(select(func.max(c)).scalar_subquery() for c in columns))).one()
+    max_id, updated, *others = row
     state = session.get(RollupState, STATE_NAME)
     return Watermark(
         database=database,
-        feedback=(int(count), int(max_id or 0), updated),
-        others=tuple(str(tuple(row)) for row in others),
+        feedback=(int(max_id or 0), updated),
+        others=tuple(str(v) for v in others),
         rollup_id=None if state is None else state.max_feedback_id,
         rollup_updated=None if state is None else state.updated_watermark,
         rollup_built=None if state is None else state.built_at,
@@ -132,32 +134,12 @@ def _read_watermark(session: Session, database: str) -> Watermark:
 
 
 def watermark(session: Session) -> Watermark:
-    """What cached results depend on, as this session sees it (read once per transaction).
-
-    Counting rows and finding the latest updated_at scan whole tables. For sessions bound to
-    an engine (the app, the CLI) the full watermark is therefore reused across requests while
-    the tables' highest ids are unchanged, for at most `RECHECK_SECONDS`: new rows are seen at
-    once, rows updated or deleted in place within that time. Sessions bound to a connection
-    (tests, callers that manage their own transaction) always read it in full.
-    """
+    """What cached results depend on, as this session sees it (read once per transaction)."""
     memo = session.info.get(_WATERMARK)
     if isinstance(memo, Watermark):
         return memo
-    bind = session.get_bind()
-    database = bind.engine.url.render_as_string(hide_password=True)
-    shared = isinstance(bind, Engine)
-    now = time.monotonic()
-    quick = (database, _quick_key(session)) if shared else None
-    with _lock:
-        known = _marks.get(quick) if quick is not None else None
-    if known is not None and now - known[0] < RECHECK_SECONDS:
-        mark = known[1]
-    else:
-        mark = _read_watermark(session, database)
-        if quick is not None:
-            with _lock:
-                _marks.clear()  # one database state at a time is enough
-                _marks[quick] = (now, mark)
+    database = session.get_bind().engine.url.render_as_string(hide_password=True)
+    mark = _read_watermark(session, database)
     session.info[_WATERMARK] = mark
     return mark
 
@@ -190,29 +172,105 @@ def freeze(value: object) -> Hashable:
     return value
 
 
+def _digest(value: Hashable) -> str:
+    # repr of the frozen key parts (str, int, date, tuples) is the same in every process
+    return hashlib.sha256(repr(value).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A result computed inside `persisting()`, to be written by `save_prepared`."""
+
+    key: str
+    watermark: str
+    label: str
+    payload: bytes
+    seconds: float
+
+
+_persisting: ContextVar[list[Prepared] | None] = ContextVar(
+    "trustpulse_cache_persisting", default=None
+)
+
+
+@contextmanager
+def persisting() -> Iterator[list[Prepared]]:
+    """Within this block, `cached` computes afresh (it does not read `metric_results`) and
+    collects what it computed into the yielded list; `save_prepared` writes it. Reading and
+    writing are apart so a long computation never holds SQLite's write lock."""
+    collected: list[Prepared] = []
+    token = _persisting.set(collected)
+    try:
+        yield collected
+    finally:
+        _persisting.reset(token)
+
+
+def save_prepared(session: Session, results: Sequence[Prepared]) -> None:
+    """Insert or replace prepared results (one short write transaction: the caller's)."""
+    for item in results:
+        row = session.get(StoredResult, item.key)
+        if row is None:
+            row = StoredResult(key=item.key)
+            session.add(row)
+        row.watermark, row.label, row.payload = item.watermark, item.label, item.payload
+        row.seconds, row.computed_at = item.seconds, utcnow()
+
+
+def _read_stored(session: Session, key: str, mark: str) -> tuple[bool, object]:
+    row = session.execute(
+        select(StoredResult.payload).where(StoredResult.key == key, StoredResult.watermark == mark)
+    ).first()
+    if row is None:
+        return False, None
+    try:
+        return True, pickle.loads(row[0])  # noqa: S301 -- written by `save_prepared` only
+    except Exception:  # a row written by an older release: compute it again
+        logger.info("stored result %s unreadable: computing it again", key[:12])
+        return False, None
+
+
 def cached(session: Session, key: Hashable, compute: Callable[[], T]) -> T:
-    """`compute()`, or a copy of its earlier result for the same key and data watermark."""
-    full = (key, watermark(session).key)
+    """`compute()`, or a copy of its earlier result for the same key and data watermark: from
+    this process's memory, else from the results prepared in `metric_results`."""
+    mark = watermark(session)
+    full = (key, mark.key)
     now = time.monotonic()
     with _lock:
         hit = _entries.get(full)
         if hit is not None and now - hit[0] < TTL_SECONDS:
             _entries.move_to_end(full)
             return copy.deepcopy(hit[1])  # type: ignore[return-value]  # stored by this key
-    result = compute()
+    digest, collected = _digest(key), _persisting.get()
+    found, result = False, None
+    if collected is None:
+        found, result = _read_stored(session, digest, mark.digest)
+    if not found:
+        started = time.perf_counter()
+        result = compute()
+        if collected is not None:
+            payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+            elapsed = time.perf_counter() - started
+            collected.append(Prepared(digest, mark.digest, repr(key)[:200], payload, elapsed))
     with _lock:
         _entries[full] = (now, copy.deepcopy(result))
         _entries.move_to_end(full)
         while len(_entries) > MAX_ENTRIES:
             _entries.popitem(last=False)
-    return result
+    return cast(T, result)
 
 
 def clear() -> None:
-    """Forget every cached result and watermark (tests, benchmarks)."""
+    """Forget every result this process holds in memory (tests, benchmarks); the prepared
+    results in `metric_results` stay (see `forget_stored`)."""
     with _lock:
         _entries.clear()
-        _marks.clear()
+
+
+def forget_stored(session: Session) -> int:
+    """Delete every prepared result; returns how many there were."""
+    rows = session.query(StoredResult).delete()
+    return int(rows)
 
 
 def entries() -> int:
@@ -262,3 +320,14 @@ def cached_metric(
             session, metric, settings=settings, by=by, flt=flt, source=source
         ),
     )
+
+
+def stored_mark(session: Session, name: Hashable) -> str | None:
+    """The watermark digest recorded under `name` by `save_mark` (None: never recorded)."""
+    row = session.get(StoredResult, _digest(name))
+    return None if row is None else row.watermark
+
+
+def save_mark(session: Session, name: Hashable, mark: str) -> None:
+    """Record that the work called `name` was done at watermark digest `mark`."""
+    save_prepared(session, [Prepared(_digest(name), mark, repr(name)[:200], b"", 0.0)])

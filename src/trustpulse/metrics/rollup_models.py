@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from trustpulse.db import Base, JSONType, UTCDateTime, utcnow
@@ -59,6 +59,26 @@ class RollupState(Base):
     built_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class StoredResult(Base):
+    """An expensive dashboard result (trust index, key drivers ...) kept for every process.
+
+    Written by the `web.prepare` job after each rollup build, read by `metrics.cache.cached`
+    when its own memory misses. `key` and `watermark` are SHA-256 digests of the cache key and
+    of the data watermark it was computed at: a row is used only while the watermark is the
+    same, so a result never outlives the data it describes. `payload` is a pickle written by
+    this application only (whoever can write this table can change the database anyway).
+    """
+
+    __tablename__ = "metric_results"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    watermark: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(200))  # what was asked, for people reading the table
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    seconds: Mapped[float] = mapped_column(Float)  # what it took to compute
+
+
 class CustomerSegment(Base):
     """A customer's trust type and value tier, with the rule and numbers that decided them."""
 
@@ -71,7 +91,7 @@ class CustomerSegment(Base):
     trust_type: Mapped[str] = mapped_column(String(40))
     value_tier: Mapped[str] = mapped_column(String(40))
     reasons: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
-    built_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class TrustInvestment(Base):

@@ -35,7 +35,7 @@ class FeedbackAnalysis(Base):
     model_version: Mapped[str] = mapped_column(String(120))
     # sha256 of feedback.text as analysed: a different hash means the text changed since
     text_hash: Mapped[str] = mapped_column(String(64))
-    analysed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    analysed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class WatchHitRow(Base):
