@@ -39,6 +39,7 @@ JOB_MODULES = (
     "trustpulse.complaints.jobs",
     "trustpulse.metrics.jobs",
     "trustpulse.text.jobs",
+    "trustpulse.web.jobs",
 )
 
 PeriodicSetup = Callable[[Session, Settings], None]

@@ -86,17 +86,25 @@ def metrics(  # noqa: PLR0917 -- Typer reads options from the signature
         str, typer.Option("--source", help="raw, rollup or auto (rollups where exact)")
     ] = "raw",
     full: Annotated[bool, typer.Option("--full", help="with `rollup`: rebuild every day")] = False,
+    prepare: Annotated[
+        bool,
+        typer.Option(
+            "--prepare/--no-prepare",
+            help="with `rollup`: then prepare the dashboard's trust index and drivers",
+        ),
+    ] = True,
     args: Annotated[
         list[str] | None, typer.Argument(help="with `benchmarks`: import FILE | list")
     ] = None,
 ) -> None:
     """One metric per slice with n, value and its 95 % interval (NPS and indices in points).
 
-    `trustpulse metrics rollup [--full]` instead (re)builds the daily rollups;
+    `trustpulse metrics rollup [--full] [--no-prepare]` instead (re)builds the daily rollups,
+    then prepares the dashboard's expensive results (web/prepare.py);
     `trustpulse metrics tree [--brand B] [--since] [--until] [--json]` prints the indicator tree.
     """
     if metric == "rollup":
-        _rollup(full=full, as_json=as_json)
+        _rollup(full=full, prepare=prepare, as_json=as_json)
         return
     if metric == "benchmarks":
         _benchmarks(args or [], as_json=as_json)
@@ -187,23 +195,30 @@ def _benchmarks(args: Sequence[str], *, as_json: bool) -> None:
         console.print(row)
 
 
-def _rollup(*, full: bool, as_json: bool) -> None:
+def _rollup(*, full: bool, prepare: bool, as_json: bool) -> None:
+    from trustpulse.web.prepare import prepare_dashboard  # noqa: PLC0415 -- light CLI start-up
+
     settings = get_settings()
-    with open_runtime(settings) as runtime, session_scope(runtime.session_factory) as session:
-        built = build_rollups(session, full=full)
+    with open_runtime(settings) as runtime:
+        with session_scope(runtime.session_factory) as session:
+            built = build_rollups(session, full=full)
+        prepared = prepare_dashboard(runtime.session_factory, settings) if prepare else None
     summary: dict[str, object] = {
         "full": built.full,
         "brands": built.brands,
         "days": built.days,
         "rows": built.rows,
+        "prepared_results": None if prepared is None else prepared.results,
+        "prepare_seconds": None if prepared is None else round(prepared.seconds, 1),
     }
     if as_json:
         typer.echo(to_json([summary]))
-    else:
-        kind = "full" if built.full else "incremental"
-        console.print(
-            f"rollups ({kind}): {built.days} brand-days rebuilt, {built.rows} rows written"
-        )
+        return
+    kind = "full" if built.full else "incremental"
+    console.print(f"rollups ({kind}): {built.days} brand-days rebuilt, {built.rows} rows written")
+    if prepared is not None:
+        done = "already prepared" if prepared.skipped else f"{prepared.results} results"
+        console.print(f"dashboard results: {done} ({prepared.seconds:.1f} s)")
 
 
 def drivers(  # noqa: PLR0917 -- Typer reads options from the signature

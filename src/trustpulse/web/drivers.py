@@ -7,10 +7,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from trustpulse.config import Settings
 from trustpulse.errors import InvalidInputError
 from trustpulse.metrics import cache
 from trustpulse.metrics.drivers import key_drivers
+from trustpulse.metrics.query import Slice
 from trustpulse.metrics.trust_index import load_trust_config
 from trustpulse.reports import trust
 from trustpulse.reports.trust import Point
@@ -96,6 +99,20 @@ def segment_table(
     )
 
 
+def driver_rows(
+    session: Session, settings: Settings, *, target: str, slc: Slice
+) -> list[dict[str, object]]:
+    """Key drivers of `target` in the slice through the result cache (what `web.prepare` and
+    the page share)."""
+    return cache.cached(
+        session,
+        ("key_drivers", target, cache.freeze(slc), RESAMPLES),
+        lambda: key_drivers(
+            session, target=target, flt=slc, settings=settings, resamples=RESAMPLES
+        ),
+    )
+
+
 def drivers_context(
     page: Page, settings: Settings, *, target: str, gain: str | None = None
 ) -> tuple[dict[str, Any], ExportTable]:
@@ -107,13 +124,7 @@ def drivers_context(
     flt = page.filters
     if flt.brand is None:
         return {"empty": True}, ExportTable("drivers", [], [])
-    rows = cache.cached(
-        page.session,
-        ("key_drivers", target, cache.freeze(flt.slice()), RESAMPLES),
-        lambda: key_drivers(
-            page.session, target=target, flt=flt.slice(), settings=settings, resamples=RESAMPLES
-        ),
-    )
+    rows = driver_rows(page.session, settings, target=target, slc=flt.slice())
     drivers = [DriverRow.of(r) for r in rows]
     names = catalogue_names(page.session)
     chart = None

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from trustpulse.config import Settings
 from trustpulse.errors import InvalidInputError
 from trustpulse.metrics import cache, engine
+from trustpulse.metrics.query import Slice
 from trustpulse.metrics.trust_index import load_trust_config
 from trustpulse.reports import complaints, trust
 from trustpulse.reports.targets import load_targets, target_status
@@ -82,29 +86,61 @@ def band_spec(
     }
 
 
+@dataclass(frozen=True)
+class OverviewFigures:
+    """What the overview shows for one slice: headline metrics per quarter and per month
+    (the trust index per quarter only: one bootstrap per period) and complaint handling."""
+
+    quarters: dict[str, list[trust.Point]]
+    months: dict[str, list[trust.Point]]
+    handling: complaints.HandlingStats
+
+
+def overview_figures(
+    session: Session, settings: Settings, *, slc: Slice, segment: str | None
+) -> OverviewFigures:
+    """The overview's numbers through the result cache (also what `web.prepare` computes)."""
+    if slc.brand is None:
+        raise InvalidInputError("the overview needs a brand", field="brand")
+    quarters, months = {}, {}
+    for metric in trust.HEADLINE_METRICS:
+        quarters[metric] = trust.series(
+            session, metric, settings=settings, flt=slc, period="quarter", segment=segment
+        )
+        months[metric] = (
+            quarters[metric]
+            if metric == "trust_index"
+            else trust.series(
+                session, metric, settings=settings, flt=slc, period="month", segment=segment
+            )
+        )
+    code, since, until, channel = slc.brand, slc.since, slc.until, slc.channel
+    assert code is not None  # noqa: S101 -- checked above; narrows for the lambda
+    handling = cache.cached(
+        session,
+        ("complaint_handling", code, since, until, channel),
+        lambda: complaints.complaint_handling(
+            session, brand=code, since=since, until=until, channel=channel
+        ),
+    )
+    return OverviewFigures(quarters, months, handling)
+
+
 def overview_context(page: Page, settings: Settings) -> dict[str, Any]:
     flt = page.filters
     if flt.brand is None:
         return {"empty": True}
-    code, slc, segment = flt.brand.code, flt.slice(), flt.segment
+    code = flt.brand.code
+    figures = overview_figures(page.session, settings, slc=flt.slice(), segment=flt.segment)
     targets = load_targets(settings, brand=code).targets
     headlines, charts = [], {}
     for metric in trust.HEADLINE_METRICS:
-        quarters = trust.series(
-            page.session, metric, settings=settings, flt=slc, period="quarter", segment=segment
-        )
-        head = trust.headline(metric, quarters, settings=settings, brand=code)
+        head = trust.headline(metric, figures.quarters[metric], settings=settings, brand=code)
         headlines.append(head)
-        if metric == "trust_index":
-            points = quarters  # one bootstrap per quarter: the monthly trend costs 18
-        else:
-            points = trust.series(
-                page.session, metric, settings=settings, flt=slc, period="month", segment=segment
-            )
         target = targets.get(metric)
         charts[metric] = band_spec(
             page,
-            points,
+            figures.months[metric],
             name=page.i.gettext(METRIC_LABELS[metric]),
             metric=metric,
             target=target.target if target else None,
@@ -117,13 +153,7 @@ def overview_context(page: Page, settings: Settings) -> dict[str, Any]:
         (d.code, d.name_zh if page.locale == "zh-CN" else d.name_en, values.get(d.code))
         for d in dims_config
     ]
-    handling = cache.cached(
-        page.session,
-        ("complaint_handling", code, flt.since, flt.until, flt.channel),
-        lambda: complaints.complaint_handling(
-            page.session, brand=code, since=flt.since, until=flt.until, channel=flt.channel
-        ),
-    )
+    handling = figures.handling
     sla_target = targets.get("sla_attainment")
     sla_status = (
         target_status(

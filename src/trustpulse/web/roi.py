@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from trustpulse.config import Settings
 from trustpulse.db import utcnow
 from trustpulse.errors import InvalidInputError
@@ -39,26 +41,34 @@ def _interval(value: object) -> dict[str, float] | None:
     return {k: float(v) for k, v in value.items() if isinstance(v, int | float)}
 
 
+def repurchase_figures(
+    session: Session, settings: Settings, *, brand: str, gain: float
+) -> RepurchaseView:
+    """The trust -> repurchase bands and the ROI scenario through the result cache (what
+    `web.prepare` and the page share)."""
+    stamp = cache.config_stamp(settings, brand=brand, names=("roi", "segments"))
+    # the bands do not depend on the gain: a new gain in the form recomputes only the model
+    bands = cache.cached(
+        session,
+        ("repurchase_bands", brand, stamp),
+        lambda: repurchase_bands(session, settings=settings, brand=brand, as_of=utcnow()),
+    )
+    return cache.cached(
+        session,
+        ("repurchase_view", brand, gain, stamp),
+        lambda: repurchase_view(
+            session, settings=settings, brand=brand, trust_gain=gain, bands=bands
+        ),
+    )
+
+
 def roi_context(
     page: Page, settings: Settings, *, brand: str, gain_param: str | None
 ) -> dict[str, Any]:
     """Chart spec, scenario and assumptions for one brand (the one in the filters)."""
     _ = page.i.gettext
     gain = parse_gain(gain_param)
-    stamp = cache.config_stamp(settings, brand=brand, names=("roi", "segments"))
-    # the bands do not depend on the gain: a new gain in the form recomputes only the model
-    bands = cache.cached(
-        page.session,
-        ("repurchase_bands", brand, stamp),
-        lambda: repurchase_bands(page.session, settings=settings, brand=brand, as_of=utcnow()),
-    )
-    view: RepurchaseView = cache.cached(
-        page.session,
-        ("repurchase_view", brand, gain, stamp),
-        lambda: repurchase_view(
-            page.session, settings=settings, brand=brand, trust_gain=gain, bands=bands
-        ),
-    )
+    view = repurchase_figures(page.session, settings, brand=brand, gain=gain)
     report = view.report
     chart = None
     if view.bands:

@@ -1,0 +1,107 @@
+"""Dashboard results prepared ahead, so the first load of a page reads a row.
+
+The trust index, key drivers and the trust -> repurchase model bootstrap every response of a
+brand: seconds on the demo, tens of seconds at a million responses. Each page asks for them
+through `metrics.cache.cached`; `prepare_dashboard` asks for the same things for every brand's
+default view (no period, channel or segment filter) inside `cache.persisting()`, and writes the
+results to `metric_results`, keyed by the data watermark. Any process then serves the first
+load from that table while the data is unchanged.
+
+It runs as the `web.prepare` job (web/jobs.py) after the rollups are fresh, and at the end of
+`trustpulse metrics rollup` and the demo build. Views with other filters (a month, a channel)
+are computed on their first request, as before.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from trustpulse.config import Settings
+from trustpulse.customers.service import list_brands
+from trustpulse.db import session_scope
+from trustpulse.errors import TrustPulseError
+from trustpulse.metrics import cache
+from trustpulse.metrics.query import Slice
+from trustpulse.reports import trust
+from trustpulse.web.drivers import TARGETS, driver_rows
+from trustpulse.web.overview import overview_figures
+from trustpulse.web.roi import parse_gain, repurchase_figures
+
+logger = logging.getLogger(__name__)
+_MARK = ("web.prepare", "done")  # a stored row whose watermark says what was prepared last
+
+
+@dataclass(frozen=True)
+class Prepared:
+    brands: list[str]
+    results: int  # results computed and stored
+    seconds: float
+    skipped: bool  # already prepared for this data
+
+
+def prepare_brand(session: Session, settings: Settings, *, brand: str) -> None:
+    """Ask for everything the default view of each dashboard page asks for, for one brand.
+
+    A view the data cannot answer (e.g. too few responses for key drivers) is left out: the
+    page computes it on request and shows the reason, as without preparation."""
+    slc = Slice(brand=brand)
+    views: list[tuple[str, Callable[[], object]]] = [
+        ("overview", lambda: overview_figures(session, settings, slc=slc, segment=None)),
+        *(
+            (f"drivers {t}", partial(driver_rows, session, settings, target=t, slc=slc))
+            for t in TARGETS
+        ),
+        (
+            "trust index by segment",
+            lambda: trust.metric_by(
+                session, "trust_index", settings=settings, flt=slc, by=["segment"]
+            ),
+        ),
+        (
+            "repurchase",
+            lambda: repurchase_figures(session, settings, brand=brand, gain=parse_gain(None)),
+        ),
+    ]
+    for name, view in views:
+        try:
+            view()
+        except TrustPulseError as exc:
+            logger.info("%s of %s not prepared: %s", name, brand, exc.message)
+
+
+def is_prepared(session: Session) -> bool:
+    """True when the stored results were prepared at the data's current watermark."""
+    return cache.stored_mark(session, _MARK) == cache.watermark(session).digest
+
+
+def prepare_dashboard(
+    factory: sessionmaker[Session], settings: Settings, *, force: bool = False
+) -> Prepared:
+    """Prepare every brand's default views unless done for this data already (or `force`).
+
+    Each brand is computed in a read-only transaction and written in a short one, so SQLite's
+    write lock is held for milliseconds, not for the minutes a large brand may take."""
+    started = time.perf_counter()
+    with session_scope(factory, read_only=True) as session:
+        if not force and is_prepared(session):
+            return Prepared([], 0, time.perf_counter() - started, skipped=True)
+        brands = [b.code for b in list_brands(session)]
+    count, mark = 0, ""
+    for code in brands:
+        with session_scope(factory, read_only=True) as session, cache.persisting() as results:
+            prepare_brand(session, settings, brand=code)
+            mark = cache.watermark(session).digest
+        with session_scope(factory) as session:
+            cache.save_prepared(session, results)
+        count += len(results)
+    with session_scope(factory) as session:
+        if not brands:
+            mark = cache.watermark(session).digest
+        cache.save_mark(session, _MARK, mark)
+    return Prepared(brands, count, time.perf_counter() - started, skipped=False)
