@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from tests.complaints.conftest import Desk
+from tests.complaints.conftest import Desk, make_desk
 from trustpulse.clock import ManualClock, utcnow
 from trustpulse.complaints import intake, lifecycle
 from trustpulse.complaints.calendar import AROUND_THE_CLOCK, AroundTheClock
@@ -39,10 +39,18 @@ from trustpulse.complaints.sla import (
     derive_clocks,
 )
 from trustpulse.complaints.sla_bulk import recompute_bulk
-from trustpulse.complaints.sla_bulk_clocks import AUTHORS, KINDS, NONE, STATES, derive_bulk
+from trustpulse.complaints.sla_bulk_clocks import (
+    AUTHORS,
+    KINDS,
+    NONE,
+    STATES,
+    TARGETS,
+    derive_bulk,
+)
 from trustpulse.complaints.sla_store import sync_sla
 from trustpulse.complaints.sla_vector import VectorClock, from_micros, to_micros
 from trustpulse.config import Settings
+from trustpulse.customers.models import Brand
 
 CAL = CalendarConfig().build("cn_business")
 instants = st.datetimes(
@@ -91,6 +99,7 @@ case_logs = st.tuples(
     st.sampled_from([None, _S.new, _S.new, _S.acknowledged, _S.waiting_on_customer]),
     st.lists(log_entries, max_size=14),
 )
+CLOCKS = ["cn_business", AROUND_THE_CLOCK]
 ONE_POLICY = SlaConfig(
     policies=[PolicyConfig(name="any", first_response="1h", next_reply="4h", resolution="24h")]
 )
@@ -105,7 +114,7 @@ def test_the_numpy_clocks_equal_the_replay_of_any_log(
     rows, meta, replayed, regular = [], [], {}, set()
     for number, (business, first, opened_as, entries) in enumerate(cases, start=1):
         name = "cn_business" if business else AROUND_THE_CLOCK
-        meta.append((number, "any", name, "api", 0))
+        meta.append((number, 0, CLOCKS.index(name), False))
         log = []
         for seq, (kind, minutes, to_state, author) in enumerate(
             [(first, 0, opened_as, AGENT), *entries], start=1
@@ -141,29 +150,29 @@ def test_the_numpy_clocks_equal_the_replay_of_any_log(
                 to_micros(clock.paused_at) if clock.paused_at else NONE,
             )
     events = pd.DataFrame(rows, columns=["complaint_id", "seq", "t", "kind", "to", "author"])
-    frame = pd.DataFrame(meta, columns=["complaint_id", "policy", "clock", "channel", "contract"])
-    derived = derive_bulk(events, frame, ONE_POLICY)
-    assert not regular & set(derived.fallback)
+    frame = pd.DataFrame(meta, columns=["complaint_id", "policy", "clock", "special"])
+    derived = derive_bulk(events, frame, ONE_POLICY, clocks=CLOCKS)
+    fallback = set(derived.fallback.tolist())
+    assert not regular & fallback
     columns = ["complaint_id", "target", "cycle", "start", "fulfilled", "paused", "paused_at"]
     got = {
-        (int(number), str(target)): tuple(int(v) for v in values)
+        (int(number), TARGETS[target].value): tuple(int(v) for v in values)
         for number, target, *values in zip(
             *(derived.frame[c].to_numpy() for c in columns), strict=True
         )
     }
-    assert got == {k: v for k, v in replayed.items() if k[0] not in derived.fallback}
+    assert got == {k: v for k, v in replayed.items() if k[0] not in fallback}
 
 
 def _act(session: Session, settings: Settings, desk: Desk, case: Complaint, action: str) -> None:
     """One agent's or customer's action on the case (it may be illegal in the case's state)."""
+    brand = session.get_one(Brand, desk.brand_id).code
     write = ActorWrite(version=case.version, actor_id=desk.wang)
     if action == "acknowledge":
-        lifecycle.acknowledge_complaint(session, case.id, write, brand="acme", settings=settings)
+        lifecycle.acknowledge_complaint(session, case.id, write, brand=brand, settings=settings)
     elif action in ("wait", "work", "close"):
         states = {"wait": _S.waiting_on_customer, "work": _S.in_progress, "close": _S.closed}
-        lifecycle.set_state(
-            session, case.id, write, states[action], brand="acme", settings=settings
-        )
+        lifecycle.set_state(session, case.id, write, states[action], brand=brand, settings=settings)
     elif action in ("customer", "agent"):
         reply = ReplyCreate(
             version=case.version,
@@ -171,7 +180,7 @@ def _act(session: Session, settings: Settings, desk: Desk, case: Complaint, acti
             actor_id=desk.wang if action == "agent" else None,
             message="hi",
         )
-        lifecycle.reply_to_complaint(session, case.id, reply, brand="acme", settings=settings)
+        lifecycle.reply_to_complaint(session, case.id, reply, brand=brand, settings=settings)
     elif action == "resolve":
         done = ResolveRequest(
             version=case.version,
@@ -180,10 +189,10 @@ def _act(session: Session, settings: Settings, desk: Desk, case: Complaint, acti
             responsibility="ours",
             summary="done",
         )
-        lifecycle.resolve_complaint(session, case.id, done, brand="acme", settings=settings)
+        lifecycle.resolve_complaint(session, case.id, done, brand=brand, settings=settings)
     else:
         again = ReopenRequest(version=case.version, reason="not solved")
-        lifecycle.reopen_complaint(session, case.id, again, brand="acme", settings=settings)
+        lifecycle.reopen_complaint(session, case.id, again, brand=brand, settings=settings)
 
 
 _ACTIONS = [
@@ -192,16 +201,19 @@ _ACTIONS = [
 ]  # fmt: skip
 
 
-def _work_cases(session: Session, settings: Settings, desk: Desk, clock: ManualClock) -> None:
-    """Forty cases through random lifecycles: acknowledgements, waits, customer messages and
-    the agent's answers, resolutions, closings and reopenings; the escalation runner fires
+def _work_cases(
+    session: Session, settings: Settings, desk: Desk, clock: ManualClock, *, cases: int = 40
+) -> None:
+    """Cases through random lifecycles: acknowledgements, waits, customer messages and the
+    agent's answers, resolutions, closings and reopenings; the escalation runner fires
     warnings and breaches now and then, so new cycles must clear them."""
     rng = random.Random(7)
-    for i in range(40):
+    brand = session.get_one(Brand, desk.brand_id).code
+    for i in range(cases):
         case = intake.open_complaint(
             session,
             ComplaintCreate(title=f"c{i}", severity=rng.choice(["P1", "P2", "P3", "P4"])),
-            brand="acme",
+            brand=brand,
             settings=settings,
         )
         for _ in range(rng.randint(0, 12)):
@@ -288,5 +300,36 @@ def test_a_warm_bulk_recompute_writes_only_changed_cases(
     moved.due_at = moved.due_at + timedelta(minutes=1) if moved.due_at else utcnow()
     session.flush()
     again = recompute_bulk(session, brand_id=desk.brand_id, config=config, now=utcnow())
-    clocks = select(func.count()).where(ComplaintSlaTarget.complaint_id == moved.complaint_id)
-    assert again.rows == session.scalar(clocks)  # the one case, all its clocks
+    assert again.rows == 1  # the one clock, not its case's others
+    session.expire_all()
+    updated = dict(
+        session.execute(select(ComplaintSlaTarget.id, ComplaintSlaTarget.updated_at)).all()
+    )
+    assert {k for k in written if updated[k] != written[k]} == {moved.id}
+    case = session.get_one(Complaint, moved.complaint_id)
+    policy, case.sla_policy = case.sla_policy, "outdated"
+    session.flush()
+    assert recompute_bulk(session, brand_id=desk.brand_id, config=config, now=utcnow()).rows == 0
+    session.expire_all()
+    assert session.get_one(Complaint, moved.complaint_id).sla_policy == policy
+
+
+def test_a_bulk_recompute_of_one_brand_leaves_the_others_alone(
+    session: Session, settings: Settings, desk: Desk, clock: ManualClock
+) -> None:
+    other = make_desk(session, brand="beta")
+    _work_cases(session, settings, desk, clock, cases=15)
+    _work_cases(session, settings, other, clock, cases=15)
+    replayed = _snapshot(session)
+    ours = set(session.scalars(select(Complaint.id).where(Complaint.brand_id == desk.brand_id)))
+    session.execute(delete(ComplaintSlaTarget).where(ComplaintSlaTarget.complaint_id.in_(ours)))
+    config = sla_config(settings, "acme")
+    result = recompute_bulk(session, brand_id=desk.brand_id, config=config, now=utcnow())
+    assert (result.vectorised, result.per_case) == (15, 0)
+    fresh = _snapshot(session)
+    assert {k: v for k, v in fresh.items() if k[0] not in ours} == {
+        k: v for k, v in replayed.items() if k[0] not in ours
+    }
+    assert {k: v[:DERIVED] for k, v in fresh.items() if k[0] in ours} == {
+        k: v[:DERIVED] for k, v in replayed.items() if k[0] in ours
+    }

@@ -21,8 +21,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
-from sqlalchemy import BigInteger, String, case, cast, extract, select
+from sqlalchemy import BigInteger, String, case, cast, exists, select
 from sqlalchemy.orm import Session
 
 from trustpulse.accounts.models import Team
@@ -36,14 +37,26 @@ from trustpulse.complaints.models import (
     SlaTarget,
 )
 from trustpulse.complaints.sla import Subject, clock_name, match_policy
-from trustpulse.complaints.sla_bulk_clocks import AUTHORS, KINDS, NONE, STATES, derive_bulk
-from trustpulse.complaints.sla_bulk_io import TIMES, read_frame, read_targets, write_targets
+from trustpulse.complaints.sla_bulk_clocks import (
+    AUTHORS,
+    KINDS,
+    NONE,
+    STATES,
+    TARGETS,
+    Clocks,
+    derive_bulk,
+)
+from trustpulse.complaints.sla_bulk_copy import HIGH as _HIGH
+from trustpulse.complaints.sla_bulk_copy import read_groups, split
+from trustpulse.complaints.sla_bulk_io import STATUSES, Stored, read_targets, write_targets
 from trustpulse.complaints.sla_store import read_case_facts, sync_sla
-from trustpulse.complaints.sla_vector import VectorClock
 from trustpulse.customers.models import Customer
 
+Ints = npt.NDArray[np.int64]
 _REPLAY_CHUNK = 2000  # cases replayed one by one, their facts read together
-_NONE = NONE
+_ACTIVE, _PAUSED, _FULFILLED = (
+    STATUSES.index(s) for s in (SlaStatus.active, SlaStatus.paused, SlaStatus.fulfilled)
+)
 
 
 @dataclass
@@ -53,22 +66,49 @@ class BulkResult:
     rows: int = 0  # clock rows written: new or changed (a warm run over unchanged cases: 0)
 
 
+@dataclass
+class _Cases:
+    frame: pd.DataFrame  # complaint_id, policy, clock (indexes into the lists), special, stale
+    policies: list[str]  # config.policies' names
+    clocks: list[str]  # the calendar names in use
+
+
 def recompute_bulk(
     session: Session, *, brand_id: int, config: SlaConfig, now: datetime
 ) -> BulkResult:
     """Recompute every case of a brand; the caller commits."""
     cases = _cases(session, brand_id, config)
-    events = _events(session, brand_id)
-    clocks = derive_bulk(events, cases, config)
-    fallback = clocks.fallback
+    # the reads below find the brand's rows through complaints, unless it has them all
+    only = not session.scalar(
+        select(
+            exists().where(Complaint.brand_id < brand_id)
+            | exists().where(Complaint.brand_id > brand_id)
+        )
+    )
+    events = _events(session, None if only else brand_id)
+    clocks = derive_bulk(events, cases.frame, config, clocks=cases.clocks)
+    fallback = [int(i) for i in clocks.fallback]
     result = BulkResult(per_case=len(fallback))
     if not clocks.frame.empty:
-        rows = _rows(clocks.frame, clocks.vectors, config)
-        existing = read_targets(session, brand_id)
-        rows = _next_checks(rows, existing, clocks.vectors, config)
-        stored = cases.set_index("complaint_id")["sla_policy"]
-        result.rows = write_targets(session, _changed(rows, stored), now=now)
-        result.vectorised = int(clocks.frame["complaint_id"].nunique())
+        rows = _rows(clocks, cases, config)
+        stored = read_targets(
+            session, None if only else brand_id, policies=cases.policies, clocks=cases.clocks
+        )
+        changed = _changed(rows, stored, clocks, config)
+        ids = clocks.frame["complaint_id"].to_numpy()
+        frame = cases.frame
+        stale = frame["complaint_id"].to_numpy()[frame["stale"].to_numpy(bool)]
+        stale = stale[np.isin(stale, ids)]
+        policies = np.asarray(cases.policies, dtype=object)
+        result.rows = write_targets(
+            session,
+            _named(rows[changed], cases),
+            policies=pd.DataFrame(
+                {"complaint_id": stale, "policy": policies[_policy_of(frame, stale)]}
+            ),
+            now=now,
+        )
+        result.vectorised = len(np.unique(ids))
     for start in range(0, len(fallback), _REPLAY_CHUNK):
         chunk = list(
             session.scalars(
@@ -82,208 +122,204 @@ def recompute_bulk(
     return result
 
 
-def _cases(session: Session, brand_id: int, config: SlaConfig) -> pd.DataFrame:
-    """complaint_id, contract (0/1), channel, stored sla_policy, policy and clock name per case.
+def _cases(session: Session, brand_id: int, config: SlaConfig) -> _Cases:
+    """Each case's policy and calendar, and whether it is special (left to sync_sla: a public
+    channel or a customer with a contract) or its stored complaints.sla_policy is stale.
 
-    Three plain reads joined here (a window function over the join in SQL cost 8 s per
-    million cases); policies are matched once per distinct (category, severity, channel,
-    tier, team calendar).
+    Read grouped by what policies match on, so each policy is matched once per group.
     """
-    cases = read_frame(
+    groups = read_groups(
         session,
         select(
-            Complaint.id.label("complaint_id"),
-            Complaint.customer_id,
-            Complaint.team_id,
             Complaint.category,
             cast(Complaint.severity, String).label("severity"),
             Complaint.channel,
-            Complaint.sla_policy,
-        ).where(Complaint.brand_id == brand_id),
-    )
-    contract = (
-        select(ComplaintContract.id).where(ComplaintContract.customer_id == Customer.id).exists()
-    )
-    customers = read_frame(
-        session,
-        select(
-            Customer.id.label("customer_id"),
             Customer.tier,
-            case((contract, 1), else_=0).label("contract"),
-        ).where(
-            Customer.id.in_(select(Complaint.customer_id).where(Complaint.brand_id == brand_id))
-        ),
-    )
-    teams = read_frame(session, select(Team.id.label("team_id"), Team.calendar))
-    for frame, key in ((cases, "customer_id"), (cases, "team_id"), (customers, "customer_id")):
-        frame[key] = pd.to_numeric(frame[key]).astype("Int64")
-    teams["team_id"] = pd.to_numeric(teams["team_id"]).astype("Int64")
-    cases = cases.merge(customers, on="customer_id", how="left").merge(
-        teams, on="team_id", how="left"
-    )
-    keys = ["category", "severity", "channel", "tier", "calendar"]
-    combo = cases.groupby(keys, dropna=False, sort=False).ngroup()
-    policies: dict[int, str] = {}
-    names: dict[int, str] = {}
-    firsts = cases.assign(combo=combo).groupby("combo", sort=False).head(1)  # one row per combo
-    for number, category, severity, channel, tier, team_calendar in zip(
-        firsts["combo"], *(firsts[k] for k in keys), strict=True
-    ):
-        policy = match_policy(
-            config, Subject(_opt(category), _severity(severity), str(channel), _opt(tier))
+            Team.calendar,
+            Complaint.sla_policy,
+            ComplaintContract.contract,
+            Complaint.id.label("complaint_id"),
         )
-        policies[int(number)] = policy.name
-        names[int(number)] = clock_name(config, policy, _opt(team_calendar))
-    return cases.assign(
-        complaint_id=pd.to_numeric(cases["complaint_id"]).astype(np.int64),
-        contract=cases["contract"].fillna(0).astype(np.int64),
-        policy=combo.map(policies),
-        clock=combo.map(names),
+        .select_from(Complaint)
+        .outerjoin(Customer, Customer.id == Complaint.customer_id)
+        .outerjoin(Team, Team.id == Complaint.team_id)
+        .outerjoin(ComplaintContract, ComplaintContract.customer_id == Complaint.customer_id)
+        .where(Complaint.brand_id == brand_id),
+        keys=7,
     )
+    names = [p.name for p in config.policies]
+    clocks: list[str] = []
+    per_group: list[tuple[int, int, bool, bool]] = []
+    for (
+        category,
+        severity,
+        channel,
+        tier,
+        team_calendar,
+        stored,
+        contract,
+    ) in groups.keys.itertuples(index=False):
+        policy = match_policy(config, Subject(category, _severity(severity), channel, tier))
+        name = clock_name(config, policy, team_calendar)
+        if name not in clocks:
+            clocks.append(name)
+        special = channel in config.public_reply.channels or contract is not None
+        per_group.append(
+            (names.index(policy.name), clocks.index(name), special, stored != policy.name)
+        )
+    table = np.array(per_group, dtype=np.int64).reshape(-1, 4)
+    group = groups.values["group"].to_numpy()
+    frame = pd.DataFrame(
+        {
+            "complaint_id": groups.values["complaint_id"].to_numpy(),
+            "policy": table[group, 0],
+            "clock": table[group, 1],
+            "special": table[group, 2].astype(bool),
+            "stale": table[group, 3].astype(bool),
+        }
+    )
+    return _Cases(frame, names, clocks)
 
 
 def _severity(value: object) -> Severity:
-    """An ORM row gives the enum; PostgreSQL's COPY gives the stored name ("p3")."""
+    """The stored name ("p3") or, from an ORM row, the enum."""
     return value if isinstance(value, Severity) else Severity[str(value)]
 
 
-def _opt(value: object) -> str | None:
-    return None if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+def _policy_of(cases: pd.DataFrame, ids: Ints) -> Ints:
+    order = np.argsort(cases["complaint_id"].to_numpy())
+    at = order[np.searchsorted(cases["complaint_id"].to_numpy()[order], ids)]
+    policy: Ints = cases["policy"].to_numpy()[at]
+    return policy
 
 
 def _code(column: Any, codes: dict[str, int]) -> Any:
     return case(codes, value=column, else_=0)
 
 
-def _events(session: Session, brand_id: int) -> pd.DataFrame:
-    """The lifecycle events as integers (sla_bulk_clocks' codes; `t` in µs since the epoch)."""
+def _events(session: Session, brand_id: int | None) -> pd.DataFrame:
+    """The lifecycle events as integers (sla_bulk_clocks' codes; `t` in µs since the epoch),
+    sorted by complaint and seq; those of one brand's cases, or of all (None).
+
+    Each event travels as three integers (complaint and seq in one, the codes in another):
+    on PostgreSQL every value read costs about the same, whatever its size.
+    """
     e = ComplaintEvent
-    postgres = session.get_bind().dialect.name == "postgresql"
-    at = cast(extract("epoch", e.at) * 1_000_000, BigInteger) if postgres else e.at
-    frame = read_frame(
-        session,
-        select(
-            e.complaint_id,
-            e.seq,
-            at.label("t"),
-            _code(e.kind, KINDS).label("kind"),
-            _code(e.to_state, STATES).label("to"),
-            # only replies carry an author: the JSON is parsed for them alone
-            case(
-                (e.kind == "replied", _code(e.data["author"].as_string(), AUTHORS)), else_=0
-            ).label("author"),
+    # only replies carry an author: the JSON is parsed for them alone
+    author = case((e.kind == "replied", _code(e.data["author"].as_string(), AUTHORS)), else_=0)
+    codes = _code(e.kind, KINDS) + 8 * _code(e.to_state, STATES) + 128 * author
+    statement = select(
+        (cast(e.complaint_id, BigInteger) * _HIGH + e.seq).label("key"),
+        e.at.label("t"),
+        codes.label("codes"),
+    ).where(e.to_state.is_not(None) | e.kind.in_(list(KINDS)))
+    if brand_id is not None:
+        statement = statement.join(Complaint, Complaint.id == e.complaint_id).where(
+            Complaint.brand_id == brand_id
         )
-        .join(Complaint, Complaint.id == e.complaint_id)
-        .where(
-            Complaint.brand_id == brand_id,
-            e.to_state.is_not(None) | e.kind.in_(list(KINDS)),
-        ),
-    )
-    if not postgres:
-        frame["t"] = _micros(frame["t"])
-    frame = frame.astype(np.int64)
+    frame = read_groups(session, statement, keys=0).values
     # sorted here rather than in the database: one numpy sort beats ORDER BY over the join
-    order = np.lexsort((frame["seq"].to_numpy(), frame["complaint_id"].to_numpy()))
-    return frame.iloc[order].reset_index(drop=True)
-
-
-def _micros(series: pd.Series) -> np.ndarray:
-    values = pd.to_datetime(series, utc=True).dt.as_unit("us")
-    out = values.astype("int64").to_numpy()
-    return np.where(values.isna().to_numpy(), _NONE, out)
-
-
-def _rows(clocks: pd.DataFrame, vectors: dict[str, VectorClock], config: SlaConfig) -> pd.DataFrame:
-    """Deadlines, status and late breaches of each clock."""
-    policies = {p.name: p for p in config.policies}
-    parts = []
-    for name, group in clocks.groupby("clock", sort=False):
-        vector, clock = vectors[str(name)], config.clock(str(name))
-        lengths = {
-            (p, t): policies[p].duration(SlaTarget(t), clock) // timedelta(microseconds=1)
-            for p, t in group[["policy", "target"]].drop_duplicates().itertuples(index=False)
+    order = np.argsort(frame["key"].to_numpy(), kind="stable")
+    key, codes = frame["key"].to_numpy()[order], frame["codes"].to_numpy()[order]
+    complaint_id, seq = split(key)
+    return pd.DataFrame(
+        {
+            "complaint_id": complaint_id,
+            "seq": seq,
+            "t": frame["t"].to_numpy()[order],
+            "kind": codes % 8,
+            "to": codes // 8 % 16,
+            "author": codes // 128,
         }
-        duration = np.array(
-            [lengths[key] for key in zip(group["policy"], group["target"], strict=True)],
-            dtype=np.int64,
-        )
-        start, paused = group["start"].to_numpy(), group["paused"].to_numpy()
-        due = vector.add(start, duration + paused)
-        fulfilled, paused_at = group["fulfilled"].to_numpy(), group["paused_at"].to_numpy()
-        done = fulfilled != _NONE
-        waiting = ~done & (paused_at != _NONE)
-        status = np.where(done, SlaStatus.fulfilled.value, SlaStatus.active.value)
-        parts.append(
-            group.assign(
-                duration=duration,
-                target_seconds=duration // 1_000_000,
-                due_at=np.where(waiting, _NONE, due),
-                breached_at=np.where(done & (fulfilled > due), due, _NONE),
-                status=np.where(waiting, SlaStatus.paused.value, status),
-                paused_at=np.where(done, _NONE, paused_at),
-            )
-        )
-    return pd.concat(parts, ignore_index=True)
+    )
 
 
-def _next_checks(
-    rows: pd.DataFrame,
-    existing: pd.DataFrame,
-    vectors: dict[str, VectorClock],
-    config: SlaConfig,
-) -> pd.DataFrame:
-    """When the escalation runner must look next, keeping what already fired in this cycle."""
-    keys = ["complaint_id", "target"]
-    existing = existing.rename(columns={c: f"{c}_was" for c in existing.columns if c not in keys})
-    rows = rows.merge(existing, on=keys, how="left")
-    for column in (*TIMES, "warned_at"):
-        # via Int64: a float NaN filled with _NONE would overflow int64
-        rows[f"{column}_was"] = rows[f"{column}_was"].astype("Int64").fillna(_NONE).astype(np.int64)
-    # a new cycle (or a first row) starts with nothing fired, as sync_sla's _fresh_row
-    rows["reset_facts"] = rows["cycle_was"].notna() & (rows["cycle_was"] != rows["cycle"])
-    warned = (rows["warned_at_was"].to_numpy() != _NONE) & ~rows["reset_facts"].to_numpy()
-    level = np.where(rows["reset_facts"], 0, rows["escalation_level_was"].fillna(0)).astype(int)
+def _rows(clocks: Clocks, cases: _Cases, config: SlaConfig) -> pd.DataFrame:
+    """Deadlines, status and late breaches of each clock."""
+    frame = clocks.frame
+    policy, clock, target = (frame[c].to_numpy() for c in ("policy", "clock", "target"))
+    micros = timedelta(microseconds=1)
+    lengths = np.zeros((len(cases.policies), len(cases.clocks), len(TARGETS)), dtype=np.int64)
+    for p, settings in enumerate(config.policies):
+        for c, name in enumerate(cases.clocks):
+            for t, goal in enumerate(TARGETS):
+                if goal != SlaTarget.public_reply:
+                    lengths[p, c, t] = settings.duration(goal, config.clock(name)) // micros
+    duration = lengths[policy, clock, target]
+    start, paused = frame["start"].to_numpy(), frame["paused"].to_numpy()
+    due = np.zeros(len(frame), dtype=np.int64)
+    for number, vector in clocks.vectors.items():
+        mine = clock == number
+        due[mine] = vector.add(start[mine], duration[mine] + paused[mine])
+    fulfilled, paused_at = frame["fulfilled"].to_numpy(), frame["paused_at"].to_numpy()
+    done = fulfilled != NONE
+    waiting = ~done & (paused_at != NONE)
+    return frame.assign(
+        duration=duration,
+        target_seconds=duration // 1_000_000,
+        due_at=np.where(waiting, NONE, due),
+        breached_at=np.where(done & (fulfilled > due), due, NONE),
+        status=np.where(done, _FULFILLED, np.where(waiting, _PAUSED, _ACTIVE)),
+        paused_at=np.where(done, NONE, paused_at),
+    )
+
+
+def _changed(
+    rows: pd.DataFrame, stored: Stored, clocks: Clocks, config: SlaConfig
+) -> npt.NDArray[np.bool_]:
+    """Which rows the upsert would change (new rows included); sets their next_check_at.
+
+    Mirrors sync_sla: a new cycle (or a first row) starts with nothing fired (_fresh_row);
+    within a cycle the escalation runner's warned_at, escalation_level and breached_at stay,
+    and the next check is the next share of the target not yet fired.
+    """
+    was = stored.find(rows["complaint_id"].to_numpy(), rows["target"].to_numpy())
+    known = was >= 0
+
+    def before(column: str) -> Ints:
+        values = stored.values[column].to_numpy()
+        if len(values) == 0:
+            return np.full(len(was), NONE, dtype=np.int64)
+        return np.where(known, values[was], NONE)
+
+    same_cycle = known & (before("cycle") == rows["cycle"].to_numpy())
+    warned = same_cycle & (before("warned_at") != NONE)
+    level = np.where(same_cycle, before("escalation_level"), 0)
     levels = np.array([e.at for e in config.escalations] + [np.inf])
     share = np.where(warned, levels[np.minimum(level, len(levels) - 1)], config.warn_at)
-    active = (rows["status"] == SlaStatus.active.value).to_numpy() & np.isfinite(share)
+    status = rows["status"].to_numpy()
+    active = (status == _ACTIVE) & np.isfinite(share)
     offset = np.rint(np.where(active, share, 0) * rows["duration"].to_numpy()).astype(np.int64)
-    next_at = np.full(len(rows), _NONE, dtype=np.int64)
-    for name, index in rows.groupby("clock", sort=False).indices.items():
-        vector = vectors[str(name)]
-        at = vector.add(
-            rows["start"].to_numpy()[index], offset[index] + rows["paused"].to_numpy()[index]
-        )
-        next_at[index] = np.where(active[index], at, _NONE)
-    return rows.assign(next_check_at=next_at)
-
-
-def _changed(rows: pd.DataFrame, stored_policy: pd.Series) -> pd.DataFrame:
-    """The rows whose stored values the upsert would change (new rows included).
-
-    Mirrors write_targets' upsert: in the same cycle breached_at keeps what is stored; a case
-    whose complaints.sla_policy differs is rewritten so that column is set too.
-    """
-    was = rows["cycle_was"].notna().to_numpy()
-    same_cycle = was & ~rows["reset_facts"].to_numpy()
-    kept = rows["breached_at_was"].to_numpy()
-    breached = np.where(same_cycle & (kept != _NONE), kept, rows["breached_at"].to_numpy())
-    differs = ~same_cycle | (breached != kept)
-    for column, stored in (
-        ("policy", "policy_was"),
-        ("clock", "calendar_was"),
-        ("target_seconds", "target_seconds_was"),
-        ("start", "started_at_was"),
-        ("due_at", "due_at_was"),
-        ("paused_at", "paused_at_was"),
-        ("fulfilled", "fulfilled_at_was"),
-        ("next_check_at", "next_check_at_was"),
-        ("status", "status_was"),
+    start, paused, clock = (rows[c].to_numpy() for c in ("start", "paused", "clock"))
+    next_at = np.full(len(rows), NONE, dtype=np.int64)
+    for number, vector in clocks.vectors.items():
+        mine = active & (clock == number)
+        next_at[mine] = vector.add(start[mine], offset[mine] + paused[mine])
+    rows["next_check_at"] = next_at
+    kept = before("breached_at")
+    breached = np.where(same_cycle & (kept != NONE), kept, rows["breached_at"].to_numpy())
+    differs: npt.NDArray[np.bool_] = ~same_cycle | (breached != kept)
+    for column, stored_as in (
+        ("policy", "policy"),
+        ("clock", "calendar"),
+        ("target_seconds", "target_seconds"),
+        ("start", "started_at"),
+        ("due_at", "due_at"),
+        ("paused_at", "paused_at"),
+        ("fulfilled", "fulfilled_at"),
+        ("next_check_at", "next_check_at"),
+        ("status", "status"),
     ):
-        differs |= rows[column].to_numpy() != rows[stored].to_numpy()
-    differs |= rows["paused"].to_numpy() // 1_000_000 != rows["paused_seconds_was"].to_numpy()
-    policy = stored_policy.reindex(rows["complaint_id"]).to_numpy()
-    differs |= rows["policy"].to_numpy() != policy
-    # a case is written whole: its two rows share the complaints.sla_policy update
-    ids = rows["complaint_id"].to_numpy()
-    differs = np.isin(ids, ids[differs])
-    return rows[differs]
+        differs |= rows[column].to_numpy() != before(stored_as)
+    differs |= paused // 1_000_000 != before("paused_seconds")
+    return differs
+
+
+def _named(rows: pd.DataFrame, cases: _Cases) -> pd.DataFrame:
+    """The rows with their codes turned back into names, as write_targets takes them."""
+    return rows.assign(
+        target=np.asarray([t.value for t in TARGETS], dtype=object)[rows["target"].to_numpy()],
+        policy=np.asarray(cases.policies, dtype=object)[rows["policy"].to_numpy()],
+        clock=np.asarray(cases.clocks, dtype=object)[rows["clock"].to_numpy()],
+        status=np.asarray([s.value for s in STATUSES], dtype=object)[rows["status"].to_numpy()],
+    )

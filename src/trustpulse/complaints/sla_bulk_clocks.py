@@ -21,6 +21,7 @@ reads differently are left to `sync_sla` (see `_irregular`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -39,51 +40,62 @@ NONE = np.iinfo(np.int64).max  # "no time" in int64 microsecond columns; "no eve
 KINDS = {"opened": 1, "acknowledged": 2, "replied": 3, "reopened": 4}
 STATES = {s.value: i for i, s in enumerate(ComplaintState, start=1)}
 AUTHORS = {AGENT: 1, CUSTOMER: 2}
-_FR, _RES, _NR = SlaTarget.first_response, SlaTarget.resolution, SlaTarget.next_reply
+
+
+TARGETS = list(SlaTarget)  # a target's code is its index
+_FR, _RES, _NR = (
+    TARGETS.index(t) for t in (SlaTarget.first_response, SlaTarget.resolution, SlaTarget.next_reply)
+)
 
 
 @dataclass
 class Clocks:
     """One row per clock (`frame`), the work clocks they run on, and the cases left over."""
 
-    frame: pd.DataFrame  # complaint_id, target, cycle, start, fulfilled, paused, paused_at,
-    # policy, clock; times in µs since the epoch (NONE: none), paused in µs of working time
-    vectors: dict[str, VectorClock]
-    fallback: list[int]
+    frame: pd.DataFrame  # complaint_id, target (code), cycle, start, fulfilled, paused,
+    # paused_at, policy, clock; times in µs since the epoch (NONE: none), paused in µs of
+    # working time; policy and clock as the cases give them
+    vectors: dict[int, VectorClock]  # by clock code
+    fallback: npt.NDArray[np.int64]  # complaint ids left to sync_sla
 
 
-def derive_bulk(events: pd.DataFrame, cases: pd.DataFrame, config: SlaConfig) -> Clocks:
-    """The clocks of `cases` (complaint_id, policy, clock, channel, contract) from `events`
-    (complaint_id, seq, t, kind, to, author as integer codes), sorted by complaint and seq.
+def derive_bulk(
+    events: pd.DataFrame, cases: pd.DataFrame, config: SlaConfig, *, clocks: Sequence[str]
+) -> Clocks:
+    """The clocks of `cases` (complaint_id, policy, clock: an index into `clocks`, special)
+    from `events` (complaint_id, seq, t, kind, to, author as integer codes), sorted by
+    complaint and seq.
 
-    Public-channel cases (a clock of their own) and contract cases (credits on late breach)
-    are left to sync_sla, with the irregular logs and cases without events.
+    Special cases (public-channel cases run a clock of their own, contract cases earn credits)
+    are left to sync_sla, with the irregular logs and the cases without events.
     """
-    meta = cases.set_index("complaint_id")
-    special = meta.index[
-        meta["channel"].isin(config.public_reply.channels).to_numpy()
-        | (meta["contract"] == 1).to_numpy()
-    ].to_numpy()
+    cases = cases.sort_values("complaint_id")
+    ids = cases["complaint_id"].to_numpy(np.int64)
     log = _Log(events, config)
     irregular = np.unique(log.ids[_irregular(log)])
-    keep = ~np.isin(log.ids, np.concatenate([special, irregular]))
-    done = set(np.unique(log.ids[keep]).tolist())
-    fallback = sorted(int(i) for i in meta.index if int(i) not in done)
+    special = ids[cases["special"].to_numpy(bool)]
+    # events of a case not in `cases` (opened since they were read) are left out too
+    derivable = np.setdiff1d(ids, np.concatenate([special, irregular]), assume_unique=True)
+    found = np.minimum(np.searchsorted(derivable, log.ids), max(len(derivable) - 1, 0))
+    keep = derivable[found] == log.ids if len(derivable) else np.zeros(len(log.ids), bool)
     log = log.subset(keep)
+    fallback = np.setdiff1d(ids, log.ids[log.heads])
     if len(log.ids) == 0:
         return Clocks(_empty(), {}, fallback)
-    per = meta.loc[log.ids[log.heads], ["policy", "clock"]]
-    names = sorted(set(per["clock"]))
+    row = np.searchsorted(ids, log.ids[log.heads])
+    clock_of = cases["clock"].to_numpy(np.int64)[row]
+    used = np.unique(clock_of)
     start, end = from_micros(int(log.t.min())), from_micros(int(log.t.max()))
     # deadlines lie past the last event: allow for the longest target × the last escalation
-    vectors = {n: VectorClock(config.clock(n), start, end + timedelta(days=400)) for n in names}
-    clock_of = pd.Categorical(per["clock"], categories=names).codes.astype(np.int64)
-    frame = _clocks(log, clock_of, [vectors[n] for n in names])
+    vectors = {
+        int(c): VectorClock(config.clock(clocks[c]), start, end + timedelta(days=400)) for c in used
+    }
+    frame = _clocks(log, clock_of, vectors)
     case = frame["case"].to_numpy()
     frame = frame.assign(
         complaint_id=log.ids[log.heads][case],
-        policy=per["policy"].to_numpy()[case],
-        clock=np.asarray(names, dtype=object)[clock_of[case]],
+        policy=cases["policy"].to_numpy()[row][case],
+        clock=clock_of[case],
     ).drop(columns="case")
     return Clocks(frame, vectors, fallback)
 
@@ -194,7 +206,7 @@ class _Ranges:
     f: Ints
 
 
-def _clocks(log: _Log, clock_of: Ints, vectors: list[VectorClock]) -> pd.DataFrame:
+def _clocks(log: _Log, clock_of: Ints, vectors: dict[int, VectorClock]) -> pd.DataFrame:
     """One row per clock: case number, target, cycle, start, fulfilled, paused, paused_at."""
     n = len(log.ids)
     positions = np.arange(n, dtype=np.int64)
@@ -226,7 +238,7 @@ def _clocks(log: _Log, clock_of: Ints, vectors: list[VectorClock]) -> pd.DataFra
     rows = pd.DataFrame(
         {
             "case": np.concatenate([np.arange(cases), np.arange(cases), nr_case]),
-            "target": np.repeat([_FR.value, _RES.value, _NR.value], [cases, cases, len(last)]),
+            "target": np.repeat([_FR, _RES, _NR], [cases, cases, len(last)]),
             "cycle": np.concatenate([np.ones(2 * cases, np.int64), cycles[nr_case]]),
             "start": np.concatenate([log.t[heads], log.t[heads], log.t[last]]),
         }
@@ -259,7 +271,7 @@ def _paused(
     *,
     case_of: Ints,
     clock_of: Ints,
-    vectors: list[VectorClock],
+    vectors: dict[int, VectorClock],
 ) -> tuple[Ints, Ints]:
     """Closed paused time and open pause start of each clock (see the module docstring)."""
     paused = np.zeros(count, dtype=np.int64)
@@ -295,10 +307,10 @@ def _paused(
     return paused, paused_at
 
 
-def _elapsed(a: Ints, b: Ints, clock: Ints, vectors: list[VectorClock]) -> Ints:
+def _elapsed(a: Ints, b: Ints, clock: Ints, vectors: dict[int, VectorClock]) -> Ints:
     """Working time from a to b, each pair on its own case's work clock."""
     out = np.zeros(len(a), dtype=np.int64)
-    for number, vector in enumerate(vectors):
+    for number, vector in vectors.items():
         mine = clock == number
         if mine.any():
             out[mine] = vector.elapsed(a[mine], b[mine])
@@ -307,8 +319,4 @@ def _elapsed(a: Ints, b: Ints, clock: Ints, vectors: list[VectorClock]) -> Ints:
 
 def _empty() -> pd.DataFrame:
     columns = ["complaint_id", "target", "cycle", "start", "fulfilled", "paused", "paused_at"]
-    return pd.DataFrame({c: np.zeros(0, np.int64) for c in columns}).assign(
-        target=pd.Series(dtype=object),
-        policy=pd.Series(dtype=object),
-        clock=pd.Series(dtype=object),
-    )
+    return pd.DataFrame({c: np.zeros(0, np.int64) for c in [*columns, "policy", "clock"]})

@@ -1,8 +1,7 @@
-"""Fast reads and writes for bulk SLA recomputation (PostgreSQL: COPY; SQLite: executemany).
+"""Reads and writes of the stored clocks for the bulk recompute (PostgreSQL: COPY).
 
-`read_frame` turns a SELECT into a DataFrame (on PostgreSQL through `COPY (…) TO STDOUT`,
-several times faster than fetching rows); `read_targets` reads the stored clocks with times as
-int64 microseconds, so the caller can keep only the rows that changed. `write_targets` loads
+`read_targets` reads the stored clocks with times as int64 microseconds and names as codes
+(sla_bulk_copy.py), so the caller can keep only the rows that changed. `write_targets` loads
 those into a temporary table and upserts `complaint_sla_targets` from it in one statement: what
 the escalation runner recorded (warned_at, escalation_level, breached_at) is kept unless the
 cycle changed, and a late fulfilment fills breached_at only if it was empty. On PostgreSQL the
@@ -13,32 +12,40 @@ become timestamps in the upsert, exactly: `epoch + n × 1 µs` is integer arithm
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from sqlalchemy import (
     BigInteger,
     Column,
     Integer,
     MetaData,
-    Select,
     String,
     Table,
+    case,
     cast,
-    extract,
     insert,
     select,
     text,
 )
 from sqlalchemy.orm import Session
 
-from trustpulse.complaints.models import Complaint, ComplaintSlaTarget
+from trustpulse.complaints.models import Complaint, ComplaintSlaTarget, SlaStatus
+from trustpulse.complaints.sla_bulk_clocks import TARGETS
+from trustpulse.complaints.sla_bulk_copy import HIGH, read_groups, split
 from trustpulse.complaints.sla_vector import from_micros, to_micros
 from trustpulse.db import UTCDateTime
 
+Ints = npt.NDArray[np.int64]
 _NONE = np.iinfo(np.int64).max
+STATUSES = list(SlaStatus)  # a status's code is its index
+_TARGETS = [t.value for t in TARGETS]
+_LABEL = 1 << 24  # room for a policy or calendar code in a row's packed labels
 _COLUMNS = (
     "complaint_id", "target", "cycle", "policy", "calendar", "target_seconds", "started_at",
     "due_at", "paused_at", "paused_seconds", "fulfilled_at", "breached_at", "next_check_at",
@@ -86,70 +93,94 @@ ON CONFLICT (complaint_id, target) DO UPDATE SET
                      ELSE excluded.breached_at END,
   cycle = excluded.cycle
 """
+_POLICY_TEMP = Table(
+    "tmp_sla_policy",
+    MetaData(),
+    Column("complaint_id", Integer),
+    Column("policy", String(80)),
+    prefixes=["TEMPORARY"],
+)
 _POLICIES = """
 UPDATE complaints SET sla_policy = p.policy, version = complaints.version + 1
-FROM (SELECT DISTINCT complaint_id, policy FROM tmp_sla_bulk) AS p
+FROM tmp_sla_policy AS p
 WHERE complaints.id = p.complaint_id
   AND (complaints.sla_policy IS NULL OR complaints.sla_policy <> p.policy)
 """
 
 
-def read_frame(session: Session, statement: Select[*tuple[Any, ...]]) -> pd.DataFrame:
-    """The rows of a SELECT as a DataFrame (column names from the statement's labels)."""
-    names = [c.name for c in statement.selected_columns]
-    if session.get_bind().dialect.name != "postgresql":
-        return pd.DataFrame([tuple(r) for r in session.execute(statement)], columns=names)
-    dialect = session.get_bind().dialect
-    sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-    buffer = io.BytesIO()
-    raw = _driver(session)
-    with raw.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
-        for block in copy:
-            buffer.write(block)
-    buffer.seek(0)
-    if buffer.getbuffer().nbytes == 0:
-        return pd.DataFrame(columns=names)
-    return pd.read_csv(buffer, header=None, names=names, keep_default_na=False, na_values=[""])
+@dataclass
+class Stored:
+    """The stored clocks of a brand: codes for strings (-1: a name not in use), times in µs
+    (NONE: none)."""
+
+    values: pd.DataFrame  # complaint_id, target, cycle, policy, calendar, status, …, TIMES
+    keys: Ints  # complaint_id × 8 + target code, sorted; `order` maps them to `values` rows
+    order: Ints
+
+    def find(self, complaint_ids: Ints, targets: Ints) -> Ints:
+        """The `values` row of each (complaint, target code); -1 where none is stored."""
+        wanted = complaint_ids * 8 + targets
+        if len(self.keys) == 0:
+            return np.full(len(wanted), -1, dtype=np.int64)
+        i = np.minimum(np.searchsorted(self.keys, wanted), len(self.keys) - 1)
+        found: Ints = np.where(self.keys[i] == wanted, self.order[i], -1)
+        return found
 
 
-def read_targets(session: Session, brand_id: int) -> pd.DataFrame:
-    """The brand's stored clocks; times as int64 microseconds (NaN where none)."""
+def read_targets(
+    session: Session, brand_id: int | None, *, policies: Sequence[str], clocks: Sequence[str]
+) -> Stored:
+    """The stored clocks of a brand's cases (None: of all cases), with strings as codes of
+    TARGETS, `policies`, `clocks` and STATUSES (coded in SQL, so that a row travels as
+    integers only; see sla_bulk_copy.py)."""
     t = ComplaintSlaTarget
-    postgres = session.get_bind().dialect.name == "postgresql"
 
-    def micros(column: Any) -> Any:
-        return cast(extract("epoch", column) * 1_000_000, BigInteger) if postgres else column
+    def code(column: Any, names: Sequence[str]) -> Any:
+        # 0: a name not in use here, which never equals a computed row's
+        numbers = case({name: i + 1 for i, name in enumerate(names)}, value=column, else_=0)
+        return cast(numbers, BigInteger)
 
-    frame = read_frame(
-        session,
-        select(
-            t.complaint_id,
-            cast(t.target, String).label("target"),
-            t.cycle,
-            t.policy,
-            t.calendar,
-            t.target_seconds,
-            t.paused_seconds,
-            cast(t.status, String).label("status"),
-            t.escalation_level,
-            *(micros(getattr(t, name)).label(name) for name in (*TIMES, "warned_at")),
-        )
-        .join(Complaint, Complaint.id == t.complaint_id)
-        .where(Complaint.brand_id == brand_id),
+    labels = (
+        code(cast(t.status, String), [s.value for s in STATUSES])
+        + 256 * code(t.policy, policies)
+        + 256 * _LABEL * code(t.calendar, clocks)
     )
-    for name in (*TIMES, "warned_at"):
-        if postgres:
-            frame[name] = pd.to_numeric(frame[name])
-        else:
-            stamps = pd.to_datetime(frame[name], utc=True).dt.as_unit("us")
-            frame[name] = stamps.astype("int64").where(stamps.notna())
-    for name in ("complaint_id", "cycle", "target_seconds", "paused_seconds", "escalation_level"):
-        frame[name] = pd.to_numeric(frame[name])
-    return frame
+    statement = select(
+        (cast(t.complaint_id, BigInteger) * 8 + code(cast(t.target, String), _TARGETS)).label(
+            "key"
+        ),
+        labels.label("labels"),
+        (cast(t.cycle, BigInteger) * HIGH + t.escalation_level).label("facts"),
+        (cast(t.target_seconds, BigInteger) * HIGH + t.paused_seconds).label("seconds"),
+        *(getattr(t, name) for name in (*TIMES, "warned_at")),
+    )
+    if brand_id is not None:
+        statement = statement.join(Complaint, Complaint.id == t.complaint_id).where(
+            Complaint.brand_id == brand_id
+        )
+    frame = read_groups(session, statement, keys=0).values
+    key, labels = frame["key"].to_numpy(), frame["labels"].to_numpy()
+    values = frame.drop(columns=["key", "labels", "facts", "seconds"]).assign(
+        complaint_id=key // 8,
+        target=key % 8 - 1,
+        status=labels % 256 - 1,
+        policy=labels // 256 % _LABEL - 1,
+        calendar=labels // (256 * _LABEL) - 1,
+    )
+    values["cycle"], values["escalation_level"] = split(frame["facts"].to_numpy())
+    values["target_seconds"], values["paused_seconds"] = split(frame["seconds"].to_numpy())
+    keys = key - 1  # complaint_id × 8 + target code
+    order = np.argsort(keys, kind="stable")
+    return Stored(values, keys[order], order)
 
 
-def write_targets(session: Session, rows: pd.DataFrame, *, now: datetime) -> int:
-    """Upsert the clocks in `rows` and the complaints' matched policy; returns rows written."""
+def write_targets(
+    session: Session, rows: pd.DataFrame, *, policies: pd.DataFrame, now: datetime
+) -> int:
+    """Upsert the clocks in `rows`, set complaints.sla_policy from `policies` (complaint_id,
+    policy); returns the clock rows written."""
+    if not policies.empty:
+        _set_policies(session, policies)
     if rows.empty:
         return 0
     rows = rows.reset_index(drop=True)  # the changed rows keep their index; columns must align
@@ -180,9 +211,27 @@ def write_targets(session: Session, rows: pd.DataFrame, *, now: datetime) -> int
         _insert(session, frame)
         chosen = list(_COLUMNS)
     session.execute(text(_UPSERT.format(columns=", ".join(_COLUMNS), select=", ".join(chosen))))
-    session.execute(text(_POLICIES))
     temp.drop(connection)
     return len(frame)
+
+
+def _set_policies(session: Session, policies: pd.DataFrame) -> None:
+    connection = session.connection()
+    _POLICY_TEMP.drop(connection, checkfirst=True)
+    _POLICY_TEMP.create(connection)
+    frame = pd.DataFrame(
+        {"complaint_id": policies["complaint_id"].astype(np.int64), "policy": policies["policy"]}
+    )
+    if connection.dialect.name == "postgresql":
+        _copy_in(session, frame, _POLICY_TEMP.name)
+    else:
+        records = [
+            {"complaint_id": int(i), "policy": str(p)}
+            for i, p in zip(frame["complaint_id"], frame["policy"], strict=True)
+        ]
+        session.execute(insert(_POLICY_TEMP), records)
+    session.execute(text(_POLICIES))
+    _POLICY_TEMP.drop(connection)
 
 
 _SOURCES = {
@@ -208,14 +257,14 @@ def _insert(session: Session, frame: pd.DataFrame) -> None:
     session.execute(insert(_TEMP), records)
 
 
-def _copy_in(session: Session, frame: pd.DataFrame) -> None:
+def _copy_in(session: Session, frame: pd.DataFrame, table: str = "tmp_sla_bulk") -> None:
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False, header=False, na_rep="")
     columns = ", ".join(frame.columns)
     raw = _driver(session)
     with (
         raw.cursor() as cursor,
-        cursor.copy(f"COPY tmp_sla_bulk ({columns}) FROM STDIN WITH (FORMAT csv)") as copy,
+        cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy,
     ):
         copy.write(buffer.getvalue())
 
