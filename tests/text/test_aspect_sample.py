@@ -62,22 +62,26 @@ def test_scores_count_text_level_hits_and_sentiment() -> None:
     assert scores["service_responsiveness"].tagged == 0
 
 
-_SCORED: dict[Path, dict[str, CategoryScore]] = {}
+_SCORED: dict[tuple[Path, str], dict[str, CategoryScore]] = {}
 
 
 @pytest.fixture
-def scored(shared_data: Path, default_sentiment: DefaultSentiment) -> dict[str, CategoryScore]:
-    """Scores of the shipped lexicon on the whole sample (both halves), computed once."""
-    if shared_data not in _SCORED:
-        _SCORED[shared_data] = _score(shared_data, default_sentiment)
-    return _SCORED[shared_data]
+def held_out(shared_data: Path, default_sentiment: DefaultSentiment) -> dict[str, CategoryScore]:
+    """Scores of the shipped lexicon on the `report` half: the texts nobody read while tuning
+    it (the tune half was read), so the honest figure; computed once."""
+    if (shared_data, "report") not in _SCORED:
+        _SCORED[shared_data, "report"] = _score(shared_data, default_sentiment, "report")
+    return _SCORED[shared_data, "report"]
 
 
-def _score(shared_data: Path, default_sentiment: DefaultSentiment) -> dict[str, CategoryScore]:
+def _score(
+    shared_data: Path, default_sentiment: DefaultSentiment, split: str
+) -> dict[str, CategoryScore]:
     config = load_text_config(Settings(home=shared_data / "no-home"))
     tagger = AspectTagger(config.aspects, config.aspect_ignore, config.aspect_cues)
     analyzer = Analyzer(default=default_sentiment, aspects=tagger)
-    frame = with_texts(read_labels(LABELS), shared_data)
+    frame = read_labels(LABELS)
+    frame = with_texts(frame[frame["split"] == split], shared_data)
     found = aspect_results(analyzer, [prepare(t) for t in frame["text"]])
     gold = [parse_labels(v) for v in frame["labels"]]
     return {s.category: s for s in score_categories(gold, found)}
@@ -90,33 +94,39 @@ def test_sample_was_drawn_by_the_seeded_draw(shared_data: Path) -> None:
     assert drawn == list(zip(frame["dataset"], frame["id"], strict=True))
 
 
-@pytest.mark.shared_data
-@pytest.mark.parametrize("category", ["delivery_logistics"])
-def test_categories_meeting_the_bar(scored: dict[str, CategoryScore], category: str) -> None:
-    # measured 0.89 / 0.83 on the whole sample, 0.83 / 0.75 on the held-out half
-    assert scored[category].labelled >= MIN_LABELLED
-    assert scored[category].precision >= 0.8
-    assert scored[category].recall >= 0.6
+def test_bar_applies_to_five_categories() -> None:
+    frame = read_labels(LABELS)
+    counts = {c: sum(c in parse_labels(v) for v in frame["labels"]) for c in CATEGORIES}
+    assert {c for c, n in counts.items() if n >= MIN_LABELLED} == set(BAR_MET) | set(BAR_MISSED)
+
+
+# held-out half, lexicon only (docs/text.md): product 0.88 / 0.80, delivery 0.81 / 0.78
+BAR_MET = ["product_reliability", "delivery_logistics"]
+# service 0.71 / 0.81, transparency 0.67 / 0.40, price/value 0.76 / 0.78
+BAR_MISSED = ["service_responsiveness", "information_transparency", "price_value"]
 
 
 @pytest.mark.shared_data
-@pytest.mark.parametrize("category", ["product_reliability", "price_value"])
-def test_precision_bar_where_recall_falls_short(
-    scored: dict[str, CategoryScore], category: str
-) -> None:
-    assert scored[category].precision >= 0.8
+@pytest.mark.parametrize("category", BAR_MET)
+def test_held_out_half_meets_the_bar(held_out: dict[str, CategoryScore], category: str) -> None:
+    assert held_out[category].precision >= 0.8
+    assert held_out[category].recall >= 0.6
 
 
 @pytest.mark.shared_data
 @pytest.mark.xfail(strict=True, reason="bar not met yet: docs/text.md, hand-labelled sample")
-@pytest.mark.parametrize(
-    "category",
-    ["product_reliability", "service_responsiveness", "information_transparency", "price_value"],
-)
-def test_bar_not_met_yet(scored: dict[str, CategoryScore], category: str) -> None:
-    assert scored[category].labelled >= MIN_LABELLED
-    assert scored[category].precision >= 0.8
-    assert scored[category].recall >= 0.6
+@pytest.mark.parametrize("category", BAR_MISSED)
+def test_bar_not_met_yet(held_out: dict[str, CategoryScore], category: str) -> None:
+    assert held_out[category].precision >= 0.8
+    assert held_out[category].recall >= 0.6
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("category", ["service_responsiveness", "price_value"])
+def test_recall_bar_where_precision_falls_short(
+    held_out: dict[str, CategoryScore], category: str
+) -> None:
+    assert held_out[category].recall >= 0.6
 
 
 def test_every_category_is_known() -> None:

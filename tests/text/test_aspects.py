@@ -16,13 +16,14 @@ from trustpulse.demo.generate import generate
 from trustpulse.demo.model import DemoConfig
 from trustpulse.feedback.models import Feedback, FeedbackKind
 from trustpulse.runtime import Runtime, set_runtime
-from trustpulse.text.aspects import AspectTagger
+from trustpulse.text.aspects import AspectTagger, _form_key, _PrefixTreeMatcher, inflections
 from trustpulse.text.cli import app
 from trustpulse.text.config import TRUST_DIMENSIONS, AspectSpec, load_text_config
 from trustpulse.text.default_model import DefaultSentiment
 from trustpulse.text.language import comparable
 from trustpulse.text.models import FeedbackAnalysis
 from trustpulse.text.service import Analyzer, aspect_results, build_analyzer, prepare, run_analysis
+from trustpulse.text.terms import Term, TermMatcher
 
 LEXICON = {
     "delivery": AspectSpec(dimension="service_responsiveness", terms=["送餐", "配送", "delivery"]),
@@ -57,7 +58,7 @@ def test_each_aspect_gets_its_own_clause() -> None:
             "delivery was slow but the food was great",
             {("delivery", "negative"), ("product_quality", "positive")},
         ),
-        ("价格也贵", {("price_info", "negative"), ("value", "negative")}),
+        ("价格也贵", {("value", "negative")}),  # a price level, not price transparency
     ],
 )
 def test_shipped_lexicon_gives_each_aspect_its_clauses_sentiment(
@@ -79,6 +80,9 @@ def test_shipped_lexicon_gives_each_aspect_its_clauses_sentiment(
         ("delivery was not slow", "positive"),
         ("slow but cheap", None),  # both polarities: the cues decide nothing
         ("味道很好", None),
+        ("没有延误", "positive"),  # a negator before a cue turns it round
+        ("it wasn't late", "positive"),
+        ("never slow", "positive"),
     ],
 )
 def test_cues_give_a_clause_one_polarity_or_none(
@@ -87,6 +91,63 @@ def test_cues_give_a_clause_one_polarity_or_none(
     config = load_text_config(Settings(home=tmp_path))
     tagger = AspectTagger(config.aspects, config.aspect_ignore, config.aspect_cues)
     assert tagger.cue(comparable(clause)) == polarity
+
+
+def test_inflected_terms_match_english_endings() -> None:
+    tagger = AspectTagger(
+        {"flight": AspectSpec(dimension="product_reliability", terms=["cancel~"])}
+    )
+    for text in ["they cancelled it", "it cancels", "cancel it", "canceling now"]:
+        assert [m.term for m in tagger.mentions(text)] == ["cancel~"], text
+    assert tagger.mentions("a cancellation") == []
+    assert inflections("reply~") == sorted(
+        ["reply", "replys", "replyes", "replied", "replies", "replyed", "replying"]
+    )
+    assert inflections("re:x~") == ["re:x~"]
+
+
+def test_a_term_under_two_aspects_counts_for_both() -> None:
+    tagger = AspectTagger(
+        {
+            "value": AspectSpec(dimension="price_value", terms=["划算"]),
+            "price_info": AspectSpec(dimension="information_transparency", terms=["划算", "价格"]),
+        }
+    )
+    assert {m.aspect for m in tagger.mentions("很划算")} == {"value", "price_info"}
+    assert tagger.entries("价格很划算") == {
+        ("value", "划算"),
+        ("price_info", "划算"),
+        ("price_info", "价格"),
+    }
+
+
+def test_the_couriers_manner_is_the_deliverys(tmp_path: Path) -> None:
+    config = load_text_config(Settings(home=tmp_path))
+    tagger = AspectTagger(config.aspects, config.aspect_ignore, config.aspect_cues)
+    assert {m.aspect for m in tagger.mentions("外卖小哥态度很好")} == {"delivery"}
+    assert {m.aspect for m in tagger.mentions("客服态度很好")} == {"customer_service"}
+
+
+def test_prefix_tree_finds_what_the_flat_alternation_finds(tmp_path: Path) -> None:
+    config = load_text_config(Settings(home=tmp_path))
+    groups = {
+        _form_key(form): name
+        for name, spec in config.aspects.items()
+        for term in spec.terms
+        for form in inflections(term)
+    }
+    flat = TermMatcher([Term(form, group, form) for form, group in groups.items()])
+    tree = _PrefixTreeMatcher(groups)
+    texts = [
+        "安装费太贵，安装师傅很专业，送货上门",
+        "after-sales never replied; the box arrived crushed, hidden  fees",
+        "cancelled flightled again, flight delayed 3 hours, dressing room",
+        "等了一个多小时才送到，饭菜太咸了，价格实惠，$20 for this",
+        "topless toppings: a top, the tops, on top, protop",
+    ]
+    for text in texts:
+        found = [(h.group, h.start, h.end) for h in tree.find(comparable(text))]
+        assert found == [(h.group, h.start, h.end) for h in flat.find(comparable(text))], text
 
 
 def test_scope_runs_on_until_the_next_aspect_or_sentence_end() -> None:

@@ -8,12 +8,26 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from trustpulse.text.config import AspectCues, AspectSpec
-from trustpulse.text.terms import Term, TermMatcher
+from trustpulse.text.terms import REGEX_PREFIX, Term, TermHit, TermMatcher
 
-ASPECT_RECIPE = "aspects-v1"
+ASPECT_RECIPE = "aspects-v2"
 IGNORE = "_ignore"
+# `cancel~`: the term and its English inflections (cancels, cancelled, canceling, ...)
+INFLECT = "~"
+_VOWELS = frozenset("aeiou")
+# A negator just before a cue turns it round (不算慢, 没有延误, wasn't slow, never late); a
+# cue that holds its own negator (不贵) is listed as a cue of its own and wins as the longer.
+_NEGATED = re.compile(
+    r"(?:不|没|没有|未|并不|并没有|从不|从没)(?:太|很|算|怎么|那么|是|有|会)?$"
+    r"|(?:(?<![a-z])(?:not|never|no|hardly)|n't)\s+(?:\w+\s+)?$"
+)
+_FLIP = {"positive": "negative", "negative": "positive"}
+_JOIN = "\x1f"  # between the aspects of a term listed under several
+_SPACES = re.compile(r"[\s\-]+")
+_ALNUM = re.compile(r"[a-z0-9]")
 # Commas and the like end a clause; sentence ends and contrast words end an aspect's scope.
 _CLAUSE_END = re.compile(r"[，,、:：（）()\n]")
 _HARD_END = re.compile(
@@ -30,6 +44,37 @@ class AspectMention:
     end: int
     scope_start: int  # the text whose sentiment is the aspect's
     scope_end: int
+    term: str = ""  # the lexicon entry that matched (`cancel~`, `re:...`, 物流)
+
+
+def inflections(term: str) -> list[str]:
+    """`word~` -> the word with English -s, -ed and -ing endings on its last word (y -> ies,
+    e dropped before -ing, final consonant doubled: cancelled, fitting). Over-generation is
+    harmless (a form nobody writes matches nothing); other terms are returned as they are."""
+    if not term.endswith(INFLECT) or term.startswith(REGEX_PREFIX):
+        return [term]
+    term = term[: -len(INFLECT)]
+    head, _, word = term.rpartition(" ")
+    if not word.isalpha() or not word.isascii():
+        return [term]
+    stems = {word}
+    if word.endswith("e"):
+        stems.add(word[:-1])
+    if (
+        len(word) >= 3
+        and word[-1] not in _VOWELS | {"w", "x", "y"}
+        and word[-2] in _VOWELS
+        and word[-3] not in _VOWELS
+    ):
+        stems.add(word + word[-1])
+    forms = {word, word + "s", word + "es"}
+    forms |= {stem + ending for stem in stems for ending in ("ed", "ing")}
+    if word.endswith("e"):
+        forms.add(word + "d")
+    if word.endswith("y") and word[-2:-1] not in _VOWELS:
+        forms |= {word[:-1] + "ies", word[:-1] + "ied"}
+    prefix = f"{head} " if head else ""
+    return sorted(prefix + form for form in forms)
 
 
 def _segments(text: str) -> list[tuple[int, int, bool]]:
@@ -73,9 +118,22 @@ class AspectTagger:
         cues: AspectCues | None = None,
     ) -> None:
         self.dimensions = {name: spec.dimension for name, spec in aspects.items()}
-        terms = [Term(t, name, name) for name, spec in aspects.items() for t in spec.terms]
-        terms += [Term(t, IGNORE, IGNORE) for t in ignore]
-        self._matcher = TermMatcher(terms)
+        # a term listed under several aspects counts for each of them (the matcher keeps one
+        # group per surface, so the group names them all)
+        owners: dict[str, list[str]] = {}
+        self._entries: dict[tuple[str, str], str] = {}  # (aspect, form) -> lexicon entry
+        for name, spec in aspects.items():
+            for t in spec.terms:
+                for form in inflections(t):
+                    names = owners.setdefault(_form_key(form), [])
+                    if name not in names:
+                        names.append(name)
+                    self._entries.setdefault((name, _form_key(form)), t)
+        groups = {form: _JOIN.join(names) for form, names in owners.items()}
+        for t in ignore:
+            for form in inflections(t):
+                groups.setdefault(_form_key(form), IGNORE)
+        self._matcher = _PrefixTreeMatcher(groups)
         cues = cues or AspectCues()
         self._cues = TermMatcher(
             [Term(t, "negative", t) for t in cues.negative]
@@ -94,9 +152,23 @@ class AspectTagger:
 
     def cue(self, text: str) -> str | None:
         """ "negative" or "positive" when `text` (comparable) holds cues of that polarity only;
-        the longest cue wins where cues overlap (不贵 over 贵)."""
-        found = {h.group for h in self._cues.find(text)} - {IGNORE}
+        the longest cue wins where cues overlap (不贵 over 贵), and a negator just before a
+        cue turns it round (没有延误, wasn't slow)."""
+        found = {
+            _FLIP[h.group] if _NEGATED.search(text[max(0, h.start - 12) : h.start]) else h.group
+            for h in self._cues.find(text)
+            if h.group != IGNORE
+        }
         return found.pop() if len(found) == 1 else None
+
+    def entries(self, text: str) -> set[tuple[str, str]]:
+        """(aspect, lexicon entry) of every term in `text` (comparable), clause or not."""
+        return {
+            (aspect, self._entries.get((aspect, hit.canonical), hit.canonical))
+            for hit in self._matcher.find(text)
+            if hit.group != IGNORE
+            for aspect in hit.group.split(_JOIN)
+        }
 
     def mentions(self, text: str) -> list[AspectMention]:
         hits = [h for h in self._matcher.find(text) if h.group != IGNORE]
@@ -112,17 +184,92 @@ class AspectTagger:
                 not segments[last][2] and last + 1 < len(segments) and (last + 1) not in with_hits
             ):
                 last += 1
-            key = (hit.group, seg)
-            if key not in found:
-                found[key] = AspectMention(
-                    aspect=hit.group,
-                    dimension=self.dimensions[hit.group],
-                    start=hit.start,
-                    end=hit.end,
-                    scope_start=segments[seg][0],
-                    scope_end=segments[last][1],
-                )
+            for aspect in hit.group.split(_JOIN):
+                if (aspect, seg) not in found:
+                    found[aspect, seg] = AspectMention(
+                        aspect=aspect,
+                        dimension=self.dimensions[aspect],
+                        start=hit.start,
+                        end=hit.end,
+                        scope_start=segments[seg][0],
+                        scope_end=segments[last][1],
+                        term=self._entries.get((aspect, hit.canonical), hit.canonical),
+                    )
         return list(found.values())
+
+
+def _form_key(form: str) -> str:
+    """Literals folded as terms.TermMatcher folds them (lower case, one space for any run of
+    spaces and hyphens); regexes as written."""
+    if form.startswith(REGEX_PREFIX) or not form.strip():
+        return form
+    return _SPACES.sub(" ", form.strip().lower())
+
+
+class _PrefixTreeMatcher:
+    """terms.TermMatcher's matching (regexes first, then the longest literal; Latin edges need a
+    non-alphanumeric neighbour; a space matches spaces or hyphens) with the literals compiled
+    as a prefix tree: re tries the alternatives of a flat alternation one by one wherever one
+    could start, which made the 600-term lexicon 5x slower than a tree (one branch a letter).
+
+    `groups`: folded form (`_form_key`) -> group."""
+
+    def __init__(self, groups: Mapping[str, str]) -> None:
+        self._literals = {k: g for k, g in groups.items() if not k.startswith(REGEX_PREFIX)}
+        self._regexes = [
+            (re.compile(k[len(REGEX_PREFIX) :]), k, g)
+            for k, g in groups.items()
+            if k.startswith(REGEX_PREFIX)
+        ]
+        tree: dict[str, Any] = {}
+        for literal in self._literals:
+            if literal:
+                node = tree
+                for char in literal:
+                    node = node.setdefault(char, {})
+                node[""] = {}
+        alternatives = [f"(?:{regex.pattern})" for regex, _k, _g in self._regexes]
+        if tree:
+            alternatives.append(_render(tree, "", top=True))
+        self._pattern = re.compile("|".join(alternatives)) if alternatives else None
+
+    def find(self, text: str) -> list[TermHit]:
+        """Non-overlapping hits in order of position; canonical = the folded form."""
+        hits: list[TermHit] = []
+        pos = 0
+        while self._pattern is not None and (match := self._pattern.search(text, pos)):
+            start, end = match.span()
+            if end == start:
+                pos = start + 1
+                continue
+            found = self._form_of(match.group())
+            if found is not None:
+                hits.append(TermHit(found[1], found[0], start, end))
+            pos = end
+        return hits
+
+    def _form_of(self, matched: str) -> tuple[str, str] | None:
+        key = _form_key(matched)
+        if key in self._literals:
+            return key, self._literals[key]
+        for regex, form, group in self._regexes:
+            if regex.fullmatch(matched):
+                return form, group
+        return None
+
+
+def _render(node: Mapping[str, Any], last: str, *, top: bool = False) -> str:
+    """The regex of a prefix-tree node: longer terms first, then the term ending here."""
+    alternatives = []
+    for char in sorted(c for c in node if c):
+        piece = r"[\s\-]+" if char == " " else re.escape(char)
+        if top and _ALNUM.match(char):
+            # after the first letter, not before it, so re can still scan for first letters
+            piece += r"(?<![a-z0-9][\s\S])"
+        alternatives.append(piece + _render(node[char], char))
+    if "" in node:
+        alternatives.append(r"(?![a-z0-9])" if _ALNUM.match(last) else "")
+    return alternatives[0] if len(alternatives) == 1 else f"(?:{'|'.join(alternatives)})"
 
 
 def _segment_index(segments: Sequence[tuple[int, int, bool]], offset: int) -> int:
