@@ -2,10 +2,17 @@
 (tests/text/fixtures/aspect_labels.csv; texts read from ../shared/data): text-level precision
 and recall per trust category, and how often the aspect sentiment equals the labelled one.
 
-    .venv/bin/python bench/text_aspects.py [--data DIR] [--config text.yaml] [--json]
+    .venv/bin/python bench/text_aspects.py [--data DIR] [--config text.yaml] [--folds 5]
+                                           [--min-precision 0.8] [--prune-below 0.5] [--json]
 
-Reported per split: `tune` (the half the lexicon was tuned on), `report` (the held-out half)
-and `all`. Without --config the shipped lexicon (config_defaults/text.yaml) is used.
+Two taggers, each reported per split: `tune` (the half the lexicon was tuned on), `report`
+(the held-out half) and `all`.
+- `lexicon`: the shipped lexicon (config_defaults/text.yaml) or --config's.
+- `cv`: the lexicon adapted (`text/aspect_learn.py`) to the labels of the other folds only:
+  the sample is split into --folds folds by a hash of dataset and id, and each fold is tagged
+  with the lexicon minus the entries that were right less often than --prune-below where
+  they alone tagged a text of the other folds, plus the words learnt there (in --min-count
+  texts, z >= 1.96, their texts labelled at least --min-precision of the time).
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from typing import Any
 import yaml
 
 from trustpulse.config import Settings
+from trustpulse.text.aspect_learn import cross_validate, parse_label_cell
 from trustpulse.text.aspect_sample import parse_labels, read_labels, score_categories, with_texts
 from trustpulse.text.config import TextConfig, load_text_config
 from trustpulse.text.service import aspect_results, build_analyzer, prepare
@@ -26,6 +34,7 @@ from trustpulse.text.service import aspect_results, build_analyzer, prepare
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 LABELS = ROOT / "tests" / "text" / "fixtures" / "aspect_labels.csv"
+SPLITS = ("tune", "report", "all")
 
 
 def main() -> None:
@@ -33,6 +42,16 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--config", type=Path, help="a text.yaml whose aspects to measure")
     parser.add_argument("--home", type=Path, help="TRUSTPULSE_HOME holding the default model")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--min-precision", type=float, default=0.8)
+    parser.add_argument("--min-count", type=int, default=3)
+    parser.add_argument("--top", type=int, default=20)
+    parser.add_argument(
+        "--prune-below",
+        type=float,
+        default=0.5,
+        help="drop lexicon entries right less often than this where alone (-1: keep all)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     home = args.home or Path(tempfile.mkdtemp(prefix="tp-aspects-"))
@@ -43,25 +62,52 @@ def main() -> None:
         config = TextConfig.model_validate({**config.model_dump(), **override})
     analyzer = build_analyzer(settings, config)
     frame = with_texts(read_labels(LABELS), args.data)
-    prepared = [prepare(t) for t in frame["text"]]
-    found = aspect_results(analyzer, prepared)
+    texts = list(frame["text"])
     gold = [parse_labels(v) for v in frame["labels"]]
-    out: dict[str, dict[str, Any]] = {}
-    for split in ("tune", "report", "all"):
-        rows = [i for i, s in enumerate(frame["split"]) if split in ("all", s)]
-        scores = score_categories([gold[i] for i in rows], [found[i] for i in rows])
-        out[split] = {"n": len(rows), "categories": [s.as_dict() for s in scores]}
+    keys = [f"{d}:{k}" for d, k in zip(frame["dataset"], frame["id"], strict=True)]
+    lexicon_found = aspect_results(analyzer, [prepare(t) for t in texts])
+    cv = cross_validate(
+        analyzer,
+        config.aspects,
+        texts,
+        [parse_label_cell(v) for v in frame["labels"]],
+        keys,
+        folds=args.folds,
+        ignore=config.aspect_ignore,
+        cues=config.aspect_cues,
+        prune_below=args.prune_below,
+        top=args.top,
+        min_count=args.min_count,
+        min_precision=args.min_precision,
+    )
+    out: dict[str, Any] = {}
+    for name, found in (("lexicon", lexicon_found), ("cv", cv.found)):
+        for split in SPLITS:
+            rows = [i for i, s in enumerate(frame["split"]) if split in ("all", s)]
+            scores = score_categories([gold[i] for i in rows], [found[i] for i in rows])
+            out[f"{name}/{split}"] = {"n": len(rows), "categories": [s.as_dict() for s in scores]}
+    out["learnt_per_fold"] = [
+        {label: [t.term for t in terms] for label, terms in learnt.items() if terms}
+        for learnt in cv.learnt
+    ]
+    out["pruned_per_fold"] = [[f"{r.aspect}:{r.term}" for r in pruned] for pruned in cv.pruned]
     if args.json:
-        print(json.dumps(out))
+        print(json.dumps(out, ensure_ascii=False))
         return
-    for split, result in out.items():
-        print(f"{split} (n={result['n']})")
+    for key, result in out.items():
+        if key.endswith("_per_fold"):
+            continue
+        print(f"{key} (n={result['n']})")
         for row in result["categories"]:
             print(
                 f"  {row['category']:26s} labelled {row['labelled']:3d} tagged {row['tagged']:3d}"
                 f" P {row['precision']:.2f} R {row['recall']:.2f}"
                 f" sentiment {row['sentiment_agreement']}"
             )
+    for fold, (learnt, pruned) in enumerate(
+        zip(out["learnt_per_fold"], out["pruned_per_fold"], strict=True)
+    ):
+        print(f"fold {fold} learnt: {learnt}\n       pruned: {pruned}")
 
 
 if __name__ == "__main__":

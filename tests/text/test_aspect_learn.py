@@ -9,8 +9,17 @@ import yaml
 from typer.testing import CliRunner
 
 from trustpulse.errors import InvalidInputError
+from trustpulse.text.aspect_learn import (
+    cross_validate,
+    fold_of,
+    learn_terms,
+    prune_terms,
+    without,
+)
 from trustpulse.text.cli import app
-from trustpulse.text.config import TextConfig
+from trustpulse.text.config import AspectSpec, TextConfig
+from trustpulse.text.default_model import DefaultSentiment
+from trustpulse.text.service import Analyzer, prepare
 
 runner = CliRunner()
 _ARGS = ["learn-aspects", "--text-column", "review", "--label-column", "dims"]
@@ -56,3 +65,51 @@ def test_unknown_label_is_named(tmp_path: Path) -> None:
     )
     assert isinstance(result.exception, InvalidInputError)
     assert "'speed'" in result.exception.message
+
+
+def test_words_said_mostly_elsewhere_fall_below_min_precision() -> None:
+    texts = ["配送很快"] * 4 + ["配送员态度好"] * 2 + ["配送一般"] * 2 + ["下次再说"] * 4
+    labels = [{"delivery_logistics"}] * 4 + [set()] * 8
+    plain = learn_terms(texts, labels, min_count=2, min_z=0.0)
+    strict = learn_terms(texts, labels, min_count=2, min_z=0.0, min_precision=0.8)
+    assert "配送" in [t.term for t in plain["delivery_logistics"]]
+    assert "配送" not in [t.term for t in strict["delivery_logistics"]]
+
+
+def test_fold_of_a_key_never_changes() -> None:
+    # sha256 of the key: the same folds on every machine, run and Python hash seed
+    assert [fold_of(f"waimai_10k:{i}", 5) for i in range(6)] == [2, 1, 1, 3, 4, 2]
+
+
+def test_entries_mostly_wrong_alone_are_pruned() -> None:
+    lexicon = {
+        "delivery": AspectSpec(dimension="service_responsiveness", terms=["配送", "小哥"]),
+    }
+    texts = ["配送很快", "配送太慢", "配送准时", "小哥你好", "小哥辛苦", "小哥态度好", "小哥配送快"]
+    labels = [{"delivery_logistics"}] * 3 + [set()] * 2 + [{"delivery_logistics"}, set()]
+    pruned = prune_terms(lexicon, [prepare(t) for t in texts], labels, min_precision=0.5)
+    assert [(r.aspect, r.term, r.alone_right, r.alone_wrong) for r in pruned] == [
+        ("delivery", "小哥", 1, 2)
+    ]
+    assert without(lexicon, pruned)["delivery"].terms == ["配送"]
+
+
+def test_each_fold_is_tagged_with_terms_learnt_without_it(
+    default_sentiment: DefaultSentiment,
+) -> None:
+    keys = [f"t{i}" for i in range(120)]
+    in_fold_0 = [k for k in keys if fold_of(k, 2) == 0][:20]
+    texts = [
+        "wombat parcel" if k in in_fold_0 else ("quokka came late" if i % 2 else "lovely day")
+        for i, k in enumerate(keys)
+    ]
+    labels = [set() if t == "lovely day" else {"delivery_logistics"} for t in texts]
+    cv = cross_validate(Analyzer(default=default_sentiment), {}, texts, labels, keys, folds=2)
+    fold_0 = [i for i, k in enumerate(keys) if fold_of(k, 2) == 0]
+    learnt_on_fold_0 = learn_terms(
+        [texts[i] for i in fold_0], [labels[i] for i in fold_0], min_precision=0.8
+    )
+    assert cv.learnt[1] == learnt_on_fold_0
+    assert "wombat" not in [t.term for t in cv.learnt[0]["delivery_logistics"]]
+    tagged = [bool(found) for found in cv.found]
+    assert tagged == [t.startswith("quokka") for t in texts]

@@ -204,7 +204,10 @@ def with_texts(labels: pd.DataFrame, data_dir: Path) -> pd.DataFrame:
 
 
 def category_of(aspect: Mapping[str, Any]) -> str:
-    return CATEGORY_OF_ASPECT.get(str(aspect["aspect"]), str(aspect["dimension"]))
+    """The sample's category of an aspect result; learnt aspects (`delivery_learnt`) count
+    where the aspect they were learnt for does."""
+    name = str(aspect["aspect"]).removesuffix("_learnt")
+    return CATEGORY_OF_ASPECT.get(name, str(aspect["dimension"]))
 
 
 @dataclass(frozen=True)
