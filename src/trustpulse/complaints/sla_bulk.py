@@ -97,15 +97,13 @@ def recompute_bulk(
         changed = _changed(rows, stored, clocks, config)
         ids = clocks.frame["complaint_id"].to_numpy()
         frame = cases.frame
-        stale = frame["complaint_id"].to_numpy()[frame["stale"].to_numpy(bool)]
-        stale = stale[np.isin(stale, ids)]
-        policies = np.asarray(cases.policies, dtype=object)
+        stale = frame[frame["stale"].to_numpy(bool) & np.isin(frame["complaint_id"], ids)]
         result.rows = write_targets(
             session,
-            _named(rows[changed], cases),
-            policies=pd.DataFrame(
-                {"complaint_id": stale, "policy": policies[_policy_of(frame, stale)]}
-            ),
+            rows[changed],
+            policies=cases.policies,
+            clocks=cases.clocks,
+            stale=stale[["complaint_id", "policy"]],
             now=now,
         )
         result.vectorised = len(np.unique(ids))
@@ -184,13 +182,6 @@ def _cases(session: Session, brand_id: int, config: SlaConfig) -> _Cases:
 def _severity(value: object) -> Severity:
     """The stored name ("p3") or, from an ORM row, the enum."""
     return value if isinstance(value, Severity) else Severity[str(value)]
-
-
-def _policy_of(cases: pd.DataFrame, ids: Ints) -> Ints:
-    order = np.argsort(cases["complaint_id"].to_numpy())
-    at = order[np.searchsorted(cases["complaint_id"].to_numpy()[order], ids)]
-    policy: Ints = cases["policy"].to_numpy()[at]
-    return policy
 
 
 def _code(column: Any, codes: dict[str, int]) -> Any:
@@ -313,13 +304,3 @@ def _changed(
         differs |= rows[column].to_numpy() != before(stored_as)
     differs |= paused // 1_000_000 != before("paused_seconds")
     return differs
-
-
-def _named(rows: pd.DataFrame, cases: _Cases) -> pd.DataFrame:
-    """The rows with their codes turned back into names, as write_targets takes them."""
-    return rows.assign(
-        target=np.asarray([t.value for t in TARGETS], dtype=object)[rows["target"].to_numpy()],
-        policy=np.asarray(cases.policies, dtype=object)[rows["policy"].to_numpy()],
-        clock=np.asarray(cases.clocks, dtype=object)[rows["clock"].to_numpy()],
-        status=np.asarray([s.value for s in STATUSES], dtype=object)[rows["status"].to_numpy()],
-    )

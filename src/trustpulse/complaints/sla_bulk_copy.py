@@ -1,4 +1,4 @@
-"""Reads for the bulk recompute as numpy arrays: PostgreSQL's binary COPY of aggregated arrays.
+"""Bulk reads and writes as numpy arrays, through PostgreSQL's binary COPY.
 
 A million cases mean three million events and two million clock rows. Fetched as rows, each
 costs a protocol message and a parse on our side (COPY in CSV: about half the warm
@@ -7,11 +7,13 @@ folded into an array (`array_agg`), in binary: integers and timestamps arrive as
 big-endian fields that numpy reads without a loop, and a timestamp is already an integer
 (microseconds since 2000-01-01). Only the few group keys are decoded in Python.
 SQLite has no COPY; there the rows are fetched as usual and shaped the same way.
+`write_binary` goes the other way: fixed-width rows built as one numpy record array.
 """
 
 from __future__ import annotations
 
 import struct
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,11 +61,8 @@ def read_groups(session: Session, statement: Select[*tuple[Any, ...]], *, keys: 
     sql = grouped.compile(
         dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
     )
-    raw = session.connection().connection.driver_connection
-    if raw is None:
-        raise RuntimeError("no DBAPI connection for COPY")
     data = bytearray()
-    with raw.cursor() as cursor:
+    with _driver(session).cursor() as cursor:
         if keys:
             # a few groups, estimated as many: without this the planner sorts every row
             cursor.execute(
@@ -156,6 +155,36 @@ def _array(value: memoryview, length: int) -> npt.NDArray[np.int64]:
 
 
 HIGH = 1 << 32  # two int4 values travel as one int8: high × HIGH + low
+_FORMATS = {"int2": ">i2", "int4": ">i4", "int8": ">i8", "time": ">i8"}
+
+
+def write_binary(
+    session: Session, table: str, columns: Mapping[str, tuple[str, npt.NDArray[np.int64]]]
+) -> None:
+    """COPY columns of integers (kind "int2", "int4", "int8") or times ("time": µs since the
+    Unix epoch, NONE for 'infinity') into `table`, in PostgreSQL's binary format: one numpy
+    record per row, no formatting and no parsing."""
+    kinds = [kind for kind, _ in columns.values()]
+    layout: list[tuple[str, str]] = [("fields", ">i2")]
+    for i, kind in enumerate(kinds):
+        layout += [(f"n{i}", ">i4"), (f"v{i}", _FORMATS[kind])]
+    rows = np.empty(len(next(iter(columns.values()))[1]), dtype=np.dtype(layout))
+    rows["fields"] = len(kinds)
+    for i, (kind, values) in enumerate(columns.values()):
+        rows[f"n{i}"] = np.dtype(_FORMATS[kind]).itemsize
+        rows[f"v{i}"] = np.where(values == NONE, NONE, values - _Y2K) if kind == "time" else values
+    header = _SIGNATURE + struct.pack(">ii", 0, 0)
+    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT binary)"
+    with _driver(session).cursor() as cursor, cursor.copy(statement) as copy:
+        copy.write(header + rows.tobytes() + struct.pack(">h", -1))
+
+
+def _driver(session: Session) -> Any:
+    """The psycopg connection under the session's (for COPY)."""
+    raw = session.connection().connection.driver_connection
+    if raw is None:
+        raise RuntimeError("no DBAPI connection for COPY")
+    return raw
 
 
 def split(packed: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:

@@ -5,13 +5,13 @@
 those into a temporary table and upserts `complaint_sla_targets` from it in one statement: what
 the escalation runner recorded (warned_at, escalation_level, breached_at) is kept unless the
 cycle changed, and a late fulfilment fills breached_at only if it was empty. On PostgreSQL the
-times travel as integers (COPY of formatted timestamps cost more than the upsert itself) and
-become timestamps in the upsert, exactly: `epoch + n × 1 µs` is integer arithmetic.
+rows travel by binary COPY with names as codes and timestamps as PostgreSQL's own integers
+(none: 'infinity'), so nothing is formatted or parsed; the upsert looks the names up. Most of
+a cold run is then the upsert itself: per row, three index entries and the foreign-key check.
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +23,7 @@ import pandas as pd
 from sqlalchemy import (
     BigInteger,
     Column,
+    DateTime,
     Integer,
     MetaData,
     String,
@@ -37,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from trustpulse.complaints.models import Complaint, ComplaintSlaTarget, SlaStatus
 from trustpulse.complaints.sla_bulk_clocks import TARGETS
-from trustpulse.complaints.sla_bulk_copy import HIGH, read_groups, split
+from trustpulse.complaints.sla_bulk_copy import HIGH, read_groups, split, write_binary
 from trustpulse.complaints.sla_vector import from_micros, to_micros
 from trustpulse.db import UTCDateTime
 
@@ -54,26 +55,38 @@ _COLUMNS = (
 TIMES = ("started_at", "due_at", "paused_at", "fulfilled_at", "breached_at", "next_check_at")
 
 
-def _temp(time_type: Any) -> Table:
+def _temp(*, names: bool) -> Table:
+    """PostgreSQL: codes and timestamps ('infinity' for none), loaded by binary COPY; the
+    upsert looks the names up. SQLite: names and timestamps, loaded by executemany."""
+    code = String(80) if names else Integer
+    time = UTCDateTime if names else DateTime(timezone=True)
     return Table(
         "tmp_sla_bulk",
         MetaData(),
         Column("complaint_id", Integer),
-        Column("target", String(20)),
+        Column("target", code),
         Column("cycle", Integer),
-        Column("policy", String(80)),
-        Column("calendar", String(80)),
+        Column("policy", code),
+        Column("calendar", code),
         Column("target_seconds", Integer),
-        *(Column(name, time_type) for name in TIMES),
+        *(Column(name, time) for name in TIMES),
         Column("paused_seconds", Integer),
-        Column("status", String(20)),
-        Column("updated_at", time_type),
+        Column("status", code),
+        Column("updated_at", time),
         prefixes=["TEMPORARY"],
     )
 
 
-_TEMP, _TEMP_MICROS = _temp(UTCDateTime), _temp(BigInteger)
-_AS_TIME = "TIMESTAMPTZ 'epoch' + {0} * INTERVAL '1 microsecond' AS {0}"
+_TEMP_NAMES, _TEMP_CODES = _temp(names=True), _temp(names=False)
+_CODED = {"target": "targets", "policy": "policies", "calendar": "clocks", "status": "statuses"}
+_FROM_CODES = [
+    f"(CAST(:{_CODED[c]} AS VARCHAR[]))[{c}]"
+    if c in _CODED
+    else f"NULLIF({c}, 'infinity')"
+    if c in TIMES
+    else c
+    for c in _COLUMNS
+]
 _UPSERT = """
 INSERT INTO complaint_sla_targets ({columns}, warned_at, escalation_level)
 SELECT {select}, NULL, 0 FROM tmp_sla_bulk WHERE true
@@ -93,18 +106,24 @@ ON CONFLICT (complaint_id, target) DO UPDATE SET
                      ELSE excluded.breached_at END,
   cycle = excluded.cycle
 """
-_POLICY_TEMP = Table(
-    "tmp_sla_policy",
-    MetaData(),
-    Column("complaint_id", Integer),
-    Column("policy", String(80)),
-    prefixes=["TEMPORARY"],
-)
+
+
+def _policy_temp(*, names: bool) -> Table:
+    return Table(
+        "tmp_sla_policy",
+        MetaData(),
+        Column("complaint_id", Integer),
+        Column("policy", String(80) if names else Integer),  # a name, or its 1-based code
+        prefixes=["TEMPORARY"],
+    )
+
+
+_POLICY_NAMES, _POLICY_CODES = _policy_temp(names=True), _policy_temp(names=False)
 _POLICIES = """
-UPDATE complaints SET sla_policy = p.policy, version = complaints.version + 1
-FROM tmp_sla_policy AS p
+UPDATE complaints SET sla_policy = p.name, version = complaints.version + 1
+FROM (SELECT complaint_id, {name} AS name FROM tmp_sla_policy) AS p
 WHERE complaints.id = p.complaint_id
-  AND (complaints.sla_policy IS NULL OR complaints.sla_policy <> p.policy)
+  AND (complaints.sla_policy IS NULL OR complaints.sla_policy <> p.name)
 """
 
 
@@ -175,63 +194,58 @@ def read_targets(
 
 
 def write_targets(
-    session: Session, rows: pd.DataFrame, *, policies: pd.DataFrame, now: datetime
+    session: Session,
+    rows: pd.DataFrame,
+    *,
+    policies: Sequence[str],
+    clocks: Sequence[str],
+    stale: pd.DataFrame,
+    now: datetime,
 ) -> int:
-    """Upsert the clocks in `rows`, set complaints.sla_policy from `policies` (complaint_id,
-    policy); returns the clock rows written."""
-    if not policies.empty:
-        _set_policies(session, policies)
+    """Upsert the clocks in `rows` and set complaints.sla_policy of the `stale` cases
+    (complaint_id, policy); returns the clock rows written.
+
+    Names in both come as codes: of TARGETS, `policies`, `clocks` and STATUSES.
+    """
+    names = {
+        "targets": _TARGETS,
+        "policies": list(policies),
+        "clocks": list(clocks),
+        "statuses": [s.value for s in STATUSES],
+    }
+    if not stale.empty:
+        _set_policies(session, stale, names["policies"])
     if rows.empty:
         return 0
-    rows = rows.reset_index(drop=True)  # the changed rows keep their index; columns must align
-    micros = {name: rows[source].to_numpy() for name, source in _SOURCES.items()}
-    frame = pd.DataFrame(
-        {
-            "complaint_id": rows["complaint_id"].astype(np.int64),
-            "target": rows["target"],
-            "cycle": rows["cycle"].astype(np.int64),
-            "policy": rows["policy"],
-            "calendar": rows["clock"],
-            "target_seconds": rows["target_seconds"].astype(np.int64),
-            **{name: pd.Series(v).where(v != _NONE).astype("Int64") for name, v in micros.items()},
-            "paused_seconds": (rows["paused"].to_numpy() // 1_000_000).astype(np.int64),
-            "status": rows["status"],
-            "updated_at": to_micros(now),
-        }
-    )
+    # in index order, each insert lands where the previous one did
+    rows = rows.iloc[np.lexsort((rows["target"].to_numpy(), rows["complaint_id"].to_numpy()))]
+    values: dict[str, tuple[str, Ints]] = {
+        "complaint_id": ("int4", rows["complaint_id"].to_numpy()),
+        "target": ("int4", rows["target"].to_numpy() + 1),
+        "cycle": ("int4", rows["cycle"].to_numpy()),
+        "policy": ("int4", rows["policy"].to_numpy() + 1),
+        "calendar": ("int4", rows["clock"].to_numpy() + 1),
+        "target_seconds": ("int4", rows["target_seconds"].to_numpy()),
+        **{name: ("time", rows[source].to_numpy()) for name, source in _SOURCES.items()},
+        "paused_seconds": ("int4", rows["paused"].to_numpy() // 1_000_000),
+        "status": ("int4", rows["status"].to_numpy() + 1),
+        "updated_at": ("time", np.full(len(rows), to_micros(now), dtype=np.int64)),
+    }
     connection = session.connection()
     postgres = connection.dialect.name == "postgresql"
-    temp = _TEMP_MICROS if postgres else _TEMP
+    temp = _TEMP_CODES if postgres else _TEMP_NAMES
     temp.drop(connection, checkfirst=True)
     temp.create(connection)
     if postgres:
-        _copy_in(session, frame)
-        chosen = [_AS_TIME.format(c) if c in (*TIMES, "updated_at") else c for c in _COLUMNS]
+        write_binary(session, temp.name, values)
+        select, parameters = _FROM_CODES, names
     else:
-        _insert(session, frame)
-        chosen = list(_COLUMNS)
-    session.execute(text(_UPSERT.format(columns=", ".join(_COLUMNS), select=", ".join(chosen))))
+        _insert(session, values, names)
+        select, parameters = list(_COLUMNS), {}
+    upsert = _UPSERT.format(columns=", ".join(_COLUMNS), select=", ".join(select))
+    session.execute(text(upsert), parameters)
     temp.drop(connection)
-    return len(frame)
-
-
-def _set_policies(session: Session, policies: pd.DataFrame) -> None:
-    connection = session.connection()
-    _POLICY_TEMP.drop(connection, checkfirst=True)
-    _POLICY_TEMP.create(connection)
-    frame = pd.DataFrame(
-        {"complaint_id": policies["complaint_id"].astype(np.int64), "policy": policies["policy"]}
-    )
-    if connection.dialect.name == "postgresql":
-        _copy_in(session, frame, _POLICY_TEMP.name)
-    else:
-        records = [
-            {"complaint_id": int(i), "policy": str(p)}
-            for i, p in zip(frame["complaint_id"], frame["policy"], strict=True)
-        ]
-        session.execute(insert(_POLICY_TEMP), records)
-    session.execute(text(_POLICIES))
-    _POLICY_TEMP.drop(connection)
+    return len(rows)
 
 
 _SOURCES = {
@@ -244,34 +258,42 @@ _SOURCES = {
 }
 
 
-def _insert(session: Session, frame: pd.DataFrame) -> None:
-    """SQLite: the temporary table through executemany, times as aware datetimes."""
-    records: list[dict[str, Any]] = [
-        {str(k): v for k, v in r.items()}
-        for r in frame.astype(object).where(frame.notna(), None).to_dict("records")
-    ]
-    for record in records:
-        for name in (*TIMES, "updated_at"):
-            if record[name] is not None:
-                record[name] = from_micros(int(record[name]))
-    session.execute(insert(_TEMP), records)
+def _set_policies(session: Session, stale: pd.DataFrame, policies: list[str]) -> None:
+    stale = stale.sort_values("complaint_id")
+    ids, codes = stale["complaint_id"].to_numpy(), stale["policy"].to_numpy()
+    connection = session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    temp = _POLICY_CODES if postgres else _POLICY_NAMES
+    temp.drop(connection, checkfirst=True)
+    temp.create(connection)
+    if postgres:
+        write_binary(
+            session, temp.name, {"complaint_id": ("int4", ids), "policy": ("int4", codes + 1)}
+        )
+        name, parameters = "(CAST(:policies AS VARCHAR[]))[policy]", {"policies": policies}
+    else:
+        records = [
+            {"complaint_id": int(i), "policy": policies[int(p)]}
+            for i, p in zip(ids, codes, strict=True)
+        ]
+        session.execute(insert(temp), records)
+        name, parameters = "policy", {}
+    session.execute(text(_POLICIES.format(name=name)), parameters)
+    temp.drop(connection)
 
 
-def _copy_in(session: Session, frame: pd.DataFrame, table: str = "tmp_sla_bulk") -> None:
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, header=False, na_rep="")
-    columns = ", ".join(frame.columns)
-    raw = _driver(session)
-    with (
-        raw.cursor() as cursor,
-        cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy,
-    ):
-        copy.write(buffer.getvalue())
-
-
-def _driver(session: Session) -> Any:
-    """The psycopg connection under the session's (for COPY)."""
-    raw = session.connection().connection.driver_connection
-    if raw is None:
-        raise RuntimeError("no DBAPI connection for COPY")
-    return raw
+def _insert(
+    session: Session, values: dict[str, tuple[str, Ints]], names: dict[str, list[str]]
+) -> None:
+    """SQLite: the temporary table through executemany, with names and aware datetimes."""
+    columns: dict[str, list[Any]] = {}
+    for name, (kind, numbers) in values.items():
+        if name in _CODED:
+            lookup = names[_CODED[name]]
+            columns[name] = [lookup[int(n) - 1] for n in numbers]
+        elif kind == "time":
+            columns[name] = [None if n == _NONE else from_micros(int(n)) for n in numbers]
+        else:
+            columns[name] = [int(n) for n in numbers]
+    records = [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+    session.execute(insert(_TEMP_NAMES), records)
