@@ -1,4 +1,5 @@
-"""The /api router: health, version, and each domain's router."""
+"""The /api routers: `public` (health, version, the customer's own case and survey by token)
+and `router`, each domain's routes, which app.py includes behind the login (current_actor)."""
 
 from __future__ import annotations
 
@@ -7,25 +8,28 @@ from sqlalchemy import text
 
 from trustpulse import __version__
 from trustpulse.complaints.api import router as complaints_router
+from trustpulse.complaints.care_api import customer_router
 from trustpulse.db import DbSession
 from trustpulse.feedback.api import router as feedback_router
 from trustpulse.metrics.api import router as metrics_router
 from trustpulse.transparency.api import router as transparency_router
 
+public = APIRouter()
 router = APIRouter()
 
 
-@router.get("/health", tags=["system"])
+@public.get("/health", tags=["system"])
 def health(session: DbSession) -> dict[str, str]:
     session.execute(text("SELECT 1"))
     return {"status": "ok", "database": "ok"}
 
 
-@router.get("/version", tags=["system"])
+@public.get("/version", tags=["system"])
 def version() -> dict[str, str]:
     return {"version": __version__}
 
 
+public.include_router(customer_router)
 router.include_router(feedback_router)
 router.include_router(complaints_router)
 router.include_router(metrics_router)

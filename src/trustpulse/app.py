@@ -1,16 +1,28 @@
-"""create_app(settings) -> FastAPI: routers, error handler, static files."""
+"""create_app(settings) -> FastAPI: routers, error handlers, the login switch, static files.
+
+Routes come in two groups. Public ones (the API's health, version and customer token routes;
+the customer's pages, published transparency, /login, /logout, /static) are included first
+and as they are. Everything else, the dashboard, every other API route and the API docs,
+depends on `current_actor`, which refuses an anonymous request while security is on: 401 with
+`WWW-Authenticate: Basic` under /api, a redirect to /login elsewhere. Writes sent from another
+site are refused app-wide (accounts/security.py, `refuse_cross_site`).
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import Depends, FastAPI, Request
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.engine import Engine
 
 from trustpulse import __version__
+from trustpulse.accounts.actors import current_actor
+from trustpulse.accounts.security import LoginRequiredError, build_guard, refuse_cross_site
 from trustpulse.config import Settings
 from trustpulse.errors import TrustPulseError
 from trustpulse.jobs.scheduler import Scheduler
@@ -24,6 +36,7 @@ def create_app(
 ) -> FastAPI:
     """Build the app. `serve_jobs` (the `serve` command) installs this app's runtime for jobs
     and, in embedded mode (no Redis), runs the in-process scheduler while the app is up."""
+    guard = build_guard(settings)  # before anything is opened: a bad key file stops here
     runtime = build_runtime(settings, engine)
     owns_engine = engine is None
 
@@ -53,10 +66,13 @@ def create_app(
         title="TrustPulse",
         version=__version__,
         description="Customer-trust management: voice of the customer, complaints, trust metrics.",
-        docs_url="/api/docs",
-        openapi_url="/api/openapi.json",
+        docs_url=None,  # served below, behind the login
+        redoc_url=None,
+        openapi_url=None,
+        dependencies=[Depends(refuse_cross_site)],
     )
     app.state.settings = settings
+    app.state.guard = guard
     app.state.runtime = runtime
     app.state.session_factory = runtime.session_factory
 
@@ -67,6 +83,16 @@ def create_app(
             content={"detail": exc.message, "code": exc.code, **_jsonable(exc.details)},
         )
 
+    @app.exception_handler(LoginRequiredError)
+    async def _login_required(request: Request, exc: LoginRequiredError) -> Response:
+        if request.url.path == "/api" or request.url.path.startswith("/api/"):
+            return JSONResponse(
+                status_code=exc.status_code,
+                content={"detail": exc.message, "code": exc.code},
+                headers={"WWW-Authenticate": 'Basic realm="TrustPulse", charset="UTF-8"'},
+            )
+        return login_redirect(request)
+
     @app.exception_handler(Exception)
     async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
         # Anything that is not a TrustPulseError is a bug: log it, expose nothing.
@@ -75,12 +101,34 @@ def create_app(
             status_code=500, content={"detail": "internal error", "code": "internal_error"}
         )
 
-    from trustpulse.api import router as api_router  # noqa: PLC0415 -- routers import services
-    from trustpulse.web.pages import router as web_router  # noqa: PLC0415
+    from trustpulse import api  # noqa: PLC0415 -- routers import services
+    from trustpulse.web import pages  # noqa: PLC0415
+    from trustpulse.web.login import login_redirect  # noqa: PLC0415
 
-    app.include_router(api_router, prefix="/api")
-    app.include_router(web_router)
+    # public first: /login must win over the dashboard's /{slot} placeholder
+    app.include_router(api.public, prefix="/api")
+    app.include_router(pages.public)
+    signed_in = [Depends(current_actor)]
+    _add_docs(app, dependencies=signed_in)  # before the dashboard: /redoc is no placeholder
+    app.include_router(api.router, prefix="/api", dependencies=signed_in)
+    app.include_router(pages.router, dependencies=signed_in)
     return app
+
+
+def _add_docs(app: FastAPI, *, dependencies: list[Any]) -> None:
+    """OpenAPI and its two viewers, with the login the API routes want."""
+
+    @app.get("/api/openapi.json", include_in_schema=False, dependencies=dependencies)
+    def openapi() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/api/docs", include_in_schema=False, dependencies=dependencies)
+    def swagger() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/api/openapi.json", title=f"{app.title} API")
+
+    @app.get("/redoc", include_in_schema=False, dependencies=dependencies)
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(openapi_url="/api/openapi.json", title=f"{app.title} API")
 
 
 def _jsonable(details: dict[str, object]) -> dict[str, object]:

@@ -6,8 +6,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# the development secret key: refused in production; with security on, replaced by a generated
+# key kept under home (accounts/security.py)
+DEV_SECRET_KEY = "dev-only"  # noqa: S105 -- a known placeholder, never a real secret
 
 
 class Settings(BaseSettings):
@@ -19,7 +23,11 @@ class Settings(BaseSettings):
     home: Path = Path("~/.trustpulse")
     database_url: str | None = None  # None: SQLite file under home
     redis_url: str | None = None  # None: jobs run in-process (embedded mode)
-    secret_key: SecretStr = SecretStr("dev-only")
+    secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
+    # Security switch (docs/dashboard.md, "Access"): set, the dashboard asks for this password
+    # and the API wants it (HTTP Basic or the login cookie); None, no login (embedded demo).
+    dashboard_password: SecretStr | None = None
+    session_hours: int = Field(default=12, ge=1, le=24 * 30)  # a login lasts this long
     environment: Literal["development", "production"] = "development"
     default_locale: Literal["zh-CN", "en"] = "zh-CN"
     default_timezone: str = "Asia/Shanghai"
@@ -31,11 +39,26 @@ class Settings(BaseSettings):
     def _expand_home(cls, value: Path) -> Path:
         return value.expanduser()
 
+    @field_validator("dashboard_password", mode="after")
+    @classmethod
+    def _refuse_empty_password(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip():
+            raise ValueError("must not be empty: unset it to switch security off")
+        return value
+
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
-        if self.environment == "production" and self.secret_key.get_secret_value() == "dev-only":
+        if (
+            self.environment == "production"
+            and self.secret_key.get_secret_value() == DEV_SECRET_KEY
+        ):
             raise ValueError("TRUSTPULSE_SECRET_KEY must be set in production")
         return self
+
+    @property
+    def security_enabled(self) -> bool:
+        """A login is required: the dashboard password is set."""
+        return self.dashboard_password is not None
 
     @property
     def effective_database_url(self) -> str:

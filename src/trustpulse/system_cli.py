@@ -33,6 +33,8 @@ def serve(
     runtime = build_runtime(settings)
     migrations.upgrade(runtime.engine, "head")
     console.print(f"TrustPulse on http://{host}:{port}  (database: {runtime.engine.url!r})")
+    if settings.security_enabled:
+        console.print("login required: TRUSTPULSE_DASHBOARD_PASSWORD is set")
     if workers == 1:
         app = create_app(settings, engine=runtime.engine, serve_jobs=True)
         uvicorn.run(app, host=host, port=port)

@@ -1,8 +1,9 @@
 """Web fixtures: a TestClient on the savepoint session, and a live server on a tiny demo company.
 
 The live server (browser tests) runs uvicorn in a thread against its own SQLite file with the
-demo company at scale 0.03, text-analysed, plus one customer text carrying markup. Browser
-tests are marked `browser`: skipped when /usr/bin/chromium is absent, failed in CI (CI set).
+demo company at scale 0.03, text-analysed, plus one customer text carrying markup, with
+security on (`DASHBOARD_PASSWORD`): a browser test logs in through the form first (`log_in`).
+Browser tests are marked `browser`: skipped when /usr/bin/chromium is absent, failed in CI.
 """
 
 from __future__ import annotations
@@ -23,10 +24,12 @@ from pathlib import Path
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from tests.accounts.conftest import anonymous, secure_app  # noqa: F401 -- login page fixtures
 from tests.transparency.conftest import acme, clock  # noqa: F401 -- fixtures for the transparency pages
 from trustpulse.app import create_app
 from trustpulse.config import Settings
@@ -39,6 +42,7 @@ from trustpulse.runtime import build_runtime
 from trustpulse.text.service import build_analyzer, run_analysis
 
 CHROMIUM = Path("/usr/bin/chromium")
+DASHBOARD_PASSWORD = "演示 demo-password"  # noqa: S105 -- the browser tests' password
 EVIL_TEXT = "<script>window.__pwned = 1</script>{{ 7*7 }} 退款太慢了 markup-probe"
 CHROMIUM_ARGS = [
     "--headless",
@@ -85,10 +89,31 @@ def copy_of_demo(demo_settings: Settings, home: Path) -> Settings:
     return Settings(home=home, database_url=f"sqlite:///{home / 'demo.db'}")
 
 
+def with_password(settings: Settings) -> Settings:
+    """A copy of `settings` with security on: the dashboard asks for `DASHBOARD_PASSWORD`. The
+    secret key is set, so no key file is written into a shared home."""
+    return settings.model_copy(
+        update={
+            "dashboard_password": SecretStr(DASHBOARD_PASSWORD),
+            "secret_key": SecretStr("browser-tests-signing-key-" + "k" * 32),
+        }
+    )
+
+
 @dataclass(frozen=True)
 class LiveServer:
     url: str
     settings: Settings
+
+
+def log_in(page: Page, server: LiveServer, path: str = "/") -> None:
+    """Open `path`, get sent to the login form, log in through it and land back on `path`."""
+    page.goto(f"{server.url}{path}")
+    expect(page.locator("#login-form")).to_be_visible()
+    page.fill("#login-form input[name=password]", DASHBOARD_PASSWORD)
+    page.click("#login-form button[type=submit]")
+    expect(page.locator("#logout")).to_be_visible()
+    assert page.url == f"{server.url}{path}"
 
 
 def _free_port() -> int:
@@ -138,7 +163,8 @@ def demo_client(demo_settings: Settings) -> Iterator[TestClient]:
 
 @pytest.fixture(scope="session")
 def live_server(demo_settings: Settings) -> Iterator[LiveServer]:
-    with serve(demo_settings) as server:
+    """The tiny demo served with security on: pages want a login first (`log_in`)."""
+    with serve(with_password(demo_settings)) as server:
         yield server
 
 

@@ -1,4 +1,5 @@
-"""The dashboard in real headless Chromium: language, filters, verbatims, markup, the PDF report.
+"""The dashboard in real headless Chromium: login, language, filters, verbatims, markup, the PDF
+report. The server runs with security on, so every test logs in through the form first.
 
 Screenshots of every page go to test-artifacts/screenshots/ (CI keeps them as artifacts).
 """
@@ -10,7 +11,15 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.web.conftest import LiveServer, cjk_fonts, embedded_fonts, pdf_text, save_screenshot
+from tests.web.conftest import (
+    DASHBOARD_PASSWORD,
+    LiveServer,
+    cjk_fonts,
+    embedded_fonts,
+    log_in,
+    pdf_text,
+    save_screenshot,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -26,8 +35,34 @@ def _charts_rendered(page: Page) -> None:
         expect(charts.nth(k).locator("svg").first).to_be_attached()
 
 
+def test_login_refuses_a_wrong_password_then_lets_the_user_in_and_out(
+    page: Page, live_server: LiveServer
+) -> None:
+    page.goto(f"{live_server.url}/voc?brand=aurora&lang=en")
+    expect(page.locator("h1")).to_have_text("Log in")
+    expect(page.locator("nav.main a")).to_have_count(0)  # nothing of the dashboard shows
+    _shot(page, "login-en")
+    page.click("#lang-switch")
+    expect(page.locator("h1")).to_have_text("登录")
+    page.fill("#login-form input[name=password]", "wrong password")
+    page.click("#login-form button[type=submit]")
+    expect(page.locator("#login-error")).to_have_text("登录失败：请检查密码后重试。")
+    _shot(page, "login-zh-failed")
+    page.fill("#login-form input[name=password]", DASHBOARD_PASSWORD)
+    page.click("#login-form button[type=submit]")
+    expect(page.locator("h1")).to_contain_text("Voice of the customer")  # back where it was
+    assert page.url == f"{live_server.url}/voc?brand=aurora&lang=en"
+    cookie = next(c for c in page.context.cookies() if c["name"] == "tp_session")
+    assert cookie["httpOnly"]
+    assert cookie["sameSite"] == "Lax"
+    page.click("#logout")
+    expect(page.locator("#login-form")).to_be_visible()
+    page.goto(f"{live_server.url}/complaints")
+    expect(page.locator("#login-form")).to_be_visible()
+
+
 def test_overview_switches_language_and_remembers_it(page: Page, live_server: LiveServer) -> None:
-    page.goto(f"{live_server.url}/")
+    log_in(page, live_server, "/")
     expect(page.locator("h1")).to_contain_text("总览")
     expect(page.locator("#headlines")).to_contain_text("信任指数")
     _charts_rendered(page)
@@ -44,7 +79,7 @@ def test_overview_switches_language_and_remembers_it(page: Page, live_server: Li
 
 
 def test_filter_by_brand_and_month_is_kept_in_the_url(page: Page, live_server: LiveServer) -> None:
-    page.goto(f"{live_server.url}/?lang=en")
+    log_in(page, live_server, "/?lang=en")
     page.select_option("select[name=brand]", "nimbus")
     page.fill("input[name=month]", "2026-03")
     page.click("#filters button[type=submit]")
@@ -62,7 +97,7 @@ def test_filter_by_brand_and_month_is_kept_in_the_url(page: Page, live_server: L
 
 
 def test_verbatims_search_and_markup_renders_inert(page: Page, live_server: LiveServer) -> None:
-    page.goto(f"{live_server.url}/voc?brand=aurora&lang=zh-CN")
+    log_in(page, live_server, "/voc?brand=aurora&lang=zh-CN")
     expect(page.locator("#verbatim-table tbody tr")).to_have_count(20)
     page.fill("input[name=q]", "markup-probe")
     page.click("#verbatim-search button[type=submit]")
@@ -78,7 +113,7 @@ def test_verbatims_search_and_markup_renders_inert(page: Page, live_server: Live
 
 
 def test_breakdown_and_transparency_pages(page: Page, live_server: LiveServer) -> None:
-    page.goto(f"{live_server.url}/?brand=aurora&lang=zh-CN")
+    log_in(page, live_server, "/?brand=aurora&lang=zh-CN")
     page.click("#headlines [data-metric=nps] a")
     expect(page.locator("h1")).to_contain_text("按渠道")
     _charts_rendered(page)
@@ -94,7 +129,7 @@ def test_breakdown_and_transparency_pages(page: Page, live_server: LiveServer) -
 def test_pdf_report_downloads_with_chinese_text(
     page: Page, live_server: LiveServer, tmp_path: Path
 ) -> None:
-    page.goto(f"{live_server.url}/transparency?brand=aurora&lang=zh-CN&quarter=2026Q3")
+    log_in(page, live_server, "/transparency?brand=aurora&lang=zh-CN&quarter=2026Q3")
     with page.expect_download() as info:
         page.click("#report-pdf")
     target = tmp_path / "report.pdf"

@@ -1,7 +1,8 @@
 """The complaint desk in real headless Chromium: queue, filter, acknowledge, resolve, markup.
 
-Runs its own live server on a copy of the demo database (these tests write), with complaints
-opened through the JSON API. Screenshots go to test-artifacts/screenshots/complaints-*.png.
+Runs its own live server on a copy of the demo database (these tests write) with security on:
+each test logs in through the form, then opens complaints through the JSON API with the same
+session. Screenshots go to test-artifacts/screenshots/complaints-*.png.
 """
 
 from __future__ import annotations
@@ -13,7 +14,15 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.web.conftest import EVIL_TEXT, LiveServer, copy_of_demo, save_screenshot, serve
+from tests.web.conftest import (
+    EVIL_TEXT,
+    LiveServer,
+    copy_of_demo,
+    log_in,
+    save_screenshot,
+    serve,
+    with_password,
+)
 from trustpulse.accounts import service as accounts
 from trustpulse.config import Settings
 from trustpulse.customers import service as customers
@@ -45,7 +54,7 @@ def desk(
         brand = customers.get_brand(session, "aurora")
         team_id = accounts.list_teams(session, brand_id=brand.id)[0].id
     runtime.engine.dispose()
-    with serve(settings) as server:
+    with serve(with_password(settings)) as server:
         yield Desk(server, team_id)
 
 
@@ -59,6 +68,7 @@ def _open(page: Page, desk: Desk, **body: object) -> int:
 
 
 def test_agent_works_a_complaint_from_queue_to_resolved(page: Page, desk: Desk) -> None:
+    log_in(page, desk.server, "/complaints?brand=aurora&lang=en")
     general = _open(page, desk, title="包装破损 general", severity="P3", channel="tmall")
     fault = _open(page, desk, title="系统无法下单 fault", severity="P1", channel="app")
     page.goto(f"{desk.server.url}/complaints?brand=aurora&lang=en")
@@ -112,6 +122,7 @@ def test_agent_works_a_complaint_from_queue_to_resolved(page: Page, desk: Desk) 
 
 
 def test_customer_markup_renders_inert_on_the_detail_page(page: Page, desk: Desk) -> None:
+    log_in(page, desk.server, "/complaints?brand=aurora&lang=zh-CN")
     evil = _open(page, desk, title="<img src=x onerror=alert(1)>", description=EVIL_TEXT)
     page.goto(f"{desk.server.url}/complaints/{evil}?brand=aurora&lang=zh-CN")
     text = page.locator("#customer-text")

@@ -1,8 +1,10 @@
 """Who is reading: the actor every brand-scoped access function takes (STYLE.md §2).
 
 Until accounts and roles land, the dashboard and the API run as one local user who sees every
-brand. `current_actor` is the one place a request's actor is built, so logins and roles can
-later be enforced there; tests override it (`app.dependency_overrides[current_actor]`).
+brand. `current_actor` is the one place a request's actor is built and where the login is
+enforced: with security on (a dashboard password, accounts/security.py) a request without a
+valid session or the password is LoginRequiredError. app.py requires it of every route that is
+not public. Tests override it (`app.dependency_overrides[current_actor]`).
 Jobs, the CLI and imports act as `SYSTEM`.
 """
 
@@ -11,7 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
+
+from trustpulse.accounts.security import Guard, LoginRequiredError
 
 
 @dataclass(frozen=True)
@@ -29,8 +33,14 @@ LOCAL_USER = Actor("local")  # the embedded dashboard's single user
 SYSTEM = Actor("system")  # jobs, CLI commands and imports
 
 
-def current_actor() -> Actor:
-    """The actor of this request: the local user until accounts and roles land."""
+def current_actor(request: Request) -> Actor:
+    """The actor of this request: the local user until accounts and roles land. Raises
+    LoginRequiredError while security is on and the request shows no session or password."""
+    guard: Guard | None = request.app.state.guard
+    if guard is not None and not guard.admits(request):
+        raise LoginRequiredError(
+            "login required: log in at /login, or send the dashboard password by HTTP Basic"
+        )
     return LOCAL_USER
 
 

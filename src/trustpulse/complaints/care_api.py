@@ -1,7 +1,9 @@
 """HTTP routes for after-care: promises, compensation, the closed loop, the customer's status
 page and follow-up survey (by token, no login), contract credits and the case rules.
 
-Included by complaints/api.py under the same /complaints prefix.
+`router` is included by complaints/api.py under the same /complaints prefix and, like every
+API route, wants a login while security is on. `customer_router` (/complaints/status|followup/
+{token}) is the customer's own and stays open: app.py includes it with the public routes.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from trustpulse.customers.access import VisibleBrand
 from trustpulse.db import DbSession
 
 router = APIRouter(tags=["complaints"])  # mounted under /complaints by complaints/api.py
+customer_router = APIRouter(prefix="/complaints", tags=["complaints", "customer"])  # no login
 
 
 def _settings(request: Request) -> Settings:
@@ -42,13 +45,13 @@ def _settings(request: Request) -> Settings:
 AppSettings = Annotated[Settings, Depends(_settings)]
 
 
-@router.get("/status/{token}", response_model=StatusPage, tags=["customer"])
+@customer_router.get("/status/{token}", response_model=StatusPage)
 def status_page(token: str, session: DbSession) -> StatusPage:
     """The customer's view of a case: state, next step, promises (no internal notes)."""
     return notices.status_page(session, token)
 
 
-@router.get("/followup/{token}", tags=["customer"])
+@customer_router.get("/followup/{token}")
 def followup_invitation(token: str, session: DbSession) -> dict[str, Any]:
     """Whether a follow-up link is still open (the form posts the answer to the same URL)."""
     invitation = followup.get_invitation(session, token)
@@ -59,7 +62,7 @@ def followup_invitation(token: str, session: DbSession) -> dict[str, Any]:
     }
 
 
-@router.post("/followup/{token}", status_code=201, tags=["customer"])
+@customer_router.post("/followup/{token}", status_code=201)
 def answer_followup(
     token: str, body: SurveyAnswer, session: DbSession, settings: AppSettings
 ) -> dict[str, Any]:

@@ -200,6 +200,7 @@ def render(
             "choices_channels": channels,
             "choices_segments": segments,
             "code_names": catalogue_names(page.session),
+            "security": app_settings(page.request).security_enabled,  # shows "Log out"
             **context,
         },
         status_code=status,

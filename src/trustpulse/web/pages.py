@@ -2,7 +2,9 @@
 
 Every page runs as the request's actor (`CurrentActor`, built in accounts/actors.py) and reads
 the global filters through `context.read_filters`, whose brand comes from the brand-scoped
-access function, so roles can later be enforced in one place.
+access function, so roles can later be enforced in one place. `router` holds the dashboard,
+which app.py includes behind the login; `public` holds what anyone may open: the customer's
+pages, published transparency figures, the login page and the static assets.
 """
 
 from __future__ import annotations
@@ -22,16 +24,19 @@ from trustpulse.web.drivers import drivers_context
 from trustpulse.web.export import export_response, parse_format
 from trustpulse.web.i18n import N_
 from trustpulse.web.improvements import improvements_context
+from trustpulse.web.login import router as login_router
 from trustpulse.web.overview import breakdown_context, overview_context
 from trustpulse.web.public import router as public_router
 from trustpulse.web.report_download import quarterly_download
 from trustpulse.web.transparency import transparency_context
 from trustpulse.web.voc import voc_context
 
+public = APIRouter(include_in_schema=False)
+public.include_router(public_router)  # /public/{brand}/transparency: published figures only
+public.include_router(customer_router)  # /case/{token}, /survey/{token}: the customer's own
+public.include_router(login_router)  # /login, /logout
 router = APIRouter(include_in_schema=False)
 router.include_router(complaints_router)  # before the placeholders: /complaints is a real page
-router.include_router(public_router)  # /public/{brand}/transparency: published figures only
-router.include_router(customer_router)  # /case/{token}, /survey/{token}: the customer's own
 STATIC = Path(__file__).resolve().parent / "static"
 PLACEHOLDERS = {
     "alerts": N_("Alerts & crises"),
@@ -144,7 +149,7 @@ def placeholder(request: Request, session: DbSession, actor: CurrentActor, slot:
     return serve_page(request, session, view, actor=actor)
 
 
-@router.get("/static/{path:path}")
+@public.get("/static/{path:path}")
 def static(path: str) -> FileResponse:
     """Vendored and own assets, served locally (the product runs offline: no CDN)."""
     target = (STATIC / path).resolve()
