@@ -69,26 +69,28 @@ def derive_bulk(
     Special cases (public-channel cases run a clock of their own, contract cases earn credits)
     are left to sync_sla, with the irregular logs and the cases without events.
     """
-    cases = cases.sort_values("complaint_id")
+    cases = cases.iloc[np.argsort(cases["complaint_id"].to_numpy(), kind="stable")]
     ids = cases["complaint_id"].to_numpy(np.int64)
     log = _Log(events, config)
-    irregular = np.unique(log.ids[_irregular(log)])
-    special = ids[cases["special"].to_numpy(bool)]
-    # events of a case not in `cases` (opened since they were read) are left out too
-    derivable = np.setdiff1d(ids, np.concatenate([special, irregular]), assume_unique=True)
-    found = np.minimum(np.searchsorted(derivable, log.ids), max(len(derivable) - 1, 0))
-    keep = derivable[found] == log.ids if len(derivable) else np.zeros(len(log.ids), bool)
-    log = log.subset(keep)
-    fallback = np.setdiff1d(ids, log.ids[log.heads])
+    # each event's case (events of a case not in `cases`, opened since, are left out)
+    row = np.minimum(np.searchsorted(ids, log.ids), max(len(ids) - 1, 0))
+    known = ids[row] == log.ids if len(ids) else np.zeros(len(log.ids), bool)
+    left = cases["special"].to_numpy(bool).copy()
+    left[row[known & _irregular(log)]] = True
+    keep = known & ~left[row]
+    log, row = log.subset(keep), row[keep]
+    derived = np.zeros(len(ids), bool)
+    derived[row] = True
+    fallback = ids[~derived]
     if len(log.ids) == 0:
         return Clocks(_empty(), {}, fallback)
-    row = np.searchsorted(ids, log.ids[log.heads])
+    row = row[log.heads]
     clock_of = cases["clock"].to_numpy(np.int64)[row]
-    used = np.unique(clock_of)
+    used = np.flatnonzero(np.bincount(clock_of, minlength=len(clocks))).tolist()
     start, end = from_micros(int(log.t.min())), from_micros(int(log.t.max()))
     # deadlines lie past the last event: allow for the longest target × the last escalation
     vectors = {
-        int(c): VectorClock(config.clock(clocks[c]), start, end + timedelta(days=400)) for c in used
+        c: VectorClock(config.clock(clocks[c]), start, end + timedelta(days=400)) for c in used
     }
     frame = _clocks(log, clock_of, vectors)
     case = frame["case"].to_numpy()
