@@ -23,6 +23,7 @@ from trustpulse.complaints.models import (
     ComplaintEvent,
     ComplaintSlaTarget,
     ComplaintState,
+    SlaTarget,
 )
 from trustpulse.complaints.schemas import (
     ActorWrite,
@@ -87,14 +88,17 @@ _LOG_KINDS = [
 ] * 4 + ["opened"]  # a second `opened` is irregular: rare
 _S = ComplaintState
 _TO_STATES = [None] * 6 + [_S.waiting_on_customer] * 3 + [_S.in_progress] * 2 + list(_S)
+PUBLIC = "weibo"  # in the default public_reply channels
 log_entries = st.tuples(
     st.sampled_from(_LOG_KINDS),
     st.integers(min_value=-60, max_value=4000),  # minutes after the previous entry
     st.sampled_from(_TO_STATES),
     st.sampled_from([AGENT, CUSTOMER]),
+    st.sampled_from([PUBLIC, "phone"]),
 )
 case_logs = st.tuples(
     st.booleans(),  # business hours, else 24×7
+    st.booleans(),  # a public case (one more clock if opened on a public channel)
     st.sampled_from(["opened"] * 8 + ["replied"]),
     st.sampled_from([None, _S.new, _S.new, _S.acknowledged, _S.waiting_on_customer]),
     st.lists(log_entries, max_size=14),
@@ -103,31 +107,64 @@ CLOCKS = ["cn_business", AROUND_THE_CLOCK]
 ONE_POLICY = SlaConfig(
     policies=[PolicyConfig(name="any", first_response="1h", next_reply="4h", resolution="24h")]
 )
+Entry = tuple[str, int, ComplaintState | None, str, str]
+
+
+def _replay(log: list[ClockEvent], name: str, *, public: bool) -> dict[str, tuple[int, ...]]:
+    """What sync_sla derives: the case's clocks, and public_reply on 24×7 for a public case."""
+    pause = [_S.waiting_on_customer]
+    clocks = {
+        t: (CLOCKS.index(name), c)
+        for t, c in derive_clocks(log, clock=ONE_POLICY.clock(name), pause_states=pause).items()
+    }
+    if public:
+        around = derive_clocks(
+            log,
+            clock=ONE_POLICY.clock(AROUND_THE_CLOCK),
+            pause_states=pause,
+            public_channels=ONE_POLICY.public_reply.channels,
+        )
+        if SlaTarget.public_reply in around:
+            clocks[SlaTarget.public_reply] = (1, around[SlaTarget.public_reply])
+    return {
+        target.value: (
+            clock.cycle,
+            number,
+            to_micros(clock.started_at),
+            to_micros(clock.fulfilled_at) if clock.fulfilled_at else NONE,
+            clock.paused // timedelta(microseconds=1),
+            to_micros(clock.paused_at) if clock.paused_at else NONE,
+        )
+        for target, (number, clock) in clocks.items()
+    }
 
 
 @settings(max_examples=300, deadline=None)
 @given(cases=st.lists(case_logs, min_size=1, max_size=8))
 def test_the_numpy_clocks_equal_the_replay_of_any_log(
-    cases: list[tuple[bool, str, ComplaintState | None, list[tuple[str, int, object, str]]]],
+    cases: list[tuple[bool, bool, str, ComplaintState | None, list[Entry]]],
 ) -> None:
     at = datetime(2025, 6, 9, 1, tzinfo=UTC)
-    rows, meta, replayed, regular = [], [], {}, set()
-    for number, (business, first, opened_as, entries) in enumerate(cases, start=1):
+    rows, meta, regular = [], [], set()
+    replayed: dict[tuple[int, str], tuple[int, ...]] = {}
+    for number, (business, public, first, opened_as, entries) in enumerate(cases, start=1):
         name = "cn_business" if business else AROUND_THE_CLOCK
-        meta.append((number, 0, CLOCKS.index(name), False))
+        meta.append((number, 0, CLOCKS.index(name), 1 if public else -1, False))
         log = []
-        for seq, (kind, minutes, to_state, author) in enumerate(
-            [(first, 0, opened_as, AGENT), *entries], start=1
+        for seq, (kind, minutes, to_state, author, channel) in enumerate(
+            [(first, 0, opened_as, AGENT, PUBLIC), *entries], start=1
         ):
             at += timedelta(minutes=minutes)
-            state = to_state if isinstance(to_state, ComplaintState) else None
-            log.append(ClockEvent(kind, at, state, author if kind == "replied" else None))
-            if state is not None or kind in KINDS:
+            log.append(
+                ClockEvent(kind, at, to_state, author if kind == "replied" else None, channel)
+            )
+            if to_state is not None or kind in KINDS:
                 rows.append(
                     (
                         number, seq, to_micros(at), KINDS.get(kind, 0),
-                        STATES[state.value] if state else 0,
+                        STATES[to_state.value] if to_state else 0,
                         AUTHORS[author] if kind == "replied" else 0,
+                        kind in ("opened", "replied") and channel == PUBLIC,
                     )
                 )  # fmt: skip
         kinds = [e.kind for e in log]
@@ -138,27 +175,20 @@ def test_the_numpy_clocks_equal_the_replay_of_any_log(
             and not any(e.kind == "reopened" and e.to_state in TERMINAL_STATES for e in log)
         ):
             regular.add(number)
-        clocks = derive_clocks(
-            log, clock=ONE_POLICY.clock(name), pause_states=[_S.waiting_on_customer]
-        )
-        for target, clock in clocks.items():
-            replayed[number, target.value] = (
-                clock.cycle,
-                to_micros(clock.started_at),
-                to_micros(clock.fulfilled_at) if clock.fulfilled_at else NONE,
-                clock.paused // timedelta(microseconds=1),
-                to_micros(clock.paused_at) if clock.paused_at else NONE,
-            )
-    events = pd.DataFrame(rows, columns=["complaint_id", "seq", "t", "kind", "to", "author"])
-    frame = pd.DataFrame(meta, columns=["complaint_id", "policy", "clock", "special"])
+        replayed |= {(number, t): v for t, v in _replay(log, name, public=public).items()}
+    columns = ["complaint_id", "seq", "t", "kind", "to", "author", "public"]
+    events = pd.DataFrame(rows, columns=columns)
+    frame = pd.DataFrame(
+        meta, columns=["complaint_id", "policy", "clock", "public_clock", "special"]
+    )
     derived = derive_bulk(events, frame, ONE_POLICY, clocks=CLOCKS)
     fallback = set(derived.fallback.tolist())
     assert not regular & fallback
-    columns = ["complaint_id", "target", "cycle", "start", "fulfilled", "paused", "paused_at"]
+    columns = ["complaint_id", "target", "cycle", "clock", "start", "fulfilled", "paused"]
     got = {
         (int(number), TARGETS[target].value): tuple(int(v) for v in values)
         for number, target, *values in zip(
-            *(derived.frame[c].to_numpy() for c in columns), strict=True
+            *(derived.frame[c].to_numpy() for c in [*columns, "paused_at"]), strict=True
         )
     }
     assert got == {k: v for k, v in replayed.items() if k[0] not in fallback}
@@ -173,12 +203,13 @@ def _act(session: Session, settings: Settings, desk: Desk, case: Complaint, acti
     elif action in ("wait", "work", "close"):
         states = {"wait": _S.waiting_on_customer, "work": _S.in_progress, "close": _S.closed}
         lifecycle.set_state(session, case.id, write, states[action], brand=brand, settings=settings)
-    elif action in ("customer", "agent"):
+    elif action in ("customer", "agent", "agent_by_phone"):
         reply = ReplyCreate(
             version=case.version,
-            author=action,
-            actor_id=desk.wang if action == "agent" else None,
+            author="customer" if action == "customer" else "agent",
+            actor_id=None if action == "customer" else desk.wang,
             message="hi",
+            channel="phone" if action == "agent_by_phone" else None,  # None: the case's
         )
         lifecycle.reply_to_complaint(session, case.id, reply, brand=brand, settings=settings)
     elif action == "resolve":
@@ -197,7 +228,7 @@ def _act(session: Session, settings: Settings, desk: Desk, case: Complaint, acti
 
 _ACTIONS = [
     "acknowledge", "wait", "work", "customer", "customer", "customer", "agent", "agent",
-    "agent", "resolve", "close", "reopen", "reopen",
+    "agent_by_phone", "resolve", "close", "reopen", "reopen",
 ]  # fmt: skip
 
 
@@ -205,18 +236,23 @@ def _work_cases(
     session: Session, settings: Settings, desk: Desk, clock: ManualClock, *, cases: int = 40
 ) -> None:
     """Cases through random lifecycles: acknowledgements, waits, customer messages and the
-    agent's answers, resolutions, closings and reopenings; the escalation runner fires
-    warnings and breaches now and then, so new cycles must clear them."""
+    agent's answers (some on another channel than a public case's), resolutions, closings and
+    reopenings; the escalation runner fires warnings and breaches now and then, so new cycles
+    must clear them."""
     rng = random.Random(7)
     brand = session.get_one(Brand, desk.brand_id).code
     for i in range(cases):
         case = intake.open_complaint(
             session,
-            ComplaintCreate(title=f"c{i}", severity=rng.choice(["P1", "P2", "P3", "P4"])),
+            ComplaintCreate(
+                title=f"c{i}",
+                severity=rng.choice(["P1", "P2", "P3", "P4"]),
+                channel=rng.choice(["api", "api", "weibo"]),
+            ),
             brand=brand,
             settings=settings,
         )
-        for _ in range(rng.randint(0, 12)):
+        for _ in range(rng.randint(0, 16)):
             clock.advance(timedelta(minutes=rng.randint(1, 600)))
             try:
                 _act(session, settings, desk, case, rng.choice(_ACTIONS))
@@ -243,7 +279,7 @@ def test_bulk_recompute_gives_the_rows_of_the_per_case_replay(
 ) -> None:
     _work_cases(session, settings, desk, clock)
     replayed = _snapshot(session)
-    assert {k[1] for k in replayed} == {"first_response", "next_reply", "resolution"}
+    assert {k[1] for k in replayed} == {t.value for t in SlaTarget}
     assert {1, 2, 3} <= {v[FIELDS.index("cycle")] for v in replayed.values()}
     config = sla_config(settings, "acme")
     entries = _sla_entries(session)

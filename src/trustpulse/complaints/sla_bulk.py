@@ -16,6 +16,7 @@ and a recompute changes deadlines only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,7 +28,8 @@ from sqlalchemy import BigInteger, String, case, cast, exists, select
 from sqlalchemy.orm import Session
 
 from trustpulse.accounts.models import Team
-from trustpulse.complaints.config import SlaConfig
+from trustpulse.complaints.calendar import AROUND_THE_CLOCK
+from trustpulse.complaints.config import SlaConfig, duration_of
 from trustpulse.complaints.models import (
     Complaint,
     ComplaintContract,
@@ -85,7 +87,7 @@ def recompute_bulk(
             | exists().where(Complaint.brand_id > brand_id)
         )
     )
-    events = _events(session, None if only else brand_id)
+    events = _events(session, None if only else brand_id, config.public_reply.channels)
     clocks = derive_bulk(events, cases.frame, config, clocks=cases.clocks)
     fallback = [int(i) for i in clocks.fallback]
     result = BulkResult(per_case=len(fallback))
@@ -121,8 +123,8 @@ def recompute_bulk(
 
 
 def _cases(session: Session, brand_id: int, config: SlaConfig) -> _Cases:
-    """Each case's policy and calendar, and whether it is special (left to sync_sla: a public
-    channel or a customer with a contract) or its stored complaints.sla_policy is stale.
+    """Each case's policy and calendar (and public-reply calendar), and whether it is special
+    (left to sync_sla: a customer with a contract) or its stored complaints.sla_policy stale.
 
     Read grouped by what policies match on, so each policy is matched once per group.
     """
@@ -147,7 +149,14 @@ def _cases(session: Session, brand_id: int, config: SlaConfig) -> _Cases:
     )
     names = [p.name for p in config.policies]
     clocks: list[str] = []
-    per_group: list[tuple[int, int, bool, bool]] = []
+
+    def number(clock: str) -> int:
+        if clock not in clocks:
+            clocks.append(clock)
+        return clocks.index(clock)
+
+    public = config.public_reply
+    per_group: list[tuple[int, int, int, bool, bool]] = []
     for (
         category,
         severity,
@@ -159,21 +168,27 @@ def _cases(session: Session, brand_id: int, config: SlaConfig) -> _Cases:
     ) in groups.keys.itertuples(index=False):
         policy = match_policy(config, Subject(category, _severity(severity), channel, tier))
         name = clock_name(config, policy, team_calendar)
-        if name not in clocks:
-            clocks.append(name)
-        special = channel in config.public_reply.channels or contract is not None
+        # sla_store._derive_all: public cases run public_reply on 24×7 or the case's calendar
+        public_name = AROUND_THE_CLOCK if public.hours == "calendar" else name
         per_group.append(
-            (names.index(policy.name), clocks.index(name), special, stored != policy.name)
+            (
+                names.index(policy.name),
+                number(name),
+                number(public_name) if channel in public.channels else -1,
+                contract is not None,
+                stored != policy.name,
+            )
         )
-    table = np.array(per_group, dtype=np.int64).reshape(-1, 4)
+    table = np.array(per_group, dtype=np.int64).reshape(-1, 5)
     group = groups.values["group"].to_numpy()
     frame = pd.DataFrame(
         {
             "complaint_id": groups.values["complaint_id"].to_numpy(),
             "policy": table[group, 0],
             "clock": table[group, 1],
-            "special": table[group, 2].astype(bool),
-            "stale": table[group, 3].astype(bool),
+            "public_clock": table[group, 2],
+            "special": table[group, 3].astype(bool),
+            "stale": table[group, 4].astype(bool),
         }
     )
     return _Cases(frame, names, clocks)
@@ -188,9 +203,10 @@ def _code(column: Any, codes: dict[str, int]) -> Any:
     return case(codes, value=column, else_=0)
 
 
-def _events(session: Session, brand_id: int | None) -> pd.DataFrame:
+def _events(session: Session, brand_id: int | None, channels: Sequence[str]) -> pd.DataFrame:
     """The lifecycle events as integers (sla_bulk_clocks' codes; `t` in µs since the epoch),
-    sorted by complaint and seq; those of one brand's cases, or of all (None).
+    sorted by complaint and seq; those of one brand's cases, or of all (None). `public`: an
+    opening or reply on one of `channels`.
 
     Each event travels as three integers (complaint and seq in one, the codes in another):
     on PostgreSQL every value read costs about the same, whatever its size.
@@ -198,7 +214,11 @@ def _events(session: Session, brand_id: int | None) -> pd.DataFrame:
     e = ComplaintEvent
     # only replies carry an author: the JSON is parsed for them alone
     author = case((e.kind == "replied", _code(e.data["author"].as_string(), AUTHORS)), else_=0)
-    codes = _code(e.kind, KINDS) + 8 * _code(e.to_state, STATES) + 128 * author
+    public = case(
+        (e.kind.in_(["opened", "replied"]) & e.channel.in_(channels), 1),
+        else_=0,
+    )
+    codes = _code(e.kind, KINDS) + 8 * _code(e.to_state, STATES) + 128 * author + 512 * public
     statement = select(
         (cast(e.complaint_id, BigInteger) * _HIGH + e.seq).label("key"),
         e.at.label("t"),
@@ -220,7 +240,8 @@ def _events(session: Session, brand_id: int | None) -> pd.DataFrame:
             "t": frame["t"].to_numpy()[order],
             "kind": codes % 8,
             "to": codes // 8 % 16,
-            "author": codes // 128,
+            "author": codes // 128 % 4,
+            "public": codes // 512,
         }
     )
 
@@ -233,9 +254,13 @@ def _rows(clocks: Clocks, cases: _Cases, config: SlaConfig) -> pd.DataFrame:
     lengths = np.zeros((len(cases.policies), len(cases.clocks), len(TARGETS)), dtype=np.int64)
     for p, settings in enumerate(config.policies):
         for c, name in enumerate(cases.clocks):
+            work = config.clock(name)
             for t, goal in enumerate(TARGETS):
-                if goal != SlaTarget.public_reply:
-                    lengths[p, c, t] = settings.duration(goal, config.clock(name)) // micros
+                if goal == SlaTarget.public_reply:
+                    length = duration_of(config.public_reply.within, work)
+                else:
+                    length = settings.duration(goal, work)
+                lengths[p, c, t] = length // micros
     duration = lengths[policy, clock, target]
     start, paused = frame["start"].to_numpy(), frame["paused"].to_numpy()
     due = np.zeros(len(frame), dtype=np.int64)

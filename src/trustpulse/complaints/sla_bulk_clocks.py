@@ -13,7 +13,9 @@ accumulates one event at a time then becomes, per clock:
 - next-reply cycles: a customer message starts one when first response was met before it and
   no cycle is running (the last of reopening / customer message vs. agent answer / terminal
   entry before it), a reopening always does; the stored clock is the last cycle, its number
-  the count of starts.
+  the count of starts;
+- public reply (a public-channel case opened on a public channel): one range from opening to
+  the first agent reply on a public channel or terminal entry, on the public clock's calendar.
 
 The replay's state is the last `to_state` so far, exactly as derive_clocks tracks it. Logs it
 reads differently are left to `sync_sla` (see `_irregular`).
@@ -43,8 +45,14 @@ AUTHORS = {AGENT: 1, CUSTOMER: 2}
 
 
 TARGETS = list(SlaTarget)  # a target's code is its index
-_FR, _RES, _NR = (
-    TARGETS.index(t) for t in (SlaTarget.first_response, SlaTarget.resolution, SlaTarget.next_reply)
+_FR, _RES, _NR, _PUB = (
+    TARGETS.index(t)
+    for t in (
+        SlaTarget.first_response,
+        SlaTarget.resolution,
+        SlaTarget.next_reply,
+        SlaTarget.public_reply,
+    )
 )
 
 
@@ -62,12 +70,14 @@ class Clocks:
 def derive_bulk(
     events: pd.DataFrame, cases: pd.DataFrame, config: SlaConfig, *, clocks: Sequence[str]
 ) -> Clocks:
-    """The clocks of `cases` (complaint_id, policy, clock: an index into `clocks`, special)
-    from `events` (complaint_id, seq, t, kind, to, author as integer codes), sorted by
-    complaint and seq.
+    """The clocks of `cases` from `events`.
 
-    Special cases (public-channel cases run a clock of their own, contract cases earn credits)
-    are left to sync_sla, with the irregular logs and the cases without events.
+    cases: complaint_id, policy (passed through), clock and public_clock (indexes into
+    `clocks`; public_clock -1 where the case's channel is not public), special (left to
+    sync_sla: contract cases earn credits on a late breach).
+    events: complaint_id, seq, t, kind, to, author as integer codes, public (1: on a public
+    channel), sorted by complaint and seq.
+    Special cases go to sync_sla, with the irregular logs and the cases without events.
     """
     cases = cases.iloc[np.argsort(cases["complaint_id"].to_numpy(), kind="stable")]
     ids = cases["complaint_id"].to_numpy(np.int64)
@@ -86,18 +96,18 @@ def derive_bulk(
         return Clocks(_empty(), {}, fallback)
     row = row[log.heads]
     clock_of = cases["clock"].to_numpy(np.int64)[row]
-    used = np.flatnonzero(np.bincount(clock_of, minlength=len(clocks))).tolist()
+    public_clock = cases["public_clock"].to_numpy(np.int64)[row]
+    in_use = np.concatenate([clock_of, public_clock[public_clock >= 0]])
+    used = np.flatnonzero(np.bincount(in_use, minlength=len(clocks))).tolist()
     start, end = from_micros(int(log.t.min())), from_micros(int(log.t.max()))
     # deadlines lie past the last event: allow for the longest target × the last escalation
     vectors = {
         c: VectorClock(config.clock(clocks[c]), start, end + timedelta(days=400)) for c in used
     }
-    frame = _clocks(log, clock_of, vectors)
+    frame = _clocks(log, clock_of, public_clock, vectors)
     case = frame["case"].to_numpy()
     frame = frame.assign(
-        complaint_id=log.ids[log.heads][case],
-        policy=cases["policy"].to_numpy()[row][case],
-        clock=clock_of[case],
+        complaint_id=log.ids[log.heads][case], policy=cases["policy"].to_numpy()[row][case]
     ).drop(columns="case")
     return Clocks(frame, vectors, fallback)
 
@@ -109,6 +119,7 @@ class _Log:
     t: Ints
     kind: Ints
     author: Ints
+    public: Bools
     opened: Bools
     heads: Bools
     after: Ints
@@ -120,6 +131,7 @@ class _Log:
         self.ids, self.t, self.kind, self.author = (
             events[c].to_numpy(np.int64) for c in ("complaint_id", "t", "kind", "author")
         )
+        self.public = events["public"].to_numpy(bool)
         to = events["to"].to_numpy(np.int64)
         self.opened = self.kind == KINDS["opened"]
         # `opened` without a state opens the case as new
@@ -134,7 +146,7 @@ class _Log:
 
     def subset(self, keep: Bools) -> _Log:
         out = object.__new__(_Log)
-        for name in ("ids", "t", "kind", "author", "opened", "heads", "after", "before"):
+        for name in ("ids", "t", "kind", "author", "public", "opened", "heads", "after", "before"):
             setattr(out, name, getattr(self, name)[keep])
         out.pause_codes, out.terminal_codes = self.pause_codes, self.terminal_codes
         return out
@@ -206,10 +218,14 @@ class _Ranges:
     row: Ints  # the output clock each range belongs to
     s: Ints
     f: Ints
+    clock: Ints  # the work clock its pauses are measured on
 
 
-def _clocks(log: _Log, clock_of: Ints, vectors: dict[int, VectorClock]) -> pd.DataFrame:
-    """One row per clock: case number, target, cycle, start, fulfilled, paused, paused_at."""
+def _clocks(
+    log: _Log, clock_of: Ints, public_clock: Ints, vectors: dict[int, VectorClock]
+) -> pd.DataFrame:
+    """One row per clock: case number, target, cycle, clock, start, fulfilled, paused,
+    paused_at."""
     n = len(log.ids)
     positions = np.arange(n, dtype=np.int64)
     case_of = np.cumsum(log.heads) - 1
@@ -236,29 +252,45 @@ def _clocks(log: _Log, clock_of: Ints, vectors: dict[int, VectorClock]) -> pd.Da
     reopens = positions[reopen & (resolved == 1)]
     opens = np.sort(np.concatenate([heads, reopens]))
     res_f = _next_at(log, ends, opens)
-    # rows: first response per case, resolution per case, next reply per case with cycles
+    # public reply: a public case opened on a public channel, met by an agent's public reply
+    public = np.flatnonzero((public_clock >= 0) & log.public[heads])
+    in_public = replied & (log.author == AUTHORS[AGENT]) & log.public
+    pub_f = _next_at(log, positions[in_public | entry], heads[public])
+    # rows: first response and resolution per case, next reply and public reply where run
+    sizes = [cases, cases, len(last), len(public)]
+    all_cases = np.arange(cases)
     rows = pd.DataFrame(
         {
-            "case": np.concatenate([np.arange(cases), np.arange(cases), nr_case]),
-            "target": np.repeat([_FR, _RES, _NR], [cases, cases, len(last)]),
-            "cycle": np.concatenate([np.ones(2 * cases, np.int64), cycles[nr_case]]),
-            "start": np.concatenate([log.t[heads], log.t[heads], log.t[last]]),
+            "case": np.concatenate([all_cases, all_cases, nr_case, public]),
+            "target": np.repeat([_FR, _RES, _NR, _PUB], sizes),
+            "cycle": np.concatenate(
+                [np.ones(2 * cases, np.int64), cycles[nr_case], np.ones(len(public), np.int64)]
+            ),
+            "clock": np.concatenate([clock_of, clock_of, clock_of[nr_case], public_clock[public]]),
+            "start": log.t[np.concatenate([heads, heads, last, heads[public]])],
         }
     )
     nr_f = _next_at(log, fulfils, last)
     last_res = np.r_[case_of[opens][1:] != case_of[opens][:-1], True]
-    fulfilled = np.concatenate([fr_f, res_f[last_res], nr_f])
+    fulfilled = np.concatenate([fr_f, res_f[last_res], nr_f, pub_f])
     rows["fulfilled"] = np.where(fulfilled == NONE, NONE, log.t[np.minimum(fulfilled, n - 1)])
+    offsets = np.cumsum([0, *sizes])
     ranges = _Ranges(
         row=np.concatenate(
-            [np.arange(cases), cases + case_of[opens], 2 * cases + np.arange(len(last))]
+            [
+                all_cases,
+                cases + case_of[opens],
+                offsets[2] + np.arange(len(last)),
+                offsets[3] + np.arange(len(public)),
+            ]
         ),
-        s=np.concatenate([heads, opens, last]),
-        f=np.concatenate([fr_f, res_f, nr_f]),
+        s=np.concatenate([heads, opens, last, heads[public]]),
+        f=np.concatenate([fr_f, res_f, nr_f, pub_f]),
+        clock=np.concatenate(
+            [clock_of, clock_of[case_of[opens]], clock_of[nr_case], public_clock[public]]
+        ),
     )
-    paused, paused_at = _paused(
-        log, ranges, len(rows), case_of=case_of, clock_of=clock_of, vectors=vectors
-    )
+    paused, paused_at = _paused(log, ranges, len(rows), case_of=case_of, vectors=vectors)
     # reactivation: the time from fulfilment to reopening counts as a pause
     undone = ends[np.searchsorted(ends, reopens) - 1]
     gap = _elapsed(log.t[undone], log.t[reopens], clock_of[case_of[reopens]], vectors)
@@ -272,7 +304,6 @@ def _paused(
     count: int,
     *,
     case_of: Ints,
-    clock_of: Ints,
     vectors: dict[int, VectorClock],
 ) -> tuple[Ints, Ints]:
     """Closed paused time and open pause start of each clock (see the module docstring)."""
@@ -298,13 +329,12 @@ def _paused(
     s, f, a, b = ranges.s[pick], ranges.f[pick], k1[run], k2[run]
     overlap = (s < b) & (f > a)
     s, f, a, b, row = s[overlap], f[overlap], a[overlap], b[overlap], ranges.row[pick[overlap]]
+    clock = ranges.clock[pick[overlap]]
     begin, end = np.maximum(s, a), np.minimum(f, b)
     still = end == NONE
     paused_at[row[still]] = log.t[begin[still]]
     closed = ~still
-    spent = _elapsed(
-        log.t[begin[closed]], log.t[end[closed]], clock_of[case_of[begin[closed]]], vectors
-    )
+    spent = _elapsed(log.t[begin[closed]], log.t[end[closed]], clock[closed], vectors)
     np.add.at(paused, row[closed], spent)
     return paused, paused_at
 
@@ -320,5 +350,5 @@ def _elapsed(a: Ints, b: Ints, clock: Ints, vectors: dict[int, VectorClock]) -> 
 
 
 def _empty() -> pd.DataFrame:
-    columns = ["complaint_id", "target", "cycle", "start", "fulfilled", "paused", "paused_at"]
-    return pd.DataFrame({c: np.zeros(0, np.int64) for c in [*columns, "policy", "clock"]})
+    columns = ["complaint_id", "target", "cycle", "clock", "start", "fulfilled", "paused"]
+    return pd.DataFrame({c: np.zeros(0, np.int64) for c in [*columns, "paused_at", "policy"]})
