@@ -331,7 +331,7 @@ def _table(recompute: dict[str, float], http: dict[str, float] | None) -> str:
         "| measurement | value |",
         "|---|---|",
         f"| cases / lifecycle events | {recompute['cases']:,.0f} / {recompute['events']:,.0f} |",
-        f"| of which per-case replay (public-reply and contract cases, irregular logs) | "
+        f"| of which per-case replay (contract cases, irregular logs) | "
         f"{recompute['per_case_fallbacks']:,.0f} cases |",
         f"| bulk recompute, cold (writes {recompute['cold_rows']:,.0f} clock rows) | "
         f"{recompute['cold_s']:.1f} s |",

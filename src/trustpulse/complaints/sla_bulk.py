@@ -3,10 +3,11 @@
 `sync_sla` replays one case's log at a time (a few queries each): right after an agent's
 action, too slow for "recompute a million cases after a policy change". `recompute_bulk`
 reads the lifecycle events of a brand in one query, derives the clocks with numpy
-(sla_bulk_clocks.py: first response, next-reply cycles, resolution with its reopenings, pauses)
-and writes `complaint_sla_targets` with one upsert (PostgreSQL: COPY into a temporary table,
-then INSERT … ON CONFLICT). It gives the same rows as `sync_sla` (tests check it); cases with
-a public reply clock or a contract policy, and irregular logs, go through `sync_sla` as before.
+(sla_bulk_clocks.py: first response, next-reply cycles, resolution with its reopenings, public
+reply, pauses) and writes the rows that changed with one upsert (PostgreSQL: binary COPY into a
+temporary table, then INSERT … ON CONFLICT). It gives the same rows as `sync_sla` (tests check
+it); cases with a contract policy (a late breach earns a credit) and irregular logs go through
+`sync_sla` as before.
 
 Facts recorded by the escalation runner (warned_at, escalation_level, breached_at) are kept
 within a cycle and cleared by a new one; a clock met late gets its breached_at. Unlike
