@@ -13,7 +13,7 @@ SQLite has no COPY; there the rows are fetched as usual and shaped the same way.
 from __future__ import annotations
 
 import struct
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,22 +39,41 @@ class Groups:
     values: pd.DataFrame  # one row per row read: the value columns, and `group` (a keys row)
 
 
-def read_groups(session: Session, statement: Select[*tuple[Any, ...]], *, keys: int) -> Groups:
+def read_groups(
+    session: Session,
+    statement: Select[*tuple[Any, ...]],
+    *,
+    keys: int,
+    sparse: Collection[str] = (),
+) -> Groups:
     """The statement's rows, split into its first `keys` columns (strings or NULL) and the rest
     (integers or timestamps; times as int64 µs since the Unix epoch, NONE for NULL).
 
-    The rows come back in no particular order.
+    `sparse` names time columns that are mostly NULL: without keys, PostgreSQL then sends only
+    their values, each with the row's first value column, which must be unique. The rows come
+    back in no particular order.
     """
     names = [c.name for c in statement.selected_columns]
     times = [isinstance(c.type, UTCDateTime) for c in statement.selected_columns]
     if session.get_bind().dialect.name != "postgresql":
         return _rows(session, statement, names, times, keys)
+    if sparse and keys:
+        raise ValueError("sparse columns need a read without keys")
     inner = statement.subquery()
     columns = list(inner.c)
-    values = [
+    values: list[Any] = [
         func.array_agg(func.coalesce(c, literal("infinity").cast(c.type)) if is_time else c)
-        for c, is_time in zip(columns[keys:], times[keys:], strict=True)
+        for c, name, is_time in zip(columns[keys:], names[keys:], times[keys:], strict=True)
+        if name not in sparse
     ]
+    fetched = [n for n in names if n not in sparse]
+    for c, name in zip(columns[keys:], names[keys:], strict=True):
+        if name in sparse:
+            values += [
+                func.array_agg(columns[keys]).filter(c.is_not(None)),
+                func.array_agg(c).filter(c.is_not(None)),
+            ]
+            fetched += [f"{name} of", name]
     grouped = select(*columns[:keys], *values)
     if keys:
         grouped = grouped.group_by(*columns[:keys])
@@ -74,7 +93,19 @@ def read_groups(session: Session, statement: Select[*tuple[Any, ...]], *, keys: 
                 data += block
         if keys:
             cursor.execute("SELECT set_config('enable_sort', %s, true)", (previous,))
-    return _parse(memoryview(data), names, keys)
+    key_rows, arrays, sizes = _parse(memoryview(data), fetched, keys)
+    if sparse:
+        ids = arrays[names[keys]]
+        order = np.argsort(ids, kind="stable")
+        for name in sparse:
+            full = np.full(len(ids), NONE, dtype=np.int64)
+            full[order[np.searchsorted(ids[order], arrays.pop(f"{name} of"))]] = arrays[name]
+            arrays[name] = full
+    group = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+    return Groups(
+        pd.DataFrame(key_rows, columns=names[:keys], dtype=object),
+        pd.DataFrame({n: arrays[n] for n in names[keys:]}).assign(group=group),
+    )
 
 
 def _rows(
@@ -98,8 +129,11 @@ def _rows(
     return Groups(key_frame, frame[names[keys:]].assign(group=group))
 
 
-def _parse(data: memoryview, names: list[str], keys: int) -> Groups:
-    """A binary COPY of (key…, array…) rows: one values row per array element."""
+def _parse(
+    data: memoryview, names: list[str], keys: int
+) -> tuple[list[list[str | None]], dict[str, npt.NDArray[np.int64]], list[int]]:
+    """A binary COPY of (key…, array…) rows: the keys of each row, each array column's
+    elements concatenated, and how many elements each row's first array has."""
     if bytes(data[:11]) != _SIGNATURE:
         raise ValueError("not a binary COPY stream")
     (extension,) = struct.unpack_from(">i", data, 15)
@@ -122,16 +156,11 @@ def _parse(data: memoryview, names: list[str], keys: int) -> Groups:
             else:
                 arrays[number - keys].append(_array(value, length))
         key_rows.append(row)
-    sizes = [len(a) for a in arrays[0]]
     columns = {
         name: np.concatenate(parts) if parts else np.zeros(0, np.int64)
         for name, parts in zip(names[keys:], arrays, strict=True)
     }
-    group = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
-    return Groups(
-        pd.DataFrame(key_rows, columns=names[:keys], dtype=object),
-        pd.DataFrame(columns).assign(group=group),
-    )
+    return key_rows, columns, [len(a) for a in arrays[0]]
 
 
 def _array(value: memoryview, length: int) -> npt.NDArray[np.int64]:

@@ -177,7 +177,9 @@ def read_targets(
         statement = statement.join(Complaint, Complaint.id == t.complaint_id).where(
             Complaint.brand_id == brand_id
         )
-    frame = read_groups(session, statement, keys=0).values
+    # most clocks were never paused, warned or breached, and are no longer checked
+    sparse = ("paused_at", "breached_at", "next_check_at", "warned_at")
+    frame = read_groups(session, statement, keys=0, sparse=sparse).values
     key, labels = frame["key"].to_numpy(), frame["labels"].to_numpy()
     values = frame.drop(columns=["key", "labels", "facts", "seconds"]).assign(
         complaint_id=key // 8,
