@@ -18,6 +18,7 @@ and a recompute changes deadlines only.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -89,15 +90,20 @@ def recompute_bulk(
         )
     )
     events = _events(session, None if only else brand_id, config.public_reply.channels)
-    clocks = derive_bulk(events, cases.frame, config, clocks=cases.clocks)
+    # the stored clocks are read while the new ones are derived (the session waits)
+    stored = read_targets(
+        session, None if only else brand_id, policies=cases.policies, clocks=cases.clocks
+    )
+    try:
+        clocks = derive_bulk(events, cases.frame, config, clocks=cases.clocks)
+        rows = _rows(clocks, cases, config)
+    finally:
+        wait([stored])  # the connection is free again, whatever happened here
+    before = stored.result()
     fallback = [int(i) for i in clocks.fallback]
     result = BulkResult(per_case=len(fallback))
     if not clocks.frame.empty:
-        rows = _rows(clocks, cases, config)
-        stored = read_targets(
-            session, None if only else brand_id, policies=cases.policies, clocks=cases.clocks
-        )
-        changed = _changed(rows, stored, clocks, config)
+        changed = _changed(rows, before, clocks, config)
         ids = clocks.frame["complaint_id"].to_numpy()
         frame = cases.frame
         stale = frame[frame["stale"].to_numpy(bool) & np.isin(frame["complaint_id"], ids)]

@@ -13,9 +13,10 @@ SQLite has no COPY; there the rows are fetched as usual and shaped the same way.
 from __future__ import annotations
 
 import struct
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Session
 from trustpulse.db import UTCDateTime
 
 NONE = np.iinfo(np.int64).max  # a NULL time; also PostgreSQL's binary 'infinity'
+T = TypeVar("T")
 _SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 _Y2K = 946_684_800_000_000  # 2000-01-01 (PostgreSQL's timestamp epoch) in Unix microseconds
 _TIMESTAMPTZ, _WIDTHS = 1184, {20: 8, 23: 4, 21: 2, 1184: 8}  # array element OIDs → bytes
@@ -53,10 +55,24 @@ def read_groups(
     their values, each with the row's first value column, which must be unique. The rows come
     back in no particular order.
     """
+    return prepare_groups(session, statement, keys=keys, sparse=sparse)()
+
+
+def prepare_groups(
+    session: Session,
+    statement: Select[*tuple[Any, ...]],
+    *,
+    keys: int,
+    sparse: Collection[str] = (),
+) -> Callable[[], Groups]:
+    """`read_groups` as a function to call later, which uses the session's psycopg connection
+    but not the session (so it may run in another thread: see `in_background`). SQLite reads
+    at once."""
     names = [c.name for c in statement.selected_columns]
     times = [isinstance(c.type, UTCDateTime) for c in statement.selected_columns]
     if session.get_bind().dialect.name != "postgresql":
-        return _rows(session, statement, names, times, keys)
+        groups = _rows(session, statement, names, times, keys)
+        return lambda: groups
     if sparse and keys:
         raise ValueError("sparse columns need a read without keys")
     inner = statement.subquery()
@@ -77,12 +93,31 @@ def read_groups(
     grouped = select(*columns[:keys], *values)
     if keys:
         grouped = grouped.group_by(*columns[:keys])
-    sql = grouped.compile(
-        dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
+    sql = str(
+        grouped.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True})
     )
+    raw = _driver(session)
+    return lambda: _groups(_copy_out(raw, sql, grouped=keys > 0), names, fetched, keys, sparse)
+
+
+def in_background(session: Session, work: Callable[[], T]) -> Future[T]:
+    """Run `work` (see `prepare_groups`) in a thread on PostgreSQL, where a COPY leaves the
+    client idle while the server works; elsewhere at once. Until the future is done the
+    caller must not use the session: the connection is busy."""
+    if session.get_bind().dialect.name == "postgresql":
+        pool = ThreadPoolExecutor(max_workers=1)
+        future = pool.submit(work)
+        pool.shutdown(wait=False)  # the thread ends with the work
+        return future
+    done: Future[T] = Future()
+    done.set_result(work())
+    return done
+
+
+def _copy_out(raw: Any, sql: str, *, grouped: bool) -> memoryview:
     data = bytearray()
-    with _driver(session).cursor() as cursor:
-        if keys:
+    with raw.cursor() as cursor:
+        if grouped:
             # a few groups, estimated as many: without this the planner sorts every row
             cursor.execute(
                 "SELECT current_setting('enable_sort'), set_config('enable_sort', 'off', true)"
@@ -91,9 +126,15 @@ def read_groups(
         with cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT binary)") as copy:
             for block in copy:
                 data += block
-        if keys:
+        if grouped:
             cursor.execute("SELECT set_config('enable_sort', %s, true)", (previous,))
-    key_rows, arrays, sizes = _parse(memoryview(data), fetched, keys)
+    return memoryview(data)
+
+
+def _groups(
+    data: memoryview, names: list[str], fetched: list[str], keys: int, sparse: Collection[str]
+) -> Groups:
+    key_rows, arrays, sizes = _parse(data, fetched, keys)
     if sparse:
         ids = arrays[names[keys]]
         order = np.argsort(ids, kind="stable")

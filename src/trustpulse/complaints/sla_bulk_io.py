@@ -13,6 +13,7 @@ a cold run is then the upsert itself: per row, three index entries and the forei
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -38,7 +39,13 @@ from sqlalchemy.orm import Session
 
 from trustpulse.complaints.models import Complaint, ComplaintSlaTarget, SlaStatus
 from trustpulse.complaints.sla_bulk_clocks import TARGETS
-from trustpulse.complaints.sla_bulk_copy import HIGH, read_groups, split, write_binary
+from trustpulse.complaints.sla_bulk_copy import (
+    HIGH,
+    in_background,
+    prepare_groups,
+    split,
+    write_binary,
+)
 from trustpulse.complaints.sla_vector import from_micros, to_micros
 from trustpulse.db import UTCDateTime
 
@@ -148,10 +155,13 @@ class Stored:
 
 def read_targets(
     session: Session, brand_id: int | None, *, policies: Sequence[str], clocks: Sequence[str]
-) -> Stored:
+) -> Future[Stored]:
     """The stored clocks of a brand's cases (None: of all cases), with strings as codes of
     TARGETS, `policies`, `clocks` and STATUSES (coded in SQL, so that a row travels as
-    integers only; see sla_bulk_copy.py)."""
+    integers only; see sla_bulk_copy.py).
+
+    Read in the background on PostgreSQL: leave the session alone until the future is done.
+    """
     t = ComplaintSlaTarget
 
     def code(column: Any, names: Sequence[str]) -> Any:
@@ -179,7 +189,11 @@ def read_targets(
         )
     # most clocks were never paused, warned or breached, and are no longer checked
     sparse = ("paused_at", "breached_at", "next_check_at", "warned_at")
-    frame = read_groups(session, statement, keys=0, sparse=sparse).values
+    read = prepare_groups(session, statement, keys=0, sparse=sparse)
+    return in_background(session, lambda: _stored(read().values))
+
+
+def _stored(frame: pd.DataFrame) -> Stored:
     key, labels = frame["key"].to_numpy(), frame["labels"].to_numpy()
     values = frame.drop(columns=["key", "labels", "facts", "seconds"]).assign(
         complaint_id=key // 8,
