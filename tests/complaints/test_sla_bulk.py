@@ -369,3 +369,15 @@ def test_a_bulk_recompute_of_one_brand_leaves_the_others_alone(
     assert {k: v[:DERIVED] for k, v in fresh.items() if k[0] in ours} == {
         k: v[:DERIVED] for k, v in replayed.items() if k[0] in ours
     }
+
+
+def test_a_bulk_recompute_of_a_brand_without_cases_writes_nothing(
+    session: Session, settings: Settings, desk: Desk, clock: ManualClock
+) -> None:
+    _work_cases(session, settings, desk, clock, cases=3)
+    other = make_desk(session, brand="beta")
+    replayed = _snapshot(session)
+    config = sla_config(settings, "beta")
+    result = recompute_bulk(session, brand_id=other.brand_id, config=config, now=utcnow())
+    assert (result.vectorised, result.per_case, result.rows) == (0, 0, 0)
+    assert _snapshot(session) == replayed

@@ -32,6 +32,7 @@ from sqlalchemy import (
     case,
     cast,
     insert,
+    literal,
     select,
     text,
 )
@@ -166,6 +167,8 @@ def read_targets(
 
     def code(column: Any, names: Sequence[str]) -> Any:
         # 0: a name not in use here, which never equals a computed row's
+        if not names:  # a CASE needs a WHEN
+            return cast(literal(0), BigInteger)
         numbers = case({name: i + 1 for i, name in enumerate(names)}, value=column, else_=0)
         return cast(numbers, BigInteger)
 
