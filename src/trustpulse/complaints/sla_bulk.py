@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from sqlalchemy import BigInteger, String, case, cast, exists, select
+from sqlalchemy import BigInteger, Select, String, case, cast, exists, select
 from sqlalchemy.orm import Session
 
 from trustpulse.accounts.models import Team
@@ -78,10 +78,16 @@ class _Cases:
 
 
 def recompute_bulk(
-    session: Session, *, brand_id: int, config: SlaConfig, now: datetime
+    session: Session, *, brand_id: int, config: SlaConfig, now: datetime, span: int = 1 << 20
 ) -> BulkResult:
-    """Recompute every case of a brand; the caller commits."""
+    """Recompute every case of a brand; the caller commits.
+
+    Events and clocks are read for `span` cases at a time: on PostgreSQL each read is one row
+    of arrays, which must stay below its 1 GB limit (a million cases with 10 events each:
+    about 320 MB).
+    """
     cases = _cases(session, brand_id, config)
+    spans = _spans(cases.frame["complaint_id"].to_numpy(), span)
     # the reads below find the brand's rows through complaints, unless it has them all
     only = not session.scalar(
         select(
@@ -89,11 +95,10 @@ def recompute_bulk(
             | exists().where(Complaint.brand_id > brand_id)
         )
     )
-    events = _events(session, None if only else brand_id, config.public_reply.channels)
+    of_brand = None if only else brand_id
+    events = _events(session, of_brand, config.public_reply.channels, spans)
     # the stored clocks are read while the new ones are derived (the session waits)
-    stored = read_targets(
-        session, None if only else brand_id, policies=cases.policies, clocks=cases.clocks
-    )
+    stored = read_targets(session, of_brand, spans, policies=cases.policies, clocks=cases.clocks)
     try:
         clocks = derive_bulk(events, cases.frame, config, clocks=cases.clocks)
         rows = _rows(clocks, cases, config)
@@ -210,10 +215,23 @@ def _code(column: Any, codes: dict[str, int]) -> Any:
     return case(codes, value=column, else_=0)
 
 
-def _events(session: Session, brand_id: int | None, channels: Sequence[str]) -> pd.DataFrame:
+def _spans(ids: Ints, span: int) -> list[tuple[int, int] | None]:
+    """Ranges of complaint ids (inclusive) of `span` cases each; [None] where one read will do."""
+    if len(ids) <= span:
+        return [None]
+    ids = np.sort(ids)
+    return [(int(ids[i]), int(ids[min(i + span, len(ids)) - 1])) for i in range(0, len(ids), span)]
+
+
+def _events(
+    session: Session,
+    brand_id: int | None,
+    channels: Sequence[str],
+    spans: Sequence[tuple[int, int] | None],
+) -> pd.DataFrame:
     """The lifecycle events as integers (sla_bulk_clocks' codes; `t` in µs since the epoch),
-    sorted by complaint and seq; those of one brand's cases, or of all (None). `public`: an
-    opening or reply on one of `channels`.
+    sorted by complaint and seq; those of one brand's cases, or of all (None), a range of
+    complaint ids at a time. `public`: an opening or reply on one of `channels`.
 
     Each event travels as three integers (complaint and seq in one, the codes in another):
     on PostgreSQL every value read costs about the same, whatever its size.
@@ -235,7 +253,13 @@ def _events(session: Session, brand_id: int | None, channels: Sequence[str]) -> 
         statement = statement.join(Complaint, Complaint.id == e.complaint_id).where(
             Complaint.brand_id == brand_id
         )
-    frame = read_groups(session, statement, keys=0).values
+    frame = pd.concat(
+        [
+            read_groups(session, _within(statement, e.complaint_id, span), keys=0).values
+            for span in spans
+        ],
+        ignore_index=True,
+    )
     # sorted here rather than in the database: one numpy sort beats ORDER BY over the join
     order = np.argsort(frame["key"].to_numpy(), kind="stable")
     key, codes = frame["key"].to_numpy()[order], frame["codes"].to_numpy()[order]
@@ -251,6 +275,12 @@ def _events(session: Session, brand_id: int | None, channels: Sequence[str]) -> 
             "public": codes // 512,
         }
     )
+
+
+def _within(
+    statement: Select[*tuple[Any, ...]], column: Any, span: tuple[int, int] | None
+) -> Select[*tuple[Any, ...]]:
+    return statement if span is None else statement.where(column.between(*span))
 
 
 def _rows(clocks: Clocks, cases: _Cases, config: SlaConfig) -> pd.DataFrame:

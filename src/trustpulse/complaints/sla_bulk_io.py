@@ -155,11 +155,16 @@ class Stored:
 
 
 def read_targets(
-    session: Session, brand_id: int | None, *, policies: Sequence[str], clocks: Sequence[str]
+    session: Session,
+    brand_id: int | None,
+    spans: Sequence[tuple[int, int] | None],
+    *,
+    policies: Sequence[str],
+    clocks: Sequence[str],
 ) -> Future[Stored]:
-    """The stored clocks of a brand's cases (None: of all cases), with strings as codes of
-    TARGETS, `policies`, `clocks` and STATUSES (coded in SQL, so that a row travels as
-    integers only; see sla_bulk_copy.py).
+    """The stored clocks of a brand's cases (None: of all cases), a range of complaint ids at a
+    time, with strings as codes of TARGETS, `policies`, `clocks` and STATUSES (coded in SQL, so
+    that a row travels as integers only; see sla_bulk_copy.py).
 
     Read in the background on PostgreSQL: leave the session alone until the future is done.
     """
@@ -192,8 +197,18 @@ def read_targets(
         )
     # most clocks were never paused, warned or breached, and are no longer checked
     sparse = ("paused_at", "breached_at", "next_check_at", "warned_at")
-    read = prepare_groups(session, statement, keys=0, sparse=sparse)
-    return in_background(session, lambda: _stored(read().values))
+    reads = [
+        prepare_groups(
+            session,
+            statement if span is None else statement.where(t.complaint_id.between(*span)),
+            keys=0,
+            sparse=sparse,
+        )
+        for span in spans
+    ]
+    return in_background(
+        session, lambda: _stored(pd.concat([r().values for r in reads], ignore_index=True))
+    )
 
 
 def _stored(frame: pd.DataFrame) -> Stored:
