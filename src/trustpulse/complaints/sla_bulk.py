@@ -72,7 +72,8 @@ class BulkResult:
 
 @dataclass
 class _Cases:
-    frame: pd.DataFrame  # complaint_id, policy, clock (indexes into the lists), special, stale
+    frame: pd.DataFrame  # complaint_id, policy, clock, public_clock (indexes into the lists;
+    # public_clock -1: not a public case), special, stale
     policies: list[str]  # config.policies' names
     clocks: list[str]  # the calendar names in use
 
