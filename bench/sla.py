@@ -12,7 +12,9 @@
 2. HTTP (PostgreSQL): `trustpulse serve --workers N` (default 2, one per core) in a
    subprocess; `--clients` async httpx clients each open a case and post the agent's first
    reply, `--http-cases` cases in all (2 writes each). Throughput (writes/s), p50/p99 latency
-   per request, and the rows counted afterwards (nothing lost).
+   per request, and the rows counted afterwards (nothing lost). The same clients then drive
+   bench/sla_floor_app.py (FastAPI + one INSERT per write, nothing else) on as many processes:
+   the floor of the stack on this machine, which TrustPulse's figure is read against.
 The table goes between <!-- sla:begin --> / <!-- sla:end --> in --out.
 """
 
@@ -267,6 +269,34 @@ async def _drive(base: str, cases: int, clients: int, agent: int) -> tuple[float
         return time.perf_counter() - started, latencies
 
 
+def _serve(
+    command: list[str], env: dict[str, str], log: Path, base: str
+) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen(
+        command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log.open("w")
+    )
+    for _ in range(300):
+        try:
+            if httpx.get(f"{base}/api/health").is_success:
+                return server
+        except httpx.TransportError:
+            time.sleep(0.1)
+    server.terminate()
+    raise SystemExit(f"server did not start: see {log}")
+
+
+def _timed(
+    latencies: list[float], elapsed: float, cases: int, clients: int, workers: int
+) -> dict[str, float]:
+    ordered = sorted(latencies)
+    return {
+        "cases": cases, "clients": clients, "workers": workers, "seconds": elapsed,
+        "writes_per_s": len(latencies) / elapsed,
+        "p50_ms": statistics.median(ordered) * 1000,
+        "p99_ms": ordered[int(len(ordered) * 0.99) - 1] * 1000,
+    }  # fmt: skip
+
+
 def bench_http(cases: int, clients: int, workers: int) -> dict[str, float]:
     engine, url = _database()
     home = Path(tempfile.mkdtemp())
@@ -282,23 +312,10 @@ def bench_http(cases: int, clients: int, workers: int) -> dict[str, float]:
             "TRUSTPULSE_HOME": str(home),
             "TRUSTPULSE_DATABASE_URL": engine.url.render_as_string(hide_password=False),
         }
-        server = subprocess.Popen(
-            [
-                *(str(ROOT / ".venv/bin/trustpulse"), "serve", "--port", str(port)),
-                *("--workers", str(workers)),
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=(home / "server.log").open("w"),
-        )
+        base = f"http://127.0.0.1:{port}"
+        command = [str(ROOT / ".venv/bin/trustpulse"), "serve", "--port", str(port)]
+        server = _serve([*command, "--workers", str(workers)], env, home / "server.log", base)
         try:
-            base = f"http://127.0.0.1:{port}"
-            for _ in range(200):
-                try:
-                    if httpx.get(f"{base}/api/health").is_success:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
             elapsed, latencies = asyncio.run(_drive(base, cases, clients, agent_id))
         finally:
             server.terminate()
@@ -310,20 +327,68 @@ def bench_http(cases: int, clients: int, workers: int) -> dict[str, float]:
                 .select_from(ComplaintEvent)
                 .where(ComplaintEvent.kind == "replied")
             )
-        ordered = sorted(latencies)
         return {
-            "cases": cases, "clients": clients, "workers": workers, "seconds": elapsed,
-            "writes_per_s": len(latencies) / elapsed,
-            "p50_ms": statistics.median(ordered) * 1000,
-            "p99_ms": ordered[int(len(ordered) * 0.99) - 1] * 1000,
-            "complaints_counted": opened or 0, "replies_counted": replies or 0,
-        }  # fmt: skip
+            **_timed(latencies, elapsed, cases, clients, workers),
+            "complaints_counted": opened or 0,
+            "replies_counted": replies or 0,
+        }
     finally:
         engine.dispose()
         _drop(url)
 
 
-def _table(recompute: dict[str, float], http: dict[str, float] | None) -> str:
+FLOOR_TABLES = (
+    "CREATE TABLE floor_cases (id serial PRIMARY KEY, title text NOT NULL, "
+    "opened_at timestamptz NOT NULL DEFAULT now())",
+    "CREATE TABLE floor_replies (id serial PRIMARY KEY, "
+    "case_id integer NOT NULL REFERENCES floor_cases(id), message text NOT NULL, "
+    "at timestamptz NOT NULL DEFAULT now())",
+)
+
+
+def bench_http_floor(cases: int, clients: int, workers: int) -> dict[str, float]:
+    """The same clients against bench/sla_floor_app.py: one INSERT per write, nothing else."""
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    name = f"tp_bench_floor_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            for ddl in FLOOR_TABLES:
+                conn.execute(text(ddl))
+        port = _free_port()
+        base = f"http://127.0.0.1:{port}"
+        command = [
+            str(ROOT / ".venv/bin/uvicorn"), "sla_floor_app:app", "--app-dir", "bench",
+            "--port", str(port), "--workers", str(workers), "--log-level", "warning",
+        ]  # fmt: skip
+        log = Path(tempfile.mkdtemp()) / "floor.log"
+        server = _serve(command, os.environ | {"SLA_FLOOR_DATABASE_URL": url}, log, base)
+        try:
+            elapsed, latencies = asyncio.run(_drive(base, cases, clients, 0))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        with engine.connect() as conn:
+            opened = conn.execute(text("SELECT count(*) FROM floor_cases")).scalar_one()
+            replies = conn.execute(text("SELECT count(*) FROM floor_replies")).scalar_one()
+        return {
+            **_timed(latencies, elapsed, cases, clients, workers),
+            "complaints_counted": opened,
+            "replies_counted": replies,
+        }
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _table(
+    recompute: dict[str, float], http: dict[str, float] | None, floor: dict[str, float] | None
+) -> str:
     lines = [
         f"Run {datetime.now(UTC):%Y-%m-%d} on {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, PostgreSQL (local).",
@@ -352,6 +417,16 @@ def _table(recompute: dict[str, float], http: dict[str, float] | None) -> str:
             f"| rows counted after the HTTP run | {http['complaints_counted']:,.0f} complaints, "
             f"{http['replies_counted']:,.0f} replies (expected {http['cases']:,.0f} each) |",
         ]
+    if floor is not None:
+        lines += [
+            f"| floor of the stack (bench/sla_floor_app.py: one INSERT per write, nothing "
+            f"else), same clients and processes | {floor['writes_per_s']:.0f} writes/s, p50 "
+            f"{floor['p50_ms']:.0f} ms, p99 {floor['p99_ms']:.0f} ms; rows "
+            f"{floor['complaints_counted']:,.0f} + {floor['replies_counted']:,.0f} |",
+        ]
+        if http is not None:
+            share = http["writes_per_s"] / floor["writes_per_s"]
+            lines.append(f"| TrustPulse ÷ floor | {share:.2f} |")
     return "\n".join(lines)
 
 
@@ -388,11 +463,13 @@ def main() -> None:
     args = parser.parse_args()
     recompute = bench_recompute(args.cases)
     sys.stdout.write(f"recompute: {recompute}\n")
-    http = None
+    http = floor = None
     if args.http_cases:  # 0: the recompute alone
         http = bench_http(args.http_cases, args.clients, args.workers)
         sys.stdout.write(f"http: {http}\n")
-    table = _table(recompute, http)
+        floor = bench_http_floor(args.http_cases, args.clients, args.workers)
+        sys.stdout.write(f"floor: {floor}\n")
+    table = _table(recompute, http, floor)
     sys.stdout.write(table + "\n")
     if args.out is not None:
         _write(args.out, table)
