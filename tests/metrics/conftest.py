@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import typer
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.factories import make_brand
@@ -110,6 +111,26 @@ def insert_surveys(session: Session, *, seed: int = 7, n: int = 360) -> pd.DataF
     ids = pd.Series([-f.id for f, _ in pending])  # anonymous feedback: its own cluster
     frame["cluster"] = frame["cluster"].where(frame["cluster"].notna(), ids)
     return frame
+
+
+def add_late_response(session: Session, *, nps: float) -> Feedback:
+    """One more survey answer (2026-03-15) for a brand that has feedback: new data after a build."""
+    brand_id = session.scalars(select(Feedback.brand_id).limit(1)).one()
+    feedback = Feedback(
+        brand_id=brand_id,
+        kind=FeedbackKind.survey,
+        channel="email",
+        occurred_at=datetime(2026, 3, 15, 4, tzinfo=UTC),
+        source="test",
+        external_id="late",
+        content_hash="h",
+        raw={},
+    )
+    session.add(feedback)
+    session.flush()
+    session.add(Score(feedback_id=feedback.id, metric="nps", value=nps))
+    session.flush()
+    return feedback
 
 
 @pytest.fixture

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.metrics.conftest import insert_surveys
+from tests.metrics.conftest import add_late_response, insert_surveys
 from trustpulse.db import session_scope
-from trustpulse.feedback.models import Feedback, FeedbackKind, Score
 from trustpulse.jobs.models import ScheduledJob
 from trustpulse.jobs.queue import InProcessBackend
 from trustpulse.jobs.scheduler import install_periodic_jobs, run_due
@@ -61,20 +58,7 @@ def test_rollup_job_makes_rollups_fresh_and_a_second_run_changes_nothing(
         before = _rollup_rows(session)
 
     with session_scope(runtime.session_factory) as session:
-        brand_id = session.scalars(select(Feedback.brand_id).limit(1)).one()
-        feedback = Feedback(
-            brand_id=brand_id,
-            kind=FeedbackKind.survey,
-            channel="email",
-            occurred_at=datetime(2026, 3, 15, 4, tzinfo=UTC),
-            source="test",
-            external_id="late",
-            content_hash="h",
-            raw={},
-        )
-        session.add(feedback)
-        session.flush()
-        session.add(Score(feedback_id=feedback.id, metric="nps", value=10.0))
+        add_late_response(session, nps=10.0)
     assert not _fresh(runtime)
 
     built = rollup()

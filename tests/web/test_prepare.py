@@ -3,14 +3,10 @@ load, and never once the data has moved on."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
-from sqlalchemy import select
 
-from tests.metrics.conftest import insert_surveys
+from tests.metrics.conftest import add_late_response, insert_surveys
 from trustpulse.db import session_scope
-from trustpulse.feedback.models import Feedback, FeedbackKind, Score
 from trustpulse.metrics import cache
 from trustpulse.metrics.query import Slice
 from trustpulse.metrics.rollups import build_rollups
@@ -67,20 +63,7 @@ def test_new_feedback_voids_the_prepared_results(
 ) -> None:
     factory = prepared.session_factory
     with session_scope(factory) as session:
-        brand_id = session.scalars(select(Feedback.brand_id).limit(1)).one()
-        feedback = Feedback(
-            brand_id=brand_id,
-            kind=FeedbackKind.survey,
-            channel="email",
-            occurred_at=datetime(2026, 3, 15, 4, tzinfo=UTC),
-            source="test",
-            external_id="late",
-            content_hash="h",
-            raw={},
-        )
-        session.add(feedback)
-        session.flush()
-        session.add(Score(feedback_id=feedback.id, metric="nps", value=0.0))
+        add_late_response(session, nps=0.0)
     with session_scope(factory, read_only=True) as session:
         assert not is_prepared(session)
         monkeypatch.setattr(drivers, "key_drivers", _must_not_compute)
