@@ -265,11 +265,7 @@ def write_targets(
         "status": ("int4", rows["status"].to_numpy() + 1),
         "updated_at": ("time", np.full(len(rows), to_micros(now), dtype=np.int64)),
     }
-    connection = session.connection()
-    postgres = connection.dialect.name == "postgresql"
-    temp = _TEMP_CODES if postgres else _TEMP_NAMES
-    temp.drop(connection, checkfirst=True)
-    temp.create(connection)
+    postgres, temp = _fresh_temp(session, codes=_TEMP_CODES, names=_TEMP_NAMES)
     if postgres:
         write_binary(session, temp.name, values)
         select, parameters = _FROM_CODES, names
@@ -278,7 +274,7 @@ def write_targets(
         select, parameters = list(_COLUMNS), {}
     upsert = _UPSERT.format(columns=", ".join(_COLUMNS), select=", ".join(select))
     session.execute(text(upsert), parameters)
-    temp.drop(connection)
+    temp.drop(session.connection())
     return len(rows)
 
 
@@ -295,11 +291,7 @@ _SOURCES = {
 def _set_policies(session: Session, stale: pd.DataFrame, policies: list[str]) -> None:
     stale = stale.sort_values("complaint_id")
     ids, codes = stale["complaint_id"].to_numpy(), stale["policy"].to_numpy()
-    connection = session.connection()
-    postgres = connection.dialect.name == "postgresql"
-    temp = _POLICY_CODES if postgres else _POLICY_NAMES
-    temp.drop(connection, checkfirst=True)
-    temp.create(connection)
+    postgres, temp = _fresh_temp(session, codes=_POLICY_CODES, names=_POLICY_NAMES)
     if postgres:
         write_binary(
             session, temp.name, {"complaint_id": ("int4", ids), "policy": ("int4", codes + 1)}
@@ -313,7 +305,18 @@ def _set_policies(session: Session, stale: pd.DataFrame, policies: list[str]) ->
         session.execute(insert(temp), records)
         name, parameters = "policy", {}
     session.execute(text(_POLICIES.format(name=name)), parameters)
-    temp.drop(connection)
+    temp.drop(session.connection())
+
+
+def _fresh_temp(session: Session, *, codes: Table, names: Table) -> tuple[bool, Table]:
+    """(on PostgreSQL?, the empty temporary table to fill): coded columns for binary COPY on
+    PostgreSQL, names for SQLite's executemany."""
+    connection = session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    temp = codes if postgres else names
+    temp.drop(connection, checkfirst=True)
+    temp.create(connection)
+    return postgres, temp
 
 
 def _insert(
