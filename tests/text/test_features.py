@@ -6,11 +6,18 @@ import pickle
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from trustpulse.text.features import CharNgramVectorizer, with_fast_vectorizers
+from trustpulse.text.features import (
+    CharNgramVectorizer,
+    WordNgramVectorizer,
+    dictionary_words_many,
+    with_fast_vectorizers,
+)
+from trustpulse.text.language import add_user_terms, tokenise_dictionary_words
 from trustpulse.text.sentiment import CUSTOM_RECIPE, SentimentModel, load_model, train_model
 
 TRAIN = [
@@ -24,7 +31,7 @@ TRAIN = [
 UNSEEN = ["", " ", "味道不错 but 太慢", "x", "SLOW\t\tfood", "😀", "全新的文字𠀀", "ab"]
 
 
-@pytest.mark.parametrize("ngram_range", [(1, 1), (1, 2), (1, 3), (2, 3)])
+@pytest.mark.parametrize("ngram_range", [(1, 1), (1, 2), (1, 3), (2, 3), (1, 4), (2, 5)])
 @pytest.mark.parametrize("lowercase", [True, False])
 def test_counts_match_sklearns_char_analyzer(ngram_range: tuple[int, int], lowercase: bool) -> None:
     params = {"analyzer": "char", "ngram_range": ngram_range, "lowercase": lowercase}
@@ -37,6 +44,19 @@ def test_counts_match_sklearns_char_analyzer(ngram_range: tuple[int, int], lower
     assert fast.vocabulary_ == plain.vocabulary_
     assert got.shape == expected.shape
     assert abs(got - expected).max() == 0
+
+
+def test_a_vocabulary_too_wide_for_int64_codes_is_counted_by_sklearn() -> None:
+    # 5,000 distinct characters need 13 bits each: 5-grams would take 65 bits
+    wide = ["".join(chr(0x4E00 + (i * 7 + k) % 5000) for k in range(12)) for i in range(5000)]
+    params = {"analyzer": "char", "ngram_range": (1, 5)}
+    plain = TfidfVectorizer(**params).fit(wide)
+    fast = CharNgramVectorizer(**params).fit(wide)
+
+    got = fast.transform(wide[:50] + UNSEEN)
+
+    assert fast._index() is None
+    assert abs(got - plain.transform(wide[:50] + UNSEEN)).max() == 0
 
 
 def test_a_saved_model_with_plain_vectorizers_predicts_the_same_after_loading(
@@ -72,10 +92,70 @@ def test_the_vocabulary_index_is_not_pickled() -> None:
     assert abs(restored.transform(UNSEEN) - fast.transform(UNSEEN)).max() == 0
 
 
-def test_word_vectorizers_are_left_to_sklearn() -> None:
+def test_word_vectorizers_of_other_tokenisers_are_left_to_sklearn() -> None:
     pipeline = Pipeline([("word", TfidfVectorizer(analyzer="word"))])
 
     assert type(with_fast_vectorizers(pipeline).steps[0][1]) is TfidfVectorizer
+
+
+def test_dictionary_word_vectorizers_are_made_fast_when_loaded() -> None:
+    step = TfidfVectorizer(tokenizer=tokenise_dictionary_words, token_pattern=None)
+
+    assert type(with_fast_vectorizers(Pipeline([("word", step)])).steps[0][1]) is (
+        WordNgramVectorizer
+    )
+
+
+MIXED = [
+    *TRAIN,
+    *UNSEEN,
+    "iPhone12很好用!!3.5元买的T恤，ABC123 abc",
+    "\n换行\n测试\t制表 ",
+    "㐀㐁 ０１２ 𠀀𠀁好 é à 한국어 カタカナ",
+    "---...%%%+++###&&&___",
+    "中华人民共和国中央人民政府门户网站",  # words longer than four characters
+    "小米汤圆极速达送到了",
+]
+
+
+def test_batch_segmentation_gives_jiebas_words() -> None:
+    assert dictionary_words_many(MIXED) == [tokenise_dictionary_words(t) for t in MIXED]
+
+
+def test_batch_segmentation_sees_user_terms() -> None:
+    add_user_terms(["极速达", "小米汤圆"])
+
+    assert dictionary_words_many(MIXED) == [tokenise_dictionary_words(t) for t in MIXED]
+    assert "极速达" in dictionary_words_many(["小米汤圆极速达送到了"])[0]
+
+
+@pytest.mark.parametrize("ngram_range", [(1, 1), (1, 2)])
+def test_word_counts_match_sklearns(ngram_range: tuple[int, int]) -> None:
+    params = {
+        "tokenizer": tokenise_dictionary_words,
+        "token_pattern": None,
+        "lowercase": False,
+        "ngram_range": ngram_range,
+        "sublinear_tf": True,
+    }
+    plain = TfidfVectorizer(**params).fit(MIXED)
+    fast = WordNgramVectorizer(**params).fit(MIXED)
+
+    texts = [*MIXED, "好 好 好"]
+    assert fast.vocabulary_ == plain.vocabulary_
+    assert abs(fast.transform(texts) - plain.transform(texts)).max() == 0
+
+
+@pytest.mark.shared_data
+def test_batch_segmentation_gives_jiebas_words_on_real_reviews(shared_data: Path) -> None:
+    frame = pd.read_csv(shared_data / "waimai_10k" / "waimai_10k.csv")
+    shopping = pd.read_csv(
+        shared_data / "online_shopping_10_cats" / "online_shopping_10_cats.csv.gz", nrows=3000
+    )
+    texts = frame["review"].dropna().astype(str).tolist()
+    texts += shopping["review"].dropna().astype(str).tolist()
+
+    assert dictionary_words_many(texts) == [tokenise_dictionary_words(t) for t in texts]
 
 
 def test_text_train_names_its_models_after_the_recipe() -> None:
