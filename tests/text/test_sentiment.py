@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
-from trustpulse.text.sentiment import distinct, load_model, train_model
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from trustpulse.text.sentiment import NBLogisticRegression, distinct, load_model, train_model
 
 SYLLABLES = ["ka", "lo", "mi", "ne", "pu", "ri", "so", "tu", "ve", "zo"]
 
@@ -75,3 +79,40 @@ def test_three_classes_get_probabilities_that_sum_to_one() -> None:
     assert model.classes == ["meh", "neg", "pos"]
     assert proba.sum(axis=1).round(6).tolist() == [1.0, 1.0, 1.0]
     assert [model.classes[i] for i in proba.argmax(axis=1)] == ["pos", "neg", "meh"]
+
+
+def _toy_features() -> tuple[Any, list[str]]:
+    texts = ["很好 满意 一般", "不错 喜欢 一般", "很差 失望 一般", "糟糕 退货"] * 5 + [
+        "一般 还行"
+    ] * 20
+    labels = ["pos", "pos", "neg", "neg"] * 5 + ["pos"] * 20
+    return TfidfVectorizer(analyzer="char").fit_transform(texts), labels
+
+
+def test_the_plain_model_is_averaged_with_the_scaled_one() -> None:
+    x, labels = _toy_features()
+
+    model = NBLogisticRegression(c=4.0, plain_c=16.0).fit(x, labels)
+
+    scaled = model.models_[0].predict_proba(x.multiply(model.ratios_[0]).tocsr())[:, 1]
+    plain = model.plain_models_[0].predict_proba(x)[:, 1]
+    assert np.allclose(model.predict_proba(x)[:, 1], (scaled + plain) / 2)
+
+
+def test_balanced_classes_lift_the_minority() -> None:
+    x, labels = _toy_features()  # 10 negative texts against 30 positive
+
+    plain = NBLogisticRegression().fit(x, labels).predict_proba(x)[:, 0]
+    balanced = NBLogisticRegression(class_weight="balanced").fit(x, labels).predict_proba(x)[:, 0]
+
+    assert (balanced > plain).all()
+
+
+def test_models_saved_before_the_plain_half_still_predict() -> None:
+    x, labels = _toy_features()
+    model = NBLogisticRegression().fit(x, labels)
+    expected = model.predict_proba(x)
+
+    del model.plain_models_  # custom-v2 files have no such attribute
+
+    assert np.array_equal(model.predict_proba(x), expected)
