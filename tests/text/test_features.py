@@ -14,10 +14,11 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from trustpulse.text.features import (
     CharNgramVectorizer,
     WordNgramVectorizer,
+    detect_languages,
     dictionary_words_many,
     with_fast_vectorizers,
 )
-from trustpulse.text.language import add_user_terms, tokenise_dictionary_words
+from trustpulse.text.language import add_user_terms, detect_language, tokenise_dictionary_words
 from trustpulse.text.sentiment import CUSTOM_RECIPE, SentimentModel, load_model, train_model
 
 TRAIN = [
@@ -122,6 +123,12 @@ def test_batch_segmentation_gives_jiebas_words() -> None:
     assert dictionary_words_many(MIXED) == [tokenise_dictionary_words(t) for t in MIXED]
 
 
+def test_batch_language_detection_agrees_with_detect_language() -> None:
+    texts = [*MIXED, "[PHONE] 打电话", "ＡＢＣ full width", "[not a placeholder] ok", "1234"]
+
+    assert detect_languages(texts) == [detect_language(t) for t in texts]
+
+
 def test_batch_segmentation_sees_user_terms() -> None:
     add_user_terms(["极速达", "小米汤圆"])
 
@@ -156,6 +163,7 @@ def test_batch_segmentation_gives_jiebas_words_on_real_reviews(shared_data: Path
     texts += shopping["review"].dropna().astype(str).tolist()
 
     assert dictionary_words_many(texts) == [tokenise_dictionary_words(t) for t in texts]
+    assert detect_languages(texts) == [detect_language(t) for t in texts]
 
 
 def test_text_train_names_its_models_after_the_recipe() -> None:

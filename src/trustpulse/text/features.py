@@ -24,6 +24,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from trustpulse.text.language import (
+    HAN_SHARE_FOR_ZH,
+    LATIN_SHARE_FOR_EN,
+    Language,
     _jieba,
     detect_language,
     tokenise,
@@ -458,7 +461,7 @@ def _best_lengths(
 def dictionary_words_many(texts: Sequence[str]) -> list[list[str]]:
     """`[tokenise_dictionary_words(t) for t in texts]`, with the Chinese texts segmented together
     in numpy (tests/text/test_features.py compares the two word for word)."""
-    languages = [detect_language(t) for t in texts]
+    languages = detect_languages(texts)
     result: list[list[str]] = [
         [] if language == "zh" else tokenise(text, language, hmm=False)
         for text, language in zip(texts, languages, strict=True)
@@ -520,3 +523,39 @@ def _char_flags(points: np.ndarray[Any, Any]) -> tuple[np.ndarray[Any, Any], np.
         char = chr(int(points[i]))
         letter[i], digit[i] = bool(_LETTER.match(char)), char.isdigit()
     return letter, digit
+
+
+_HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))  # language._HAN
+_LATIN_RANGES = ((0x41, 0x5A), (0x61, 0x7A), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))  # and full width
+
+
+def detect_languages(texts: Sequence[str]) -> list[Language]:
+    """`[detect_language(t) for t in texts]` from character counts taken for the batch at once;
+    texts that may hold a PII placeholder (a "[") go through `detect_language` itself."""
+    if not texts:
+        return []
+    text = "".join(texts)
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    letter, _digit = _char_flags(points)
+    han = np.zeros(len(points), dtype=bool)
+    for low, high in _HAN_RANGES:
+        han |= (points >= low) & (points <= high)
+    latin = np.zeros(len(points), dtype=bool)
+    for low, high in _LATIN_RANGES:
+        latin |= (points >= low) & (points <= high)
+    bounds = np.cumsum([0] + [len(t) for t in texts])
+    counts = [np.r_[0, np.cumsum(flag)][bounds] for flag in (letter, han, latin)]
+    letters, hans, latins = (np.diff(c).tolist() for c in counts)
+    languages: list[Language] = []
+    for text_, n_letters, n_han, n_latin in zip(texts, letters, hans, latins, strict=True):
+        if "[" in text_:
+            languages.append(detect_language(text_))
+        elif n_letters == 0:
+            languages.append("other")
+        elif n_han / n_letters >= HAN_SHARE_FOR_ZH:
+            languages.append("zh")
+        elif n_latin / n_letters >= LATIN_SHARE_FOR_EN:
+            languages.append("en")
+        else:
+            languages.append("other")
+    return languages
