@@ -1,11 +1,15 @@
 """Prepared dashboard results: computed once after the rollups, served to any process's first
-load, and never once the data has moved on."""
+load, and after the data moved on only for a while and with the time they are from."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from fastapi.testclient import TestClient
 
 from tests.metrics.conftest import add_late_response, insert_surveys
+from trustpulse.app import create_app
 from trustpulse.db import session_scope
 from trustpulse.metrics import cache
 from trustpulse.metrics.query import Slice
@@ -13,7 +17,7 @@ from trustpulse.metrics.rollups import build_rollups
 from trustpulse.runtime import Runtime
 from trustpulse.web import drivers, jobs
 from trustpulse.web.overview import overview_figures
-from trustpulse.web.prepare import is_prepared, prepare_dashboard
+from trustpulse.web.prepare import is_prepared, last_prepared, prepare_dashboard
 
 BRAND = "acme"
 
@@ -58,19 +62,55 @@ def test_a_new_process_reads_the_prepared_result_and_it_equals_a_fresh_one(
     assert stored_drivers == fresh_drivers
 
 
-def test_new_feedback_voids_the_prepared_results(
+def _drivers_page(runtime: Runtime) -> str:
+    app = create_app(runtime.settings, engine=runtime.engine)
+    with TestClient(app) as client:
+        response = client.get(f"/drivers?brand={BRAND}&lang=en")
+    assert response.status_code == 200
+    return response.text
+
+
+def test_after_new_feedback_the_page_shows_prepared_figures_as_of_their_time(
     prepared: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     factory = prepared.session_factory
+    with session_scope(factory, read_only=True) as session:
+        prepared_at = last_prepared(session)
+        assert cache.stale_as_of(session) is None
+    assert "newer data is being prepared" not in _drivers_page(prepared)
     with session_scope(factory) as session:
         add_late_response(session, nps=0.0)
+    cache.clear()
+
     with session_scope(factory, read_only=True) as session:
         assert not is_prepared(session)
-        monkeypatch.setattr(drivers, "key_drivers", _must_not_compute)
-        with pytest.raises(AssertionError, match="computed although"):
-            drivers.driver_rows(session, prepared.settings, target="nps", slc=Slice(brand=BRAND))
-    # the job waits for the rollups: preparing now would be voided by the next rollup build
+        with monkeypatch.context() as patch:
+            patch.setattr(drivers, "key_drivers", _must_not_compute)
+            rows = drivers.driver_rows(
+                session, prepared.settings, target="nps", slc=Slice(brand=BRAND)
+            )
+            assert rows  # the prepared rows, served although the data moved on ...
+            as_of = cache.stale_as_of(session)  # ... and said to be from the last preparation
+            assert as_of is not None
+            assert prepared_at is not None
+            assert prepared_at - timedelta(minutes=1) < as_of <= prepared_at
+            # past the age limit they are not served: the page computes afresh
+            patch.setattr(cache, "STALE_SECONDS", 0.0)
+            with pytest.raises(AssertionError, match="computed although"):
+                drivers.driver_rows(
+                    session, prepared.settings, target="nps", slc=Slice(brand=BRAND)
+                )
+    assert "newer data is being prepared" in _drivers_page(prepared)
+
+    # prepared a moment ago: the job waits for the rollups rather than bootstrap every minute
     assert jobs.prepare() == {"skipped": "rollups not fresh"}
+    with session_scope(factory) as session:
+        build_rollups(session)
+    done = jobs.prepare()
+    assert isinstance(done["results"], int)
+    assert done["results"] > 0
+    cache.clear()
+    assert "newer data is being prepared" not in _drivers_page(prepared)
 
 
 def test_preparing_again_at_the_same_data_does_nothing_even_after_a_rollup_rerun(
@@ -85,3 +125,22 @@ def test_preparing_again_at_the_same_data_does_nothing_even_after_a_rollup_rerun
     assert again.skipped
     assert again.results == 0
     assert jobs.prepare()["skipped"] == "already prepared"
+
+
+def test_a_view_a_page_computed_before_the_job_is_stored_too(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    factory, settings = runtime.session_factory, runtime.settings
+    with session_scope(factory) as session:
+        insert_surveys(session, n=120)
+        build_rollups(session)
+    cache.clear()
+    with session_scope(factory, read_only=True) as session:
+        first = drivers.driver_rows(session, settings, target="nps", slc=Slice(brand=BRAND))
+    prepare_dashboard(factory, settings)  # finds it in this process's memory
+    cache.clear()
+    monkeypatch.setattr(drivers, "key_drivers", _must_not_compute)
+    with session_scope(factory, read_only=True) as session:
+        again = drivers.driver_rows(session, settings, target="nps", slc=Slice(brand=BRAND))
+        assert cache.stale_as_of(session) is None
+    assert again == first

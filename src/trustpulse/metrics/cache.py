@@ -6,10 +6,13 @@ again while the watermark is unchanged. Two tiers:
 
 - memory: this process's results, for at most `TTL_SECONDS`, the least recently used beyond
   `MAX_ENTRIES` dropped;
-- the `metric_results` table: results prepared ahead by the `web.prepare` job after each rollup
-  build (inside `persisting()`), so the first load of a dashboard view in any process, or after
-  a restart, reads a row instead of bootstrapping a million responses. A stored row is used
-  only while the watermark is exactly the one it was computed at.
+- the `metric_results` table: results prepared ahead by the `web.prepare` job (inside
+  `persisting()`), so the first load of a dashboard view in any process, or after a restart,
+  reads a row instead of bootstrapping a million responses. A row computed at the current
+  watermark is used as it is; one computed at an older watermark is served for at most
+  `STALE_SECONDS` while the job refreshes it, and `stale_as_of` gives the page its time to
+  show ("figures as of ..."): on a live desk, events and feedback arrive every few seconds,
+  and an exact match alone would send almost every first load back to a bootstrap.
 
 The watermark (`watermark`) is read once per session transaction and forgotten whenever the
 session flushes, commits or rolls back, so a session that writes sees fresh results. It holds
@@ -57,7 +60,11 @@ from trustpulse.text.models import FeedbackAnalysis, WatchHitRow
 T = TypeVar("T")
 TTL_SECONDS = 300.0
 MAX_ENTRIES = 256
+# A prepared result older than the data is served for this long while web.prepare refreshes it
+# (it prepares at most every PREPARE_EVERY_SECONDS, and a run takes minutes at 1M responses).
+STALE_SECONDS = 1800.0
 _WATERMARK = "trustpulse.metrics.cache.watermark"
+_STALE = "trustpulse.metrics.cache.stale_as_of"
 
 logger = logging.getLogger(__name__)
 _entries: OrderedDict[Hashable, tuple[float, object]] = OrderedDict()
@@ -68,8 +75,14 @@ def _forget_watermark(session: Session, *_args: object) -> None:
     session.info.pop(_WATERMARK, None)
 
 
+def _forget_stale(session: Session, *_args: object) -> None:
+    session.info.pop(_STALE, None)
+
+
 for _name in ("after_flush", "after_commit", "after_rollback", "after_soft_rollback"):
     event.listen(Session, _name, _forget_watermark)
+for _name in ("after_commit", "after_rollback"):
+    event.listen(Session, _name, _forget_stale)
 
 
 @dataclass(frozen=True)
@@ -217,35 +230,67 @@ def save_prepared(session: Session, results: Sequence[Prepared]) -> None:
         row.seconds, row.computed_at = item.seconds, utcnow()
 
 
-def _read_stored(session: Session, key: str, mark: str) -> tuple[bool, object]:
+@dataclass(frozen=True)
+class _Stored:
+    value: object
+    computed_at: datetime
+    exact: bool  # computed at the current watermark
+
+
+def _read_stored(session: Session, key: str, mark: str) -> _Stored | None:
     row = session.execute(
-        select(StoredResult.payload).where(StoredResult.key == key, StoredResult.watermark == mark)
+        select(StoredResult.payload, StoredResult.watermark, StoredResult.computed_at).where(
+            StoredResult.key == key
+        )
     ).first()
     if row is None:
-        return False, None
+        return None
     try:
-        return True, pickle.loads(row[0])  # noqa: S301 -- written by `save_prepared` only
+        value = pickle.loads(row.payload)  # noqa: S301 -- written by `save_prepared` only
     except Exception:  # a row written by an older release: compute it again
         logger.info("stored result %s unreadable: computing it again", key[:12])
-        return False, None
+        return None
+    return _Stored(value, row.computed_at, exact=row.watermark == mark)
+
+
+def stale_as_of(session: Session) -> datetime | None:
+    """When the oldest prepared result served to this session (since its last commit or
+    rollback) was computed, if it was computed before the latest data: pages show it."""
+    value = session.info.get(_STALE)
+    return value if isinstance(value, datetime) else None
 
 
 def cached(session: Session, key: Hashable, compute: Callable[[], T]) -> T:
-    """`compute()`, or a copy of its earlier result for the same key and data watermark: from
-    this process's memory, else from the results prepared in `metric_results`."""
+    """`compute()`, or a copy of an earlier result: from this process's memory for the same key
+    and data watermark, else from the results prepared in `metric_results`.
+
+    A prepared result computed at an older watermark is still served while it is younger than
+    `STALE_SECONDS` (the `web.prepare` job is refreshing it), and `stale_as_of` tells the page
+    its time; it is not kept in memory, so the refreshed row is read as soon as it exists.
+    """
     mark = watermark(session)
     full = (key, mark.key)
     now = time.monotonic()
+    digest, collected = _digest(key), _persisting.get()
     with _lock:
         hit = _entries.get(full)
         if hit is not None and now - hit[0] < TTL_SECONDS:
             _entries.move_to_end(full)
+            if collected is not None:  # a page asked first: store what it computed
+                payload = pickle.dumps(hit[1], protocol=pickle.HIGHEST_PROTOCOL)
+                collected.append(Prepared(digest, mark.digest, repr(key)[:200], payload, 0.0))
             return copy.deepcopy(hit[1])  # type: ignore[return-value]  # stored by this key
-    digest, collected = _digest(key), _persisting.get()
-    found, result = False, None
-    if collected is None:
-        found, result = _read_stored(session, digest, mark.digest)
-    if not found:
+    stored = _read_stored(session, digest, mark.digest) if collected is None else None
+    if stored is not None and not stored.exact:
+        age = (utcnow() - stored.computed_at).total_seconds()
+        if age <= STALE_SECONDS:
+            seen = stale_as_of(session)
+            session.info[_STALE] = min(seen, stored.computed_at) if seen else stored.computed_at
+            return cast(T, stored.value)
+        stored = None
+    if stored is not None:
+        result = stored.value
+    else:
         started = time.perf_counter()
         result = compute()
         if collected is not None:
@@ -270,6 +315,13 @@ def clear() -> None:
 def forget_stored(session: Session) -> int:
     """Delete every prepared result; returns how many there were."""
     rows = session.query(StoredResult).delete()
+    return int(rows)
+
+
+def forget_stored_before(session: Session, when: datetime) -> int:
+    """Delete prepared results computed before `when` (views no longer prepared: a removed
+    brand, an older release's keys); returns how many."""
+    rows = session.query(StoredResult).filter(StoredResult.computed_at < when).delete()
     return int(rows)
 
 
@@ -305,12 +357,13 @@ def cached_metric(
     (NPS, CSAT, CES; `auto` falls back to the raw rows when they cannot answer exactly), else
     from the raw rows. Either way the numbers are the same (docs/metrics.md, rollups)."""
     source = "auto" if rollups_fresh(session) else "raw"
+    # not `source` in the key: both give the same numbers, and a prepared result (computed
+    # while the rollups were fresh) must still be found once new feedback makes them stale
     key = (
         "metric",
         metric,
         tuple(by),
         freeze(flt),
-        source,
         config_stamp(settings, brand=flt.brand, names=("metrics", "trust_index")),
     )
     return cached(
@@ -326,6 +379,12 @@ def stored_mark(session: Session, name: Hashable) -> str | None:
     """The watermark digest recorded under `name` by `save_mark` (None: never recorded)."""
     row = session.get(StoredResult, _digest(name))
     return None if row is None else row.watermark
+
+
+def mark_time(session: Session, name: Hashable) -> datetime | None:
+    """When `save_mark` last recorded `name` (None: never)."""
+    row = session.get(StoredResult, _digest(name))
+    return None if row is None else row.computed_at
 
 
 def save_mark(session: Session, name: Hashable, mark: str) -> None:

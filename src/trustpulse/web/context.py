@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
@@ -171,6 +172,15 @@ def open_page(session: Session, request: Request, *, actor: Actor) -> Page:
     return Page(request, session, filters, formatter(choose_locale(request)), actor)
 
 
+def _stale_as_of(page: Page) -> datetime | None:
+    """When the oldest prepared figure on this page was computed, if newer data exists (in the
+    brand's zone): the page says so instead of passing old figures off as current."""
+    stale = cache.stale_as_of(page.session)
+    if stale is None or page.filters.brand is None:
+        return stale
+    return stale.astimezone(ZoneInfo(page.filters.brand.timezone))
+
+
 def render(
     page: Page, template: str, context: dict[str, Any], *, status: int = 200
 ) -> HTMLResponse:
@@ -201,6 +211,7 @@ def render(
             "choices_segments": segments,
             "code_names": catalogue_names(page.session),
             "security": app_settings(page.request).security_enabled,  # shows "Log out"
+            "stale_as_of": _stale_as_of(page),
             **context,
         },
         status_code=status,

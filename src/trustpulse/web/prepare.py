@@ -7,9 +7,10 @@ default view (no period, channel or segment filter) inside `cache.persisting()`,
 results to `metric_results`, keyed by the data watermark. Any process then serves the first
 load from that table while the data is unchanged.
 
-It runs as the `web.prepare` job (web/jobs.py) after the rollups are fresh, and at the end of
-`trustpulse metrics rollup` and the demo build. Views with other filters (a month, a channel)
-are computed on their first request, as before.
+It runs as the `web.prepare` job (web/jobs.py) and at the end of `trustpulse metrics rollup`.
+While the data moves on, pages keep serving the last prepared results for up to
+`cache.STALE_SECONDS` and say "as of" when (metrics/cache.py). Views with other filters (a
+month, a channel) are computed on their first request, as before.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import partial
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from trustpulse.config import Settings
 from trustpulse.customers.service import list_brands
-from trustpulse.db import session_scope
+from trustpulse.db import session_scope, utcnow
 from trustpulse.errors import TrustPulseError
 from trustpulse.metrics import cache
 from trustpulse.metrics.query import Slice
@@ -80,6 +82,11 @@ def is_prepared(session: Session) -> bool:
     return cache.stored_mark(session, _MARK) == cache.watermark(session).digest
 
 
+def last_prepared(session: Session) -> datetime | None:
+    """When the last preparation finished (None: never)."""
+    return cache.mark_time(session, _MARK)
+
+
 def prepare_dashboard(
     factory: sessionmaker[Session], settings: Settings, *, force: bool = False
 ) -> Prepared:
@@ -104,4 +111,6 @@ def prepare_dashboard(
         if not brands:
             mark = cache.watermark(session).digest
         cache.save_mark(session, _MARK, mark)
+        # what this run did not write is no longer asked for, and too old to be served anyway
+        cache.forget_stored_before(session, utcnow() - timedelta(seconds=cache.STALE_SECONDS))
     return Prepared(brands, count, time.perf_counter() - started, skipped=False)
