@@ -3,8 +3,8 @@
 sklearn's vectorisers look every n-gram up in a dict from Python, about 1 µs each; a 108-character
 review has ~320 character 1..3-grams, so counting was most of the default model's predict time.
 `CharNgramVectorizer` gives each character of the vocabulary a small integer rank, encodes each
-n-gram as one integer (its ranks side by side) and finds it in the sorted codes of the vocabulary
-with `np.searchsorted`, for the whole batch at once. Fitting and anything the fast path does not
+n-gram as one integer (its ranks side by side) and finds it in a hash table of the vocabulary's
+codes, for the whole batch at once. Fitting and anything the fast path does not
 cover (char_wb, callables, vocabularies with too many characters for 63-bit codes) run sklearn's
 own code; the matrices are identical (tests/text/test_features.py).
 """
@@ -36,10 +36,52 @@ from trustpulse.text.language import (
 _LETTER = re.compile(r"[^\W\d_]")  # language.tokenise keeps a word with a letter or all digits
 
 MAX_CODE_BITS = 63  # an n-gram's code is n ranks of `bits` bits each in one int64
+_MIX = 0x9E3779B97F4A7C15  # odd 64-bit multiplier: hash slots, keys of long words
+
+
+class _CodeTable:
+    """Positive int64 codes -> values in an open-addressing hash table (linear probing), looked
+    up for a whole array at once: about 3x faster than `np.searchsorted` over sorted codes
+    (one or two random reads per code instead of ~18)."""
+
+    def __init__(self, codes: np.ndarray[Any, Any], values: np.ndarray[Any, Any]) -> None:
+        bits = max(4, (4 * len(codes)).bit_length())  # at most a quarter full
+        self.mask = (1 << bits) - 1
+        self.shift = np.uint64(64 - bits)
+        self.codes = np.zeros(1 << bits, dtype=np.int64)
+        self.values = np.full(1 << bits, -1, dtype=np.int64)
+        slots = self._slots(codes)
+        pending = np.arange(len(codes))
+        while len(pending):
+            free = self.values[slots[pending]] < 0
+            taken, first = np.unique(slots[pending][free], return_index=True)
+            placed = pending[free][first]
+            self.codes[taken], self.values[taken] = codes[placed], values[placed]
+            pending = pending[np.isin(pending, placed, invert=True)]
+            slots[pending] = (slots[pending] + 1) & self.mask
+
+    def _slots(self, codes: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        mixed = codes.astype(np.uint64) * np.uint64(_MIX)  # wraps around, as meant
+        slots: np.ndarray[Any, Any] = (mixed >> self.shift).astype(np.int64)
+        return slots
+
+    def get(self, codes: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        """The value of each code, -1 for codes not in the table."""
+        found = np.full(len(codes), -1, dtype=np.int64)
+        slots = self._slots(codes)
+        todo = np.arange(len(codes))
+        while len(todo):
+            at = slots[todo]
+            value = self.values[at]
+            hit = (self.codes[at] == codes[todo]) & (value >= 0)
+            found[todo[hit]] = value[hit]
+            todo = todo[~hit & (value >= 0)]
+            slots[todo] = (slots[todo] + 1) & self.mask
+        return found
 
 
 class _Index:
-    """The vocabulary as sorted integer codes: each character of the vocabulary gets a rank
+    """The vocabulary as integer codes: each character of the vocabulary gets a rank
     1..A (any other character A + 1, which no n-gram of the vocabulary holds) and an n-gram is
     its n ranks side by side, `bits` bits each. A longer n-gram's leading rank is >= 1, so its
     code is above every shorter n-gram's: codes of different lengths never collide."""
@@ -62,8 +104,7 @@ class _Index:
             for char in gram:
                 code = (code << self.bits) | rank[char]
             codes[row], features[row] = code, feature
-        order = np.argsort(codes)
-        self.codes, self.features = codes[order], features[order]
+        self.table = _CodeTable(codes, features)
 
     def ranks(self, points: np.ndarray[Any, np.dtype[np.int64]]) -> np.ndarray[Any, Any]:
         inside = points < len(self.rank_of)
@@ -137,11 +178,10 @@ class CharNgramVectorizer(TfidfVectorizer):  # type: ignore[misc]  # sklearn is 
                 break
             codes = index.codes_of(ranks, n)
             inside = np.arange(len(codes)) + n <= doc_end[: len(codes)]
-            where = np.searchsorted(index.codes, codes)
-            where[where == len(index.codes)] = 0
-            known = inside & (index.codes[where] == codes)
+            feature = index.table.get(codes)
+            known = inside & (feature >= 0)
             rows.append(doc_of[: len(codes)][known])
-            cols.append(index.features[where[known]])
+            cols.append(feature[known])
         return self.vocabulary_, _counts(self, rows, cols, len(docs))
 
 
@@ -267,7 +307,6 @@ _IS_BLOCK[_HAN_FIRST:] = True
 _IS_BLOCK[[ord(c) for c in _BLOCK_SYMBOLS]] = True
 _IS_ALNUM = np.zeros(_HAN_LAST + 1, dtype=bool)
 _IS_ALNUM[[ord(c) for c in _BLOCK_SYMBOLS[7:]]] = True
-_MIX = 0x9E3779B97F4A7C15  # odd 64-bit multiplier for the keys of words too long for one code
 _MASK64 = (1 << 64) - 1
 _CHUNK_CHARS = 200_000  # a batch is segmented in slices of about this many characters
 
@@ -292,12 +331,14 @@ class _Dictionary:
         rank = dict(zip(alphabet, range(1, len(alphabet) + 1), strict=True))
         self.max_length = max(by_length)
         self.keys: dict[int, np.ndarray[Any, Any]] = {}
+        self.tables: dict[int, _CodeTable] = {}
         self.weights: dict[int, np.ndarray[Any, Any]] = {}
         self.long_words: dict[int, list[str]] = {}
         for length, words in by_length.items():
             keys = np.array([self._key([rank[c] for c in w]) for w in words], dtype=np.uint64)
             order = np.argsort(keys)
             self.keys[length] = keys[order]
+            self.tables[length] = _CodeTable(keys[order].view(np.int64), np.arange(len(keys)))
             self.weights[length] = np.array(
                 [log(freq[w]) - log_total if freq[w] else -np.inf for w in words]
             )[order]
@@ -353,9 +394,9 @@ class _Dictionary:
                 hit = where >= 0
                 where[~hit] = 0
             else:
-                where = np.searchsorted(self.keys[length], keys)
-                where[where == len(self.keys[length])] = 0
-                hit = self.keys[length][where] == keys
+                where = self.tables[length].get(keys.view(np.int64))
+                hit = where >= 0
+                where[~hit] = 0
             if length in self.long_words:  # keys of long words are hashes: compare the text
                 for i in np.flatnonzero(hit):
                     start = int(starts[i])
