@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from tests.metrics.conftest import add_late_response, insert_surveys
 from trustpulse.app import create_app
 from trustpulse.db import session_scope
-from trustpulse.metrics import cache
+from trustpulse.metrics import cache, engine
 from trustpulse.metrics.query import Slice
 from trustpulse.metrics.rollups import build_rollups
 from trustpulse.runtime import Runtime
@@ -144,3 +144,18 @@ def test_a_view_a_page_computed_before_the_job_is_stored_too(
         again = drivers.driver_rows(session, settings, target="nps", slc=Slice(brand=BRAND))
         assert cache.stale_as_of(session) is None
     assert again == first
+
+
+def test_the_latest_two_months_are_prepared_as_the_month_picker_asks_for_them(
+    prepared: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """insert_surveys spans 2026-02-20 .. 2026-04-10 (brand zone): April and March."""
+    app = create_app(prepared.settings, engine=prepared.engine)
+    monkeypatch.setattr(engine, "compute_metric", _must_not_compute)
+    breakdown = f"/breakdown?metric=trust_index&by=segment&brand={BRAND}"
+    with TestClient(app) as client:
+        for month in ("2026-04", "2026-03"):
+            page = client.get(f"{breakdown}&month={month}")
+            assert page.status_code == 200  # from the table: computing would raise
+        with pytest.raises(AssertionError, match="computed although"):
+            client.get(f"{breakdown}&month=2026-02")  # not prepared

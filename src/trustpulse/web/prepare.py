@@ -2,32 +2,36 @@
 
 The trust index, key drivers and the trust -> repurchase model bootstrap every response of a
 brand: seconds on the demo, tens of seconds at a million responses. Each page asks for them
-through `metrics.cache.cached`; `prepare_dashboard` asks for the same things for every brand's
-default view (no period, channel or segment filter) inside `cache.persisting()`, and writes the
-results to `metric_results`, keyed by the data watermark. Any process then serves the first
-load from that table while the data is unchanged.
+through `metrics.cache.cached`; `prepare_dashboard` asks for the same things, inside
+`cache.persisting()`, for every brand's default view (no period, channel or segment filter)
+and its latest two months, and writes the results to `metric_results`, keyed by the data
+watermark. Any process then serves the first load from that table.
 
 It runs as the `web.prepare` job (web/jobs.py) and at the end of `trustpulse metrics rollup`.
 While the data moves on, pages keep serving the last prepared results for up to
-`cache.STALE_SECONDS` and say "as of" when (metrics/cache.py). Views with other filters (a
-month, a channel) are computed on their first request, as before.
+`cache.STALE_SECONDS` and say "as of" when (metrics/cache.py). Views with other filters (an
+older month, a channel, a segment) are computed on their first request.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from trustpulse.config import Settings
+from trustpulse.customers import service as customers
 from trustpulse.customers.service import list_brands
 from trustpulse.db import session_scope, utcnow
 from trustpulse.errors import TrustPulseError
+from trustpulse.feedback.models import Feedback
 from trustpulse.metrics import cache
 from trustpulse.metrics.query import Slice
 from trustpulse.reports import trust
@@ -36,6 +40,8 @@ from trustpulse.web.overview import overview_figures
 from trustpulse.web.roi import parse_gain, repurchase_figures
 
 logger = logging.getLogger(__name__)
+PREPARED_MONTHS = 2  # the latest month with feedback and the one before
+DEFAULT_TARGET = "nps"  # the drivers page's target when none is chosen
 _MARK = ("web.prepare", "done")  # a stored row whose watermark says what was prepared last
 
 
@@ -47,29 +53,60 @@ class Prepared:
     skipped: bool  # already prepared for this data
 
 
-def prepare_brand(session: Session, settings: Settings, *, brand: str) -> None:
-    """Ask for everything the default view of each dashboard page asks for, for one brand.
+def latest_months(session: Session, *, brand: str, count: int) -> list[Slice]:
+    """The brand's latest `count` calendar months with feedback (its time zone), newest first,
+    as the slices the month picker gives (`?month=YYYY-MM`: first to last day)."""
+    row = customers.get_brand(session, brand)
+    latest = session.scalar(
+        select(func.max(Feedback.occurred_at)).where(Feedback.brand_id == row.id)
+    )
+    if latest is None:
+        return []
+    local = latest.astimezone(ZoneInfo(row.timezone)).date()
+    out = []
+    first = local.replace(day=1)
+    for _ in range(count):
+        after = (first + timedelta(days=32)).replace(day=1)
+        out.append(Slice(brand=brand, since=first, until=after - timedelta(days=1)))
+        first = (first - timedelta(days=1)).replace(day=1)
+    return out
 
-    A view the data cannot answer (e.g. too few responses for key drivers) is left out: the
-    page computes it on request and shows the reason, as without preparation."""
-    slc = Slice(brand=brand)
-    views: list[tuple[str, Callable[[], object]]] = [
-        ("overview", lambda: overview_figures(session, settings, slc=slc, segment=None)),
+
+def _page_views(
+    session: Session, settings: Settings, slc: Slice, *, targets: Sequence[str]
+) -> list[tuple[str, Callable[[], object]]]:
+    """What the overview, drivers (for `targets`) and the trust-index breakdown ask for."""
+    return [
+        ("overview", partial(overview_figures, session, settings, slc=slc, segment=None)),
         *(
             (f"drivers {t}", partial(driver_rows, session, settings, target=t, slc=slc))
-            for t in TARGETS
+            for t in targets
         ),
         (
             "trust index by segment",
-            lambda: trust.metric_by(
-                session, "trust_index", settings=settings, flt=slc, by=["segment"]
+            partial(
+                trust.metric_by, session, "trust_index", settings=settings, flt=slc, by=["segment"]
             ),
         ),
+    ]
+
+
+def prepare_brand(session: Session, settings: Settings, *, brand: str) -> None:
+    """Ask for everything the default view of each dashboard page asks for, for one brand, and
+    for its latest `PREPARED_MONTHS` months (the month picker's most likely clicks; drivers of
+    the page's default target only there).
+
+    A view the data cannot answer (e.g. too few responses for key drivers) is left out: the
+    page computes it on request and shows the reason, as without preparation."""
+    views = _page_views(session, settings, Slice(brand=brand), targets=list(TARGETS))
+    for month in latest_months(session, brand=brand, count=PREPARED_MONTHS):
+        views += _page_views(session, settings, month, targets=[DEFAULT_TARGET])
+    views.append(
         (
             "repurchase",
-            lambda: repurchase_figures(session, settings, brand=brand, gain=parse_gain(None)),
-        ),
-    ]
+            partial(repurchase_figures, session, settings, brand=brand, gain=parse_gain(None)),
+        )
+    )
     for name, view in views:
         try:
             view()
