@@ -129,6 +129,13 @@ def test_batch_language_detection_agrees_with_detect_language() -> None:
     assert detect_languages(texts) == [detect_language(t) for t in texts]
 
 
+def test_texts_with_very_long_blocks_are_segmented_one_by_one() -> None:
+    long_block = "送餐很快味道不错" * 200  # 1,600 characters without punctuation
+    texts = ["很好", long_block, "太慢了"]
+
+    assert dictionary_words_many(texts) == [tokenise_dictionary_words(t) for t in texts]
+
+
 def test_batch_segmentation_sees_user_terms() -> None:
     add_user_terms(["极速达", "小米汤圆"])
 

@@ -309,6 +309,7 @@ _IS_ALNUM = np.zeros(_HAN_LAST + 1, dtype=bool)
 _IS_ALNUM[[ord(c) for c in _BLOCK_SYMBOLS[7:]]] = True
 _MASK64 = (1 << 64) - 1
 _CHUNK_CHARS = 200_000  # a batch is segmented in slices of about this many characters
+_MAX_BLOCK = 500  # characters; longer blocks (no punctuation for 500 characters) are rare
 
 
 class _Dictionary:
@@ -503,11 +504,13 @@ def dictionary_words_many(texts: Sequence[str]) -> list[list[str]]:
     """`[tokenise_dictionary_words(t) for t in texts]`, with the Chinese texts segmented together
     in numpy (tests/text/test_features.py compares the two word for word)."""
     languages = detect_languages(texts)
+    long_blocks = _has_long_block(texts)
+    batched = [lang == "zh" and not long for lang, long in zip(languages, long_blocks, strict=True)]
     result: list[list[str]] = [
-        [] if language == "zh" else tokenise(text, language, hmm=False)
-        for text, language in zip(texts, languages, strict=True)
+        [] if together else tokenise(text, language, hmm=False)
+        for text, language, together in zip(texts, languages, batched, strict=True)
     ]
-    chinese = [i for i, language in enumerate(languages) if language == "zh"]
+    chinese = [i for i, together in enumerate(batched) if together]
     if not chinese:
         return result
     words = _dictionary(_jieba().dt)
@@ -523,6 +526,22 @@ def dictionary_words_many(texts: Sequence[str]) -> list[list[str]]:
                 result[row] = tokens
             chunk, chars = [], 0
     return result
+
+
+def _has_long_block(texts: Sequence[str]) -> list[bool]:
+    """Does the text hold a block longer than `_MAX_BLOCK`? The batch programme takes one step
+    per character of the longest block in a chunk, so such texts are segmented one by one."""
+    if not texts:
+        return []
+    points = np.frombuffer("\n".join(texts).encode("utf-32-le", "surrogatepass"), np.uint32)
+    in_block = _IS_BLOCK[np.minimum(points, len(_IS_BLOCK) - 1)] & (points < len(_IS_BLOCK))
+    edges = np.flatnonzero(np.diff(np.r_[0, in_block.astype(np.int8), 0]))
+    starts, ends = edges[::2], edges[1::2]
+    long_starts = starts[ends - starts > _MAX_BLOCK]
+    offsets = np.cumsum([0] + [len(t) + 1 for t in texts])
+    flags = np.zeros(len(texts), dtype=bool)
+    flags[np.searchsorted(offsets, long_starts, side="right") - 1] = True
+    return [bool(flag) for flag in flags]
 
 
 def _chunk_words(texts: list[str], words: _Dictionary) -> list[list[str]]:
