@@ -1,4 +1,4 @@
-"""Fast feature extraction for the sentiment models: character n-gram TF-IDF counted in numpy.
+"""Fast feature extraction for the sentiment models: n-gram TF-IDF counted in numpy.
 
 sklearn's vectorisers look every n-gram up in a dict from Python, about 1 µs each; a 108-character
 review has ~320 character 1..3-grams, so counting was most of the default model's predict time.
@@ -7,6 +7,11 @@ n-gram as one integer (its ranks side by side) and finds it in a hash table of t
 codes, for the whole batch at once. Fitting and anything the fast path does not
 cover (char_wb, callables, vocabularies with too many characters for 63-bit codes) run sklearn's
 own code; the matrices are identical (tests/text/test_features.py).
+
+For the custom models' words, `dictionary_words_many` segments a batch's Chinese texts together
+(jieba's dictionary route without its HMM, the words of `tokenise_dictionary_words`) and
+`WordNgramVectorizer` counts words and word pairs by integer codes; `detect_languages` is
+`detect_language` for a batch. Segmentation was ~60 % of the custom model's predict time.
 """
 
 from __future__ import annotations
