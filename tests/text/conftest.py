@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from trustpulse.config import Settings
@@ -33,3 +34,15 @@ def home_with_default_model(settings: Settings, default_models_dir: Path) -> Pat
         if not (target / model_file.name).exists():
             shutil.copy(model_file, target / model_file.name)
     return target
+
+
+@pytest.fixture
+def real_reviews(shared_data: Path) -> list[str]:
+    """Real Chinese reviews: all of waimai_10k and the first 3,000 of online_shopping_10_cats."""
+    frame = pd.read_csv(shared_data / "waimai_10k" / "waimai_10k.csv")
+    shopping = pd.read_csv(
+        shared_data / "online_shopping_10_cats" / "online_shopping_10_cats.csv.gz", nrows=3000
+    )
+    texts = frame["review"].dropna().astype(str).tolist()
+    texts += shopping["review"].dropna().astype(str).tolist()
+    return texts

@@ -6,19 +6,12 @@ import pickle
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from trustpulse.text.features import (
-    CharNgramVectorizer,
-    WordNgramVectorizer,
-    detect_languages,
-    dictionary_words_many,
-    with_fast_vectorizers,
-)
-from trustpulse.text.language import add_user_terms, detect_language, tokenise_dictionary_words
+from trustpulse.text.features import CharNgramVectorizer, WordNgramVectorizer, with_fast_vectorizers
+from trustpulse.text.language import tokenise_dictionary_words
 from trustpulse.text.sentiment import CUSTOM_RECIPE, SentimentModel, load_model, train_model
 
 TRAIN = [
@@ -119,30 +112,6 @@ MIXED = [
 ]
 
 
-def test_batch_segmentation_gives_jiebas_words() -> None:
-    assert dictionary_words_many(MIXED) == [tokenise_dictionary_words(t) for t in MIXED]
-
-
-def test_batch_language_detection_agrees_with_detect_language() -> None:
-    texts = [*MIXED, "[PHONE] 打电话", "ＡＢＣ full width", "[not a placeholder] ok", "1234"]
-
-    assert detect_languages(texts) == [detect_language(t) for t in texts]
-
-
-def test_texts_with_very_long_blocks_are_segmented_one_by_one() -> None:
-    long_block = "送餐很快味道不错" * 200  # 1,600 characters without punctuation
-    texts = ["很好", long_block, "太慢了"]
-
-    assert dictionary_words_many(texts) == [tokenise_dictionary_words(t) for t in texts]
-
-
-def test_batch_segmentation_sees_user_terms() -> None:
-    add_user_terms(["极速达", "小米汤圆"])
-
-    assert dictionary_words_many(MIXED) == [tokenise_dictionary_words(t) for t in MIXED]
-    assert "极速达" in dictionary_words_many(["小米汤圆极速达送到了"])[0]
-
-
 @pytest.mark.parametrize("ngram_range", [(1, 1), (1, 2)])
 def test_word_counts_match_sklearns(ngram_range: tuple[int, int]) -> None:
     params = {
@@ -158,19 +127,6 @@ def test_word_counts_match_sklearns(ngram_range: tuple[int, int]) -> None:
     texts = [*MIXED, "好 好 好"]
     assert fast.vocabulary_ == plain.vocabulary_
     assert abs(fast.transform(texts) - plain.transform(texts)).max() == 0
-
-
-@pytest.mark.shared_data
-def test_batch_segmentation_gives_jiebas_words_on_real_reviews(shared_data: Path) -> None:
-    frame = pd.read_csv(shared_data / "waimai_10k" / "waimai_10k.csv")
-    shopping = pd.read_csv(
-        shared_data / "online_shopping_10_cats" / "online_shopping_10_cats.csv.gz", nrows=3000
-    )
-    texts = frame["review"].dropna().astype(str).tolist()
-    texts += shopping["review"].dropna().astype(str).tolist()
-
-    assert dictionary_words_many(texts) == [tokenise_dictionary_words(t) for t in texts]
-    assert detect_languages(texts) == [detect_language(t) for t in texts]
 
 
 def test_text_train_names_its_models_after_the_recipe() -> None:

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.text.test_features import MIXED
 from trustpulse.text.language import (
     add_user_terms,
     detect_language,
+    detect_languages,
     normalise,
     tokenise,
     traditional_to_simplified_available,
@@ -55,3 +57,14 @@ def test_english_tokens_are_lower_case_words() -> None:
 
 def test_tokenise_without_hmm_splits_unknown_words_into_characters() -> None:
     assert tokenise("蓝瘦香菇", "zh", hmm=False) == ["蓝", "瘦", "香菇"]
+
+
+def test_batch_language_detection_agrees_with_detect_language() -> None:
+    texts = [*MIXED, "[PHONE] 打电话", "ＡＢＣ full width", "[not a placeholder] ok", "1234"]
+
+    assert detect_languages(texts) == [detect_language(t) for t in texts]
+
+
+@pytest.mark.shared_data
+def test_batch_language_detection_agrees_on_real_reviews(real_reviews: list[str]) -> None:
+    assert detect_languages(real_reviews) == [detect_language(t) for t in real_reviews]

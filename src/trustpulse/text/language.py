@@ -1,4 +1,4 @@
-"""Language detection (zh / en / other), normalisation and tokenisation (jieba, regex)."""
+"""Language detection (zh / en / other; one text or a batch), normalisation and tokenisation."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any, Literal
+
+import numpy as np
 
 from trustpulse.pii import PLACEHOLDER_PATTERN, fold_width
 from trustpulse.text import segment
@@ -153,3 +155,63 @@ def token_boundaries(text: str) -> set[int]:
         bounds.add(start)
         bounds.add(end)
     return bounds
+
+
+_BMP = 0x10000
+_bmp_flags: list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]] = []
+
+
+def _char_flags(points: np.ndarray[Any, Any]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Per code point: is it a letter to `tokenise` (`_LETTER`), is it a digit (`str.isdigit`)."""
+    if not _bmp_flags:
+        chars = [chr(p) for p in range(_BMP)]
+        _bmp_flags.append(
+            (
+                np.array([bool(_LETTER.match(c)) for c in chars]),
+                np.array([c.isdigit() for c in chars]),
+            )
+        )
+    letters, digits = _bmp_flags[0]
+    low = np.minimum(points, _BMP - 1)
+    letter, digit = letters[low], digits[low]
+    astral = np.flatnonzero(points >= _BMP)
+    for i in astral.tolist():
+        char = chr(int(points[i]))
+        letter[i], digit[i] = bool(_LETTER.match(char)), char.isdigit()
+    return letter, digit
+
+
+_HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))  # as _HAN
+_LATIN_RANGES = ((0x41, 0x5A), (0x61, 0x7A), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))  # and full width
+
+
+def detect_languages(texts: Sequence[str]) -> list[Language]:
+    """`[detect_language(t) for t in texts]` from character counts taken for the batch at once;
+    texts that may hold a PII placeholder (a "[") go through `detect_language` itself."""
+    if not texts:
+        return []
+    text = "".join(texts)
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    letter, _digit = _char_flags(points)
+    han = np.zeros(len(points), dtype=bool)
+    for low, high in _HAN_RANGES:
+        han |= (points >= low) & (points <= high)
+    latin = np.zeros(len(points), dtype=bool)
+    for low, high in _LATIN_RANGES:
+        latin |= (points >= low) & (points <= high)
+    bounds = np.cumsum([0] + [len(t) for t in texts])
+    counts = [np.r_[0, np.cumsum(flag)][bounds] for flag in (letter, han, latin)]
+    letters, hans, latins = (np.diff(c).tolist() for c in counts)
+    languages: list[Language] = []
+    for text_, n_letters, n_han, n_latin in zip(texts, letters, hans, latins, strict=True):
+        if "[" in text_:
+            languages.append(detect_language(text_))
+        elif n_letters == 0:
+            languages.append("other")
+        elif n_han / n_letters >= HAN_SHARE_FOR_ZH:
+            languages.append("zh")
+        elif n_latin / n_letters >= LATIN_SHARE_FOR_EN:
+            languages.append("en")
+        else:
+            languages.append("other")
+    return languages
