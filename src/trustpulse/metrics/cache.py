@@ -65,6 +65,7 @@ MAX_ENTRIES = 256
 STALE_SECONDS = 1800.0
 _WATERMARK = "trustpulse.metrics.cache.watermark"
 _STALE = "trustpulse.metrics.cache.stale_as_of"
+_ALLOW_STALE = "trustpulse.metrics.cache.allow_stale"
 
 logger = logging.getLogger(__name__)
 _entries: OrderedDict[Hashable, tuple[float, object]] = OrderedDict()
@@ -253,6 +254,13 @@ def _read_stored(session: Session, key: str, mark: str) -> _Stored | None:
     return _Stored(value, row.computed_at, exact=row.watermark == mark)
 
 
+def allow_stale(session: Session) -> None:
+    """Let `cached` serve this session prepared results from an older watermark (see there).
+    Only for callers that show `stale_as_of` (dashboard pages); reports, the CLI and the API
+    always get figures for the current data."""
+    session.info[_ALLOW_STALE] = True
+
+
 def stale_as_of(session: Session) -> datetime | None:
     """When the oldest prepared result served to this session (since its last commit or
     rollback) was computed, if it was computed before the latest data: pages show it."""
@@ -264,9 +272,10 @@ def cached(session: Session, key: Hashable, compute: Callable[[], T]) -> T:
     """`compute()`, or a copy of an earlier result: from this process's memory for the same key
     and data watermark, else from the results prepared in `metric_results`.
 
-    A prepared result computed at an older watermark is still served while it is younger than
-    `STALE_SECONDS` (the `web.prepare` job is refreshing it), and `stale_as_of` tells the page
-    its time; it is not kept in memory, so the refreshed row is read as soon as it exists.
+    To a session that `allow_stale` (a dashboard page), a prepared result computed at an older
+    watermark is still served while it is younger than `STALE_SECONDS` (the `web.prepare` job
+    is refreshing it), and `stale_as_of` tells the page its time; it is not kept in memory, so
+    the refreshed row is read as soon as it exists.
     """
     mark = watermark(session)
     full = (key, mark.key)
@@ -283,7 +292,7 @@ def cached(session: Session, key: Hashable, compute: Callable[[], T]) -> T:
     stored = _read_stored(session, digest, mark.digest) if collected is None else None
     if stored is not None and not stored.exact:
         age = (utcnow() - stored.computed_at).total_seconds()
-        if age <= STALE_SECONDS:
+        if age <= STALE_SECONDS and session.info.get(_ALLOW_STALE):
             seen = stale_as_of(session)
             session.info[_STALE] = min(seen, stored.computed_at) if seen else stored.computed_at
             return cast(T, stored.value)

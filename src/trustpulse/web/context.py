@@ -168,6 +168,7 @@ class Page:
 
 
 def open_page(session: Session, request: Request, *, actor: Actor) -> Page:
+    cache.allow_stale(session)  # every page shows "figures as of" when it serves older ones
     filters = read_filters(session, request, actor=actor)
     return Page(request, session, filters, formatter(choose_locale(request)), actor)
 
