@@ -22,7 +22,12 @@ from sqlalchemy.engine import Engine
 
 from trustpulse import __version__
 from trustpulse.accounts.actors import current_actor
-from trustpulse.accounts.security import LoginRequiredError, build_guard, refuse_cross_site
+from trustpulse.accounts.security import (
+    LoginRequiredError,
+    LoginThrottle,
+    build_guard,
+    refuse_cross_site,
+)
 from trustpulse.config import Settings
 from trustpulse.errors import TrustPulseError
 from trustpulse.jobs.scheduler import Scheduler
@@ -73,6 +78,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.guard = guard
+    app.state.login_throttle = LoginThrottle()
     app.state.runtime = runtime
     app.state.session_factory = runtime.session_factory
 

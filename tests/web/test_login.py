@@ -238,3 +238,26 @@ def test_the_customers_pages_open_without_login(
         assert client.get("/public/acme/transparency").status_code == 404  # nothing published
         assert client.get("/static/app.css").status_code == 200
         assert client.get(f"/complaints/{opened.json()['id']}?brand=acme").status_code == 303
+
+
+def test_five_wrong_passwords_lock_the_address_out_for_fifteen_minutes(
+    anonymous: TestClient,
+) -> None:
+    clock = ManualClock(utcnow())
+    with use_clock(clock):
+        for _ in range(5):
+            assert anonymous.post("/login", data={"password": "guess"}).status_code == 200
+        locked = anonymous.post("/login?lang=en", data={"password": PASSWORD, "next": "/voc"})
+        assert locked.status_code == 429  # even the right password, while locked out
+        assert int(locked.headers["retry-after"]) == 15 * 60
+        assert "Too many failed attempts: try again in 15 min." in locked.text
+        assert SESSION_COOKIE not in locked.headers.get("set-cookie", "")
+        clock.advance(timedelta(minutes=14, seconds=59))
+        assert anonymous.post("/login", data={"password": PASSWORD}).status_code == 429
+        clock.advance(timedelta(seconds=1))
+        done = anonymous.post("/login", data={"password": PASSWORD, "next": "/voc"})
+        assert (done.status_code, done.headers["location"]) == (303, "/voc")
+        # a success starts the count afresh: four wrong ones do not lock out again
+        for _ in range(4):
+            anonymous.post("/login", data={"password": "guess"})
+        assert anonymous.post("/login", data={"password": PASSWORD}).status_code == 303

@@ -24,8 +24,10 @@ import logging
 import os
 import secrets
 import tempfile
+import threading
+from collections import deque
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -123,6 +125,44 @@ class Guard:
         return self.session_is_valid(
             request.cookies.get(SESSION_COOKIE)
         ) or self.basic_auth_is_valid(request.headers.get("authorization"))
+
+
+class LoginThrottle:
+    """Wrong passwords per client address: after `MAX_FAILURES` within `WINDOW`, the address
+    may not try again until the oldest of them is `WINDOW` old (the right password included),
+    so a password cannot be guessed at request speed. Kept in this process's memory: each
+    uvicorn worker counts its own, and a restart forgets."""
+
+    MAX_FAILURES = 5
+    WINDOW = timedelta(minutes=15)
+
+    def __init__(self) -> None:
+        self._failures: dict[str, deque[datetime]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, client: str, now: datetime) -> deque[datetime]:
+        times = self._failures.setdefault(client, deque())
+        while times and now - times[0] >= self.WINDOW:
+            times.popleft()
+        return times
+
+    def retry_after(self, client: str) -> timedelta | None:
+        """None while `client` may try; else how long until it may."""
+        now = utcnow()
+        with self._lock:
+            times = self._recent(client, now)
+            if len(times) < self.MAX_FAILURES:
+                return None
+            return times[0] + self.WINDOW - now
+
+    def failed(self, client: str) -> None:
+        now = utcnow()
+        with self._lock:
+            self._recent(client, now).append(now)
+
+    def succeeded(self, client: str) -> None:
+        with self._lock:
+            self._failures.pop(client, None)
 
 
 def build_guard(settings: Settings) -> Guard | None:

@@ -3,19 +3,21 @@
 `/login?next=/voc%3Fbrand%3Daurora` shows the password form in the page's language. The right
 password sets the signed session cookie and goes on to `next`, which is only ever a path on this
 site (anything else goes to /: no open redirect). A wrong one shows the form again with one
-message that hints at nothing. `POST /logout` clears the cookie. With security off there is
-nothing to log into: both go straight on to the dashboard.
+message that hints at nothing; after 5 wrong ones from one address within 15 minutes, that
+address is refused (429, Retry-After) until the window has passed. `POST /logout` clears the
+cookie. With security off there is nothing to log into: both go straight on to the dashboard.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from trustpulse.accounts.security import SESSION_COOKIE, Guard
+from trustpulse.accounts.security import SESSION_COOKIE, Guard, LoginThrottle
 from trustpulse.web.context import LANG_COOKIE, TEMPLATES, choose_locale
 from trustpulse.web.i18n import formatter, parse_locale
 
@@ -56,7 +58,18 @@ def _guard(request: Request) -> Guard | None:
     return guard
 
 
-def _form(request: Request, target: str, *, failed: bool) -> HTMLResponse:
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _form(
+    request: Request,
+    target: str,
+    *,
+    failed: bool,
+    wait_minutes: int | None = None,
+    status: int = 200,
+) -> HTMLResponse:
     """The form, 200 either way (a 401 would need a WWW-Authenticate challenge, and that makes
     browsers pop up their own password dialog)."""
     i = formatter(choose_locale(request))
@@ -70,9 +83,11 @@ def _form(request: Request, target: str, *, failed: bool) -> HTMLResponse:
             "locale": i.locale,
             "next": target,
             "failed": failed,
+            "wait_minutes": wait_minutes,
             "other_locale": other,
             "switch_url": f"/login?{urlencode({'next': target, 'lang': other})}",
         },
+        status_code=status,
     )
     lang = parse_locale(request.query_params.get("lang"))
     if lang is not None:
@@ -101,8 +116,18 @@ def login(
     guard = _guard(request)
     if guard is None:
         return RedirectResponse(target, status_code=303)
+    throttle: LoginThrottle = request.app.state.login_throttle
+    client = _client(request)
+    wait = throttle.retry_after(client)
+    if wait is not None:  # too many wrong passwords from here: not even the right one now
+        minutes = max(1, math.ceil(wait.total_seconds() / 60))
+        refused = _form(request, target, failed=False, wait_minutes=minutes, status=429)
+        refused.headers["Retry-After"] = str(math.ceil(wait.total_seconds()))
+        return refused
     if not guard.password_matches(password):
+        throttle.failed(client)
         return _form(request, target, failed=True)
+    throttle.succeeded(client)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
