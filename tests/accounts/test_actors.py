@@ -111,3 +111,20 @@ def test_without_a_password_every_request_runs_as_the_local_user(client: TestCli
     page = client.get("/?lang=en")
     assert page.status_code == 200
     assert 'id="logout"' not in page.text
+
+
+def test_wrong_basic_passwords_lock_the_address_out_like_the_login_form(
+    anonymous: TestClient,
+) -> None:
+    session = TestClient(anonymous.app, follow_redirects=False)
+    log_in(session)  # a browser that logged in before the guessing started
+    for _ in range(5):
+        assert (
+            anonymous.get("/api/transparency/snapshots", headers=basic("guess")).status_code == 401
+        )
+    locked = anonymous.get("/api/transparency/snapshots", headers=basic(PASSWORD))
+    assert locked.status_code == 429
+    assert locked.json()["code"] == "too_many_attempts"
+    assert 0 < int(locked.json()["retry_after_seconds"]) <= 15 * 60
+    assert anonymous.post("/login", data={"password": PASSWORD}).status_code == 429
+    assert session.get("/api/transparency/snapshots").status_code == 200  # sessions still pass

@@ -35,9 +35,10 @@ SYSTEM = Actor("system")  # jobs, CLI commands and imports
 
 def current_actor(request: Request) -> Actor:
     """The actor of this request: the local user until accounts and roles land. Raises
-    LoginRequiredError while security is on and the request shows no session or password."""
+    LoginRequiredError while security is on and the request shows no session or password, and
+    TooManyAttemptsError (429) for an address locked out by wrong passwords."""
     guard: Guard | None = request.app.state.guard
-    if guard is not None and not guard.admits(request):
+    if guard is not None and not guard.admits(request, request.app.state.login_throttle):
         raise LoginRequiredError(
             "login required: log in at /login, or send the dashboard password by HTTP Basic"
         )

@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import os
 import secrets
 import tempfile
@@ -51,6 +52,12 @@ class LoginRequiredError(TrustPulseError):
     """No valid session or password came with a request that needs one (security is on)."""
 
     status_code, code = 401, "login_required"
+
+
+class TooManyAttemptsError(TrustPulseError):
+    """An address sent too many wrong passwords (LoginThrottle): it must wait."""
+
+    status_code, code = 429, "too_many_attempts"
 
 
 class CrossSiteRequestError(ForbiddenError):
@@ -120,11 +127,26 @@ class Guard:
         _user, colon, password = decoded.partition(":")
         return bool(colon) and self.password_matches(password)
 
-    def admits(self, request: Request) -> bool:
-        """The request carries a valid session cookie or the password by HTTP Basic."""
-        return self.session_is_valid(
-            request.cookies.get(SESSION_COOKIE)
-        ) or self.basic_auth_is_valid(request.headers.get("authorization"))
+    def admits(self, request: Request, throttle: LoginThrottle) -> bool:
+        """The request carries a valid session cookie or the password by HTTP Basic. Wrong
+        Basic passwords count against the address like wrong ones in the login form; a locked
+        out address is TooManyAttemptsError whatever it sends (sessions still pass)."""
+        if self.session_is_valid(request.cookies.get(SESSION_COOKIE)):
+            return True
+        header = request.headers.get("authorization")
+        if not header:
+            return False
+        client = request.client.host if request.client else "unknown"
+        wait = throttle.retry_after(client)
+        if wait is not None:
+            raise TooManyAttemptsError(
+                "too many wrong passwords from this address: try again later",
+                retry_after_seconds=math.ceil(wait.total_seconds()),
+            )
+        if self.basic_auth_is_valid(header):
+            return True
+        throttle.failed(client)
+        return False
 
 
 class LoginThrottle:
