@@ -15,6 +15,7 @@ from tests.factories import make_brand
 from trustpulse.feedback.models import Feedback, FeedbackKind, Score
 from trustpulse.metrics import cache
 from trustpulse.metrics.actions import create_action, verify_action
+from trustpulse.metrics.rollup_models import ImprovementAction
 from trustpulse.reports import improvements as reports_improvements
 
 URL = "/improvements?brand=acme&lang=en"
@@ -73,13 +74,12 @@ def test_actions_are_listed_by_priority_with_their_details(
     assert csv[1].split(",")[2] == "cheap <i>fix</i>"
 
 
-def test_done_action_shows_its_verdict_effect_interval_and_windows(
-    client: TestClient, session: Session
-) -> None:
+def _done_valve_action(session: Session) -> ImprovementAction:
+    """A done NPS action on acme with answers 30 days before (NPS -25) and after (+75)."""
     brand = make_brand(session, code="acme")
     _nps_answers(session, brand.id, date(2026, 3, 10), [2] * 20 + [8] * 10 + [10] * 10)
     _nps_answers(session, brand.id, date(2026, 5, 10), [10] * 30 + [8] * 10)
-    create_action(
+    return create_action(
         session,
         brand="acme",
         problem="fix the valve",
@@ -91,6 +91,12 @@ def test_done_action_shows_its_verdict_effect_interval_and_windows(
         start_date=date(2026, 4, 1),
         done_date=date(2026, 4, 20),
     )
+
+
+def test_done_action_shows_its_verdict_effect_interval_and_windows(
+    client: TestClient, session: Session
+) -> None:
+    _done_valve_action(session)
     html = client.get(URL).text
     cell = html[html.index('class="text verdict"') :]
     assert ">improved<" in cell
@@ -117,21 +123,7 @@ def test_demo_company_shows_its_planted_actions(demo_client: TestClient) -> None
 def test_verdicts_are_cached_until_the_action_or_its_data_change(
     client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    brand = make_brand(session, code="acme")
-    _nps_answers(session, brand.id, date(2026, 3, 10), [2] * 20 + [8] * 10 + [10] * 10)
-    _nps_answers(session, brand.id, date(2026, 5, 10), [10] * 30 + [8] * 10)
-    action = create_action(
-        session,
-        brand="acme",
-        problem="fix the valve",
-        metric="nps",
-        impact=9.0,
-        cost=10_000.0,
-        expected_gain=5.0,
-        status="done",
-        start_date=date(2026, 4, 1),
-        done_date=date(2026, 4, 20),
-    )
+    action = _done_valve_action(session)
     calls: list[int] = []
 
     def counted(session: Session, action_id: int, **kwargs: Any) -> dict[str, object]:
@@ -147,6 +139,6 @@ def test_verdicts_are_cached_until_the_action_or_its_data_change(
     session.flush()
     assert "After: Apr 26, 2026" in client.get(URL).text
     assert len(calls) == 2
-    _nps_answers(session, brand.id, date(2026, 5, 11), [0] * 5)
+    _nps_answers(session, action.brand_id, date(2026, 5, 11), [0] * 5)
     client.get(URL)
     assert len(calls) == 3  # new responses moved the watermark
