@@ -94,16 +94,24 @@ def test_sample_was_drawn_by_the_seeded_draw(shared_data: Path) -> None:
     assert drawn == list(zip(frame["dataset"], frame["id"], strict=True))
 
 
-def test_bar_applies_to_five_categories() -> None:
+def test_bar_applies_to_every_category() -> None:
     frame = read_labels(LABELS)
     counts = {c: sum(c in parse_labels(v) for v in frame["labels"]) for c in CATEGORIES}
     assert {c for c, n in counts.items() if n >= MIN_LABELLED} == set(BAR_MET) | set(BAR_MISSED)
 
 
-# held-out half, lexicon only (docs/text.md): product 0.88 / 0.80, delivery 0.81 / 0.78
-BAR_MET = ["product_reliability", "delivery_logistics"]
-# service 0.71 / 0.81, transparency 0.67 / 0.40, price/value 0.76 / 0.78
-BAR_MISSED = ["service_responsiveness", "information_transparency", "price_value"]
+# held-out half (268 texts), lexicon only (docs/text.md): product 0.84 / 0.77
+BAR_MET = ["product_reliability"]
+# service 0.68 / 0.64, transparency 0.67 / 0.26, professionalism 0.50 / 0.19, responsibility
+# 0.12 / 0.10, price/value 0.70 / 0.74, delivery 0.79 / 0.76
+BAR_MISSED = [
+    "service_responsiveness",
+    "information_transparency",
+    "professionalism",
+    "responsibility",
+    "price_value",
+    "delivery_logistics",
+]
 
 
 @pytest.mark.shared_data
@@ -122,7 +130,9 @@ def test_bar_not_met_yet(held_out: dict[str, CategoryScore], category: str) -> N
 
 
 @pytest.mark.shared_data
-@pytest.mark.parametrize("category", ["service_responsiveness", "price_value"])
+@pytest.mark.parametrize(
+    "category", ["service_responsiveness", "price_value", "delivery_logistics"]
+)
 def test_recall_bar_where_precision_falls_short(
     held_out: dict[str, CategoryScore], category: str
 ) -> None:

@@ -68,6 +68,22 @@ def _airline(root: Path) -> dict[str, str]:
     return dict(zip(frame["tweet_id"], frame["text"], strict=True))
 
 
+def _twcs(root: Path) -> dict[str, str]:
+    """The customers' tweets only (inbound), by tweet_id."""
+    path = root / "twcs_customer_support_slice" / "twcs_slice.csv"
+    frame = pd.read_csv(path, dtype=str, usecols=["tweet_id", "inbound", "text"])
+    frame = frame[frame["inbound"] == "True"]
+    return dict(zip(frame["tweet_id"], frame["text"].fillna(""), strict=True))
+
+
+def _cfpb(root: Path) -> dict[str, str]:
+    """Complaint narratives by Complaint ID (most complaints have none)."""
+    path = root / "cfpb_consumer_complaints_sample" / "complaints_sample.csv"
+    columns = ["Complaint ID", "Consumer complaint narrative"]
+    frame = pd.read_csv(path, dtype=str, usecols=columns).dropna()
+    return dict(zip(frame[columns[0]], frame[columns[1]], strict=True))
+
+
 READERS: dict[str, Callable[[Path], dict[str, str]]] = {
     "waimai_10k": _waimai,
     "online_shopping_10_cats": _shopping,
@@ -75,6 +91,8 @@ READERS: dict[str, Callable[[Path], dict[str, str]]] = {
     "womens_clothing": _clothing,
     "amazon_alexa": _alexa,
     "twitter_airline": _airline,
+    "twcs_inbound": _twcs,
+    "cfpb_narratives": _cfpb,
 }
 # texts drawn per data set, and the length window that keeps a text readable in one go
 DRAW: dict[str, tuple[int, int, int]] = {
@@ -105,6 +123,14 @@ AIRLINE_REASONS = (
 )
 
 
+# Third stage: the first two still held fewer than 30 texts about professionalism (26) and
+# responsibility (19); complaints to companies talk about conduct, refunds and promises.
+COMPLAINT_DRAW: dict[str, tuple[int, int, int]] = {
+    "twcs_inbound": (70, 40, 280),
+    "cfpb_narratives": (50, 100, 700),
+}
+
+
 def _negative_keys(data_dir: Path, name: str) -> set[str]:
     if name == "twitter_airline":
         path = data_dir / "twitter_us_airline_sentiment" / "Tweets.csv"
@@ -124,13 +150,14 @@ def _negative_keys(data_dir: Path, name: str) -> set[str]:
 def draw_sample(data_dir: Path, *, seed: int = SEED) -> list[tuple[str, str, str]]:
     """(dataset, id, text) in labelling order: a seeded draw per data set of distinct texts
     inside the length window, online_shopping evenly over its 10 categories; then a second
-    draw from the negative side (NEGATIVE_DRAW). Only the data sets' own fields stratify the
-    draw: the tagger played no part in it."""
+    draw from the negative side (NEGATIVE_DRAW), then one from complaint sets (COMPLAINT_DRAW).
+    Only the data sets' own fields stratify the draw: the tagger played no part in it."""
     rng = random.Random(seed)  # noqa: S311 -- a reproducible sample draw, not a secret
     drawn = _draw(data_dir, DRAW, rng, lambda _name: None)
     taken = {(d, k) for d, k, _t in drawn}
     second = _draw(data_dir, NEGATIVE_DRAW, rng, lambda name: _negative_keys(data_dir, name))
-    return drawn + [row for row in second if (row[0], row[1]) not in taken]
+    drawn += [row for row in second if (row[0], row[1]) not in taken]
+    return drawn + _draw(data_dir, COMPLAINT_DRAW, rng, lambda _name: None)
 
 
 def _draw(
