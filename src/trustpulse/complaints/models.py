@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     Enum,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -309,3 +310,26 @@ class ServiceCredit(Base):
     exemption_reason: Mapped[str | None] = mapped_column(Text)
     exempted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ComplaintHint(Base):
+    """What the active hint models (text.yaml `hints`) suggest for a complaint's attribution.
+
+    A suggestion for the resolve form, never the attribution itself: the agent decides, and
+    the resolved `complaints.responsibility` wins wherever both exist. Labels are the models'
+    own (a responsibility in Responsibility's values when the model was trained on them).
+    """
+
+    __tablename__ = "complaint_hints"
+
+    complaint_id: Mapped[int] = mapped_column(
+        ForeignKey("complaints.id", ondelete="CASCADE"), primary_key=True
+    )
+    responsibility: Mapped[str | None] = mapped_column(String(40))
+    responsibility_score: Mapped[float | None] = mapped_column(Float)  # probability 0-1
+    root_cause: Mapped[str | None] = mapped_column(String(120))
+    root_cause_score: Mapped[float | None] = mapped_column(Float)
+    model_version: Mapped[str] = mapped_column(String(120), index=True)
+    # complaints.content_hash when hinted: a different one means the text changed since
+    content_hash: Mapped[str] = mapped_column(String(64))
+    hinted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -74,7 +74,8 @@ def brand_groups(
     if codes:
         rows = session.execute(select(Brand.id, Brand.code).where(Brand.code.in_(codes)))
         for brand_id, code in rows:
-            config = load_text_config(settings, brand=code)
+            # hint models are complaints' business (complaints/hints.py): not a new analyzer
+            config = load_text_config(settings, brand=code).model_copy(update={"hints": base.hints})
             if config == base:
                 continue
             key = config.model_dump_json()

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from trustpulse import migrations
+from trustpulse.complaints.hints import hint_pending
 from trustpulse.config import get_settings
 from trustpulse.db import session_scope
 from trustpulse.errors import InvalidInputError
@@ -228,7 +229,8 @@ def analyze(
         ),
     ] = None,
 ) -> None:
-    """Run the text pipeline over all feedback not yet analysed with the active models."""
+    """Run the text pipeline over all feedback not yet analysed with the active models, then
+    hint the complaints not yet hinted with the active hint models (if any)."""
     settings = get_settings()
     runtime = build_runtime(settings)
     set_runtime(runtime)
@@ -241,6 +243,7 @@ def analyze(
             )
             console.print(f"enqueued {len(ranges)} text analysis jobs")
             jobs_queue.drain(timeout=None)  # embedded mode: wait for them; no-op on Redis
+            _hint_complaints(runtime, brand, batch_size)
             return
         with Progress(
             "[progress.description]{task.description}",
@@ -260,8 +263,18 @@ def analyze(
                 on_batch=lambda n: progress.advance(task, n),
             )
         console.print(f"analysed {run.written} feedback texts with {', '.join(run.versions)}")
+        _hint_complaints(runtime, brand, batch_size)
     finally:
         runtime.engine.dispose()
+
+
+def _hint_complaints(runtime: Runtime, brand: str | None, batch_size: int | None) -> None:
+    """Hints are per complaint, not per feedback: one pass here, whichever way feedback ran."""
+    run = hint_pending(
+        runtime.session_factory, runtime.settings, brand=brand, batch_size=batch_size
+    )
+    if run.versions:
+        console.print(f"hinted {run.written} complaints with {', '.join(run.versions)}")
 
 
 def _open_runtime() -> Runtime:

@@ -1,5 +1,5 @@
 """Text analysis configuration (config/text.yaml): models, user terms, batch size, watch lists,
-the aspect lexicon and topic settings."""
+the aspect lexicon, topic settings and the complaint hint models."""
 
 from __future__ import annotations
 
@@ -66,6 +66,23 @@ class TopicSettings(BaseModel):
     baseline_periods: int = Field(6, ge=1)
 
 
+class HintSettings(BaseModel):
+    """Responsibility hints for complaints: the active model files (from `text train-hints` or
+    `text train`), none by default. `root_cause_paths` maps a root-cause label of the model to
+    a node of complaints.yaml `root_causes`, so the desk can pre-select it; a label that is
+    itself a node needs no entry."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    responsibility: str | None = None
+    root_cause: str | None = None
+    root_cause_paths: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def configured(self) -> bool:
+        return self.responsibility is not None or self.root_cause is not None
+
+
 class TextConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -83,6 +100,7 @@ class TextConfig(BaseModel):
     aspect_ignore: list[str] = Field(default_factory=list)
     aspect_cues: AspectCues = Field(default_factory=AspectCues)
     topics: TopicSettings = Field(default_factory=TopicSettings)
+    hints: HintSettings = Field(default_factory=HintSettings)
 
 
 def load_text_config(settings: Settings, *, brand: str | None = None) -> TextConfig:

@@ -3,6 +3,10 @@
 share a large backlog. Each brand's feedback is scored with its own active analyzer
 (text/active.py).
 
+`text.analyze` also hints complaints with the active hint models (complaints/hints.py, issue
+#5): the one place the text pipeline reaches into complaints, because hints are its work on
+complaint texts.
+
 Both are idempotent: a second run finds nothing pending in its range and writes nothing.
 """
 
@@ -17,6 +21,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from trustpulse.clock import utcnow
+from trustpulse.complaints.hints import hint_pending
 from trustpulse.config import Settings
 from trustpulse.db import session_scope
 from trustpulse.feedback.models import Feedback
@@ -59,23 +64,27 @@ def _sole_run(runtime: Runtime) -> Iterator[bool]:
 
 @job(ANALYZE_JOB)
 def analyze(brand: str | None = None, since: str | None = None) -> int:
-    """`since` is an ISO date (JSON payloads carry no dates); returns rows (re)written."""
+    """`since` is an ISO date (JSON payloads carry no dates); returns feedback rows (re)written.
+
+    Then hints pending complaints (none without a hint model configured)."""
     runtime = get_runtime()
     with session_scope(runtime.session_factory) as session:
         # nothing to analyse: don't load the models (the scheduler runs this every few minutes)
-        if not session.scalar(select(exists().where(Feedback.text.is_not(None)))):
-            return 0
+        has_text = bool(session.scalar(select(exists().where(Feedback.text.is_not(None)))))
     with _sole_run(runtime) as sole:
         if not sole:
             logger.info("text analysis already running elsewhere; skipped")
             return 0
-        run = analyse_pending(
-            runtime.session_factory,
-            runtime.settings,
-            brand=brand,
-            since=date.fromisoformat(since) if since else None,
-        )
-    return run.written
+        written = 0
+        if has_text:
+            written = analyse_pending(
+                runtime.session_factory,
+                runtime.settings,
+                brand=brand,
+                since=date.fromisoformat(since) if since else None,
+            ).written
+        hint_pending(runtime.session_factory, runtime.settings, brand=brand)
+    return written
 
 
 @job(ANALYZE_RANGE_JOB)
