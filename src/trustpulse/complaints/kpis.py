@@ -11,6 +11,11 @@ once, so the rate stays within 0–1).
 Complex-case resolution rate: complex cases resolved / complex cases. Broken-promise rate:
 broken / settled promises. Backlog: cases still open at `now`, with their median age. Loop
 closure time: opened → loop closed. Follow-up CSAT: mean CSAT (1–5) of follow-up answers.
+Fixable share ("complaints we can fix", issue #5): cases whose responsibility is ours / cases
+whose responsibility is known, where a case's responsibility is its resolved attribution, else
+(unattributed, or attributed `unknown`) its hint from the brand's active hint model
+(complaints/hints.py; counted only with settings and a hint model configured);
+`responsibility_hinted` says how many of the known ones are hints, not decisions.
 Months are cut in the brand's time zone.
 """
 
@@ -30,6 +35,7 @@ from sqlalchemy.orm import Session
 from trustpulse.accounts.models import Team, User
 from trustpulse.complaints.calendar import AROUND_THE_CLOCK, WorkClock
 from trustpulse.complaints.config import sla_config
+from trustpulse.complaints.hints import hinted_responsibilities
 from trustpulse.complaints.models import (
     Complaint,
     ComplaintEvent,
@@ -37,6 +43,7 @@ from trustpulse.complaints.models import (
     ComplaintSlaTarget,
     ComplaintSurveyInvitation,
     PromiseStatus,
+    Responsibility,
     ServiceCredit,
     SlaStatus,
     SlaTarget,
@@ -62,6 +69,7 @@ _COLUMNS = (
     Complaint.channel,
     Complaint.severity,
     Complaint.category,
+    Complaint.responsibility,
 )
 
 
@@ -85,6 +93,9 @@ class _Group:
     loop_hours: list[float] = field(default_factory=list)
     followup_csat: list[float] = field(default_factory=list)
     credits: float = 0.0
+    fixable: int = 0
+    responsibility_known: int = 0
+    responsibility_hinted: int = 0
 
 
 def complaint_metrics_between(
@@ -145,6 +156,7 @@ def complaint_metrics(
     decided = _decided_targets(session, cases, now)
     facts = _facts(session, cases)
     clocks = _resolution_clocks(session, cases, settings, brand)
+    hinted = hinted_responsibilities(session, cases, brand=brand, settings=settings)
     groups: dict[str, _Group] = defaultdict(_Group)
     for c in complaints:
         g = groups["all" if by == "all" else _key(c, by, zone, teams, agents)]
@@ -177,7 +189,18 @@ def complaint_metrics(
         g.credits += facts.credits.get(c.id, 0.0)
         for target, met in decided.get(c.id, []):
             g.met[target].append(met)
+        _count_responsibility(g, c, hinted)
     return [_row(key, g) for key, g in sorted(groups.items())]
+
+
+def _count_responsibility(g: _Group, c: Any, hinted: dict[int, str]) -> None:
+    """The attribution where an agent made one (not `unknown`), else the hint."""
+    attributed = c.responsibility not in (None, Responsibility.unknown)
+    party = c.responsibility.value if attributed else hinted.get(c.id)
+    if party is not None:
+        g.responsibility_known += 1
+        g.responsibility_hinted += not attributed
+        g.fixable += party == Responsibility.ours.value
 
 
 def _key(
@@ -318,6 +341,10 @@ def _row(key: str, g: _Group) -> ComplaintMetrics:
         followup_answers=len(g.followup_csat),
         followup_csat=statistics.fmean(g.followup_csat) if g.followup_csat else None,
         service_credits=round(g.credits, 2),
+        fixable=g.fixable,
+        responsibility_known=g.responsibility_known,
+        responsibility_hinted=g.responsibility_hinted,
+        fixable_share=_ratio(g.fixable, g.responsibility_known),
     )
 
 

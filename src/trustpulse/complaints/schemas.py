@@ -196,6 +196,11 @@ class ComplaintMetrics(BaseModel):
     followup_answers: int = 0
     followup_csat: float | None = None
     service_credits: float = 0.0
+    # "complaints we can fix": responsibility ours / known (attribution, else hint; kpis.py)
+    fixable: int = 0
+    responsibility_known: int = 0
+    responsibility_hinted: int = 0  # of the known: from a hint, not an agent's attribution
+    fixable_share: float | None = None
 
 
 class PromiseCreate(_In):
