@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy.orm import Session
 
 from trustpulse.clock import utcnow
-from trustpulse.complaints import aftercare_views, lifecycle, ownership, promises, views
+from trustpulse.complaints import aftercare_views, hints, lifecycle, ownership, promises, views
 from trustpulse.complaints.care_config import tree_paths
 from trustpulse.complaints.config import complaints_config
 from trustpulse.complaints.lifecycle import OPEN_STATES, TRANSITIONS
@@ -227,6 +227,8 @@ def detail_context(
         "notice": notice,
         "error": error,
         "draft": dict(draft or {}),
+        # a suggestion for the resolve form (None: no hint model, or not hinted yet)
+        "hint": hints.find_hint(page.session, complaint_id, brand=brand.code, settings=settings),
     }
 
 
