@@ -13,26 +13,47 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.event import listens_for
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from trustpulse.complaints.models import Complaint, ComplaintEvent, ComplaintState
 
 SLA_PREFIX = "sla_"
-_SEQ_KEY = "complaint_event_seq"
+_MEMO_KEY = "complaint_transaction_memo"
+
+
+def transaction_memo(session: Session, name: str) -> dict[int, Any]:
+    """Facts per complaint that this transaction read under the row lock ("seq", "log" …).
+
+    They are dropped when the transaction ends, on any rollback (a savepoint's too) and when
+    a statement other than a SELECT runs through the session outside a flush, so none outlives
+    the lock that keeps it true or misses a bulk change. Statements run on the connection
+    itself are not seen: code writing logs or clock rows that way (sla_bulk's COPY) ends with
+    a statement through the session.
+    """
+    memo: dict[str, dict[int, Any]] = session.info.setdefault(_MEMO_KEY, {})
+    return memo.setdefault(name, {})
 
 
 @listens_for(Session, "after_transaction_end")
-def _forget_counters_at_end(session: Session, transaction: SessionTransaction) -> None:
-    """A new transaction re-reads the last seq from the table (a savepoint's end keeps it)."""
+def _forget_memo_at_end(session: Session, transaction: SessionTransaction) -> None:
+    """A new transaction re-reads from the tables (a savepoint's end keeps the memo)."""
     if transaction.parent is None:
-        session.info.pop(_SEQ_KEY, None)
+        session.info.pop(_MEMO_KEY, None)
+
+
+@listens_for(Session, "do_orm_execute")
+def _forget_memo_on_direct_writes(state: ORMExecuteState) -> None:
+    """A statement run past the unit of work (bulk DML, text) may change any log or clock row,
+    so what the memo held is read again."""
+    if not state.is_select:
+        state.session.info.pop(_MEMO_KEY, None)
 
 
 @listens_for(Session, "after_soft_rollback")
-def _forget_counters_on_rollback(session: Session, previous: SessionTransaction) -> None:
+def _forget_memo_on_rollback(session: Session, previous: SessionTransaction) -> None:
     """Rolled-back entries (a savepoint too) no longer hold their seqs."""
     del previous  # the listener's signature; which transaction does not matter
-    session.info.pop(_SEQ_KEY, None)
+    session.info.pop(_MEMO_KEY, None)
 
 
 def append_event(
@@ -52,10 +73,11 @@ def append_event(
 
     The entry is added, not flushed: the next query or commit writes it, so the several
     entries of one action (state change, ownership, SLA events) go out in one INSERT. The
-    last seq is read once per complaint and transaction, then counted on in `session.info`
-    (valid because the row lock keeps other writers out until commit).
+    last seq is read once per complaint and transaction, then counted on in the transaction
+    memo (valid because the row lock keeps other writers out until commit); a log held by
+    `remember_log` gets the entry too.
     """
-    counters: dict[int, int] = session.info.setdefault(_SEQ_KEY, {})
+    counters: dict[int, int] = transaction_memo(session, "seq")
     last = counters.get(complaint.id)
     if last is None:
         last = (
@@ -81,12 +103,33 @@ def append_event(
         recorded_at=at,
     )
     session.add(event)
+    log = transaction_memo(session, "log").get(complaint.id)
+    if log is not None:
+        log.append(event)
     return event
 
 
 def remember_last_seq(session: Session, complaint_id: int, seq: int) -> None:
     """Tell `append_event` the last seq of a log the caller has just read under the row lock."""
-    session.info.setdefault(_SEQ_KEY, {})[complaint_id] = seq
+    transaction_memo(session, "seq")[complaint_id] = seq
+
+
+def remember_log(
+    session: Session, complaint_id: int, events: Iterable[ComplaintEvent]
+) -> list[ComplaintEvent]:
+    """Hold the whole log, just read under the row lock (empty for a case opened in this
+    transaction), until the transaction ends: `append_event` adds to it, and the SLA sync and
+    the API response read it instead of the table."""
+    log = list(events)
+    transaction_memo(session, "log")[complaint_id] = log
+    remember_last_seq(session, complaint_id, log[-1].seq if log else 0)
+    return log
+
+
+def known_log(session: Session, complaint_id: int) -> list[ComplaintEvent] | None:
+    """The log `remember_log` holds for this complaint in this transaction, in seq order."""
+    log: list[ComplaintEvent] | None = transaction_memo(session, "log").get(complaint_id)
+    return log
 
 
 def list_events(session: Session, complaint_id: int) -> list[ComplaintEvent]:

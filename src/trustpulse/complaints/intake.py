@@ -16,12 +16,12 @@ from trustpulse.accounts import service as accounts
 from trustpulse.accounts.models import Team
 from trustpulse.clock import utcnow
 from trustpulse.complaints.config import complaints_config, sla_config
-from trustpulse.complaints.events import append_event
-from trustpulse.complaints.lifecycle import claim_ownership
+from trustpulse.complaints.events import append_event, remember_log
+from trustpulse.complaints.lifecycle import claim_ownership, require_user
 from trustpulse.complaints.models import Complaint, ComplaintState
 from trustpulse.complaints.notices import new_status_token
 from trustpulse.complaints.schemas import ComplaintCreate
-from trustpulse.complaints.sla_store import sync_sla
+from trustpulse.complaints.sla_store import policy_of, remember_targets, sync_sla
 from trustpulse.config import Settings
 from trustpulse.customers import service as customers
 from trustpulse.customers.models import Brand, Customer
@@ -48,14 +48,18 @@ def _route(session: Session, brand: Brand, data: ComplaintCreate, settings: Sett
 def open_complaint(
     session: Session, data: ComplaintCreate, *, brand: str, settings: Settings
 ) -> Complaint:
-    """Open a case, route it to a team and start its SLA clocks; an agent opening it owns it."""
+    """Open a case, route it to a team and start its SLA clocks; an agent opening it owns it.
+
+    Written in three INSERTs (case; log entries; clock rows): the policy is matched before the
+    case goes out, and the new log and clocks are held for the response (`known_log`).
+    """
     brand_row = customers.get_brand(session, brand)
     if data.customer_id is not None:
         customer = session.get(Customer, data.customer_id)
         if customer is None or customer.brand_id != brand_row.id:
             raise NotFoundError(f"customer {data.customer_id} not found", field="customer_id")
     if data.actor_id is not None:
-        accounts.get_user(session, data.actor_id)
+        require_user(session, data.actor_id)
     now = utcnow()
     text = "\n".join(t for t in (data.title, data.description) if t)
     complaint = Complaint(
@@ -80,8 +84,12 @@ def open_complaint(
         created_at=now,
         updated_at=now,
     )
+    config = sla_config(settings, brand)
+    complaint.sla_policy = policy_of(session, complaint, config).name
     session.add(complaint)
     session.flush()
+    remember_log(session, complaint.id, [])
+    remember_targets(session, complaint.id, [])
     append_event(
         session,
         complaint,
@@ -92,5 +100,5 @@ def open_complaint(
         channel=data.channel,
     )
     claim_ownership(session, complaint, data.actor_id)
-    sync_sla(session, complaint, config=sla_config(settings, brand), now=now)
+    sync_sla(session, complaint, config=config, now=now)
     return complaint

@@ -19,18 +19,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from trustpulse.accounts import service as accounts
+from trustpulse.accounts.models import User
 from trustpulse.clock import utcnow
 from trustpulse.complaints.config import complaints_config, sla_config
-from trustpulse.complaints.events import append_event
+from trustpulse.complaints.events import (
+    append_event,
+    list_events,
+    remember_log,
+    transaction_memo,
+)
 from trustpulse.complaints.loop import close_loop_if_done, schedule_followup
 from trustpulse.complaints.models import (
     Complaint,
+    ComplaintEvent,
+    ComplaintSlaTarget,
     ComplaintState,
     Responsibility,
 )
-from trustpulse.complaints.notices import progress_notice
-from trustpulse.complaints.queries import get_complaint
+from trustpulse.complaints.notices import note_progress, progress_notice
 from trustpulse.complaints.resolution import check_root_cause, is_complex_case
 from trustpulse.complaints.schemas import (
     ActorWrite,
@@ -41,9 +47,11 @@ from trustpulse.complaints.schemas import (
     TransferRequest,
 )
 from trustpulse.complaints.sla import AGENT
-from trustpulse.complaints.sla_store import sync_sla
+from trustpulse.complaints.sla_store import remember_targets, sync_sla
 from trustpulse.config import Settings
-from trustpulse.errors import ConflictError, InvalidInputError
+from trustpulse.customers import service as customers
+from trustpulse.customers.models import Brand
+from trustpulse.errors import ConflictError, InvalidInputError, NotFoundError
 
 S = ComplaintState
 TRANSITIONS: dict[ComplaintState, frozenset[ComplaintState]] = {
@@ -70,14 +78,20 @@ class ReopenWindowClosedError(ConflictError):
 
 
 def load_for_write(session: Session, complaint_id: int, *, brand: str, version: int) -> Complaint:
-    """Re-read under a row lock (fresh values) and check the caller's version."""
-    complaint = get_complaint(session, complaint_id, brand=brand)
+    """Read the brand's complaint under a row lock (fresh values), check the caller's version,
+    and hold its log and clock rows for the rest of the transaction (`remember_log`).
+
+    NotFoundError names the brand when the brand is missing, else the complaint."""
     complaint = session.scalars(
         select(Complaint)
-        .where(Complaint.id == complaint.id)
-        .with_for_update()
+        .join(Brand, Brand.id == Complaint.brand_id)
+        .where(Complaint.id == complaint_id, Brand.code == brand)
+        .with_for_update(of=Complaint)
         .execution_options(populate_existing=True)
-    ).one()
+    ).one_or_none()
+    if complaint is None:
+        customers.get_brand(session, brand)
+        raise NotFoundError(f"complaint {complaint_id} not found", id=complaint_id)
     if complaint.version != version:
         raise StaleVersionError(
             f"complaint {complaint_id} was changed by someone else (version "
@@ -85,20 +99,50 @@ def load_for_write(session: Session, complaint_id: int, *, brand: str, version: 
             id=complaint_id,
             current_version=complaint.version,
         )
+    remember_log(session, complaint.id, list_events(session, complaint.id))
+    remember_targets(
+        session,
+        complaint.id,
+        session.scalars(
+            select(ComplaintSlaTarget)
+            .where(ComplaintSlaTarget.complaint_id == complaint.id)
+            .execution_options(populate_existing=True)
+        ),
+    )
     return complaint
 
 
-def save_change(session: Session, complaint: Complaint, *, settings: Settings, brand: str) -> None:
-    """Bump the version (any UPDATE does), recompute the SLA clocks, flush."""
+def require_user(session: Session, user_id: int) -> None:
+    """NotFoundError unless the user exists; asked once per user and transaction."""
+    checked = transaction_memo(session, "users")
+    if user_id in checked:
+        return
+    if session.scalar(select(User.id).where(User.id == user_id)) is None:
+        raise NotFoundError(f"user {user_id} not found", id=user_id)
+    checked[user_id] = True
+
+
+def save_change(
+    session: Session,
+    complaint: Complaint,
+    *,
+    settings: Settings,
+    brand: str,
+    notice: ComplaintEvent | None = None,
+) -> None:
+    """Recompute the SLA clocks and flush the whole write (one UPDATE: one version step), then
+    queue the customer's progress notice for `notice`, the event of a state change."""
     now = utcnow()
     complaint.updated_at = now
     try:
-        session.flush()
         sync_sla(session, complaint, config=sla_config(settings, brand), now=now)
+        session.flush()
     except StaleDataError as exc:  # a concurrent writer slipped past the row lock
         raise StaleVersionError(
             f"complaint {complaint.id} was changed by someone else", id=complaint.id
         ) from exc
+    if notice is not None:
+        progress_notice(session, complaint, notice, config=complaints_config(settings, brand))
 
 
 def _move(
@@ -111,9 +155,8 @@ def _move(
     note: str | None = None,
     channel: str | None = None,
     data: dict[str, object] | None = None,
-    settings: Settings,
-    brand: str,
-) -> None:
+) -> ComplaintEvent:
+    """Change the state and log it; returns the event, for `save_change(notice=...)`."""
     from_state = complaint.state
     _check(from_state, to_state)
     complaint.state = to_state
@@ -129,7 +172,8 @@ def _move(
         channel=channel,
         data=dict(data or {}),
     )
-    progress_notice(session, complaint, event, config=complaints_config(settings, brand))
+    note_progress(complaint, event)
+    return event
 
 
 def _check(from_state: ComplaintState, to_state: ComplaintState) -> None:
@@ -145,7 +189,7 @@ def claim_ownership(session: Session, complaint: Complaint, actor_id: int | None
     """First-responder ownership: the first agent to act on an open case owns it."""
     if actor_id is None or complaint.owner_id is not None or complaint.state not in OPEN_STATES:
         return
-    accounts.get_user(session, actor_id)
+    require_user(session, actor_id)
     complaint.owner_id = actor_id
     append_event(
         session,
@@ -161,20 +205,18 @@ def acknowledge_complaint(
     session: Session, complaint_id: int, data: ActorWrite, *, brand: str, settings: Settings
 ) -> Complaint:
     complaint = load_for_write(session, complaint_id, brand=brand, version=require_version(data))
-    accounts.get_user(session, data.actor_id)
-    _move(
+    require_user(session, data.actor_id)
+    event = _move(
         session,
         complaint,
         S.acknowledged,
         "acknowledged",
         actor_id=data.actor_id,
         note=data.note,
-        settings=settings,
-        brand=brand,
     )
     complaint.first_response_at = complaint.first_response_at or utcnow()
     claim_ownership(session, complaint, data.actor_id)
-    save_change(session, complaint, settings=settings, brand=brand)
+    save_change(session, complaint, settings=settings, brand=brand, notice=event)
     return complaint
 
 
@@ -191,12 +233,12 @@ def reply_to_complaint(
     if data.author == AGENT:
         if data.actor_id is None:
             raise InvalidInputError("an agent reply needs actor_id", field="actor_id")
-        accounts.get_user(session, data.actor_id)
+        require_user(session, data.actor_id)
         to_state: ComplaintState = S.acknowledged if complaint.state == S.new else complaint.state
         complaint.first_response_at = complaint.first_response_at or utcnow()
     else:
         to_state = S.in_progress if complaint.state == S.waiting_on_customer else complaint.state
-    _move(
+    event = _move(
         session,
         complaint,
         to_state,
@@ -206,12 +248,10 @@ def reply_to_complaint(
         channel=data.channel or complaint.channel,
         data={"author": data.author}
         | ({"feedback_id": data.feedback_id} if data.feedback_id is not None else {}),
-        settings=settings,
-        brand=brand,
     )
     if data.author == AGENT:
         claim_ownership(session, complaint, data.actor_id)
-    save_change(session, complaint, settings=settings, brand=brand)
+    save_change(session, complaint, settings=settings, brand=brand, notice=event)
     return complaint
 
 
@@ -228,7 +268,7 @@ def set_state(
     if to_state not in (S.in_progress, S.waiting_on_customer, S.closed):
         raise InvalidInputError(f"use the dedicated action for {to_state.value}", field="state")
     complaint = load_for_write(session, complaint_id, brand=brand, version=require_version(data))
-    accounts.get_user(session, data.actor_id)
+    require_user(session, data.actor_id)
     if to_state == S.in_progress and complaint.state in (S.resolved, S.closed):
         raise IllegalTransitionError(
             "use reopen for a resolved or closed complaint", from_state=complaint.state.value
@@ -236,19 +276,17 @@ def set_state(
     _check(complaint.state, to_state)
     claim_ownership(session, complaint, data.actor_id)
     kind = "closed" if to_state == S.closed else "state_changed"
-    _move(
+    event = _move(
         session,
         complaint,
         to_state,
         kind,
         actor_id=data.actor_id,
         note=data.note,
-        settings=settings,
-        brand=brand,
     )
     if to_state == S.closed:
         complaint.closed_at = utcnow()
-    save_change(session, complaint, settings=settings, brand=brand)
+    save_change(session, complaint, settings=settings, brand=brand, notice=event)
     return complaint
 
 
@@ -257,13 +295,13 @@ def resolve_complaint(
 ) -> Complaint:
     """Resolve with root cause, responsibility and summary; ends the owner's duty."""
     complaint = load_for_write(session, complaint_id, brand=brand, version=require_version(data))
-    accounts.get_user(session, data.actor_id)
+    require_user(session, data.actor_id)
     _check(complaint.state, S.resolved)
     config = complaints_config(settings, brand)
     check_root_cause(config, data.root_cause)
     claim_ownership(session, complaint, data.actor_id)
     is_complex = data.is_complex or complaint.is_complex or is_complex_case(session, complaint)
-    _move(
+    event = _move(
         session,
         complaint,
         S.resolved,
@@ -275,8 +313,6 @@ def resolve_complaint(
             "responsibility": data.responsibility,
             "is_complex": is_complex,
         },
-        settings=settings,
-        brand=brand,
     )
     now = utcnow()
     complaint.first_response_at = complaint.first_response_at or now
@@ -287,7 +323,7 @@ def resolve_complaint(
     complaint.is_complex = is_complex
     close_loop_if_done(complaint)
     schedule_followup(session, complaint, config=config, now=now)
-    save_change(session, complaint, settings=settings, brand=brand)
+    save_change(session, complaint, settings=settings, brand=brand, notice=event)
     return complaint
 
 
@@ -297,7 +333,7 @@ def reopen_complaint(
     """Reopen a resolved or closed case within the configured window (from its resolution)."""
     complaint = load_for_write(session, complaint_id, brand=brand, version=require_version(data))
     if data.actor_id is not None:
-        accounts.get_user(session, data.actor_id)
+        require_user(session, data.actor_id)
     if complaint.state not in (S.resolved, S.closed):
         raise IllegalTransitionError(
             f"a {complaint.state.value} complaint is not resolved or closed",
@@ -311,19 +347,17 @@ def reopen_complaint(
             f"complaint {complaint_id} was resolved more than {window.days} days ago",
             resolved_at=resolved_at.isoformat(),
         )
-    _move(
+    event = _move(
         session,
         complaint,
         S.in_progress,
         "reopened",
         actor_id=data.actor_id,
         note=data.reason,
-        settings=settings,
-        brand=brand,
     )
     complaint.reopen_count += 1
     complaint.resolved_at = complaint.closed_at = None
-    save_change(session, complaint, settings=settings, brand=brand)
+    save_change(session, complaint, settings=settings, brand=brand, notice=event)
     return complaint
 
 

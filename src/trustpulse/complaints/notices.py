@@ -44,6 +44,21 @@ def new_status_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def _announced(event: ComplaintEvent) -> ComplaintState | None:
+    """The customer-visible state this event moves the case into (None: nothing to tell)."""
+    if event.to_state is None or event.to_state == event.from_state:
+        return None
+    state = ComplaintState(event.to_state)
+    return state if state in _VISIBLE else None
+
+
+def note_progress(complaint: Complaint, event: ComplaintEvent) -> None:
+    """Record on the case what the notice for this event tells the customer: the resolution
+    notice is a step of the closed loop (loop.py). `progress_notice` queues the message."""
+    if _announced(event) == S.resolved:
+        complaint.customer_notified_at = event.at
+
+
 def progress_notice(
     session: Session,
     complaint: Complaint,
@@ -52,10 +67,8 @@ def progress_notice(
     config: ComplaintsConfig,
 ) -> None:
     """Queue a notice for a customer-visible state change (dedupe: one per event)."""
-    if event.to_state is None or event.to_state == event.from_state:
-        return
-    state = ComplaintState(event.to_state)
-    if state not in _VISIBLE:
+    state = _announced(event)
+    if state is None:
         return
     headline, next_step = CUSTOMER_VIEW[state]
     if event.kind == "reopened":
@@ -73,8 +86,6 @@ def progress_notice(
         },
         dedupe_key=f"complaint-progress:{complaint.id}:{event.seq}",
     )
-    if state == S.resolved:
-        complaint.customer_notified_at = event.at
 
 
 def status_page(session: Session, token: str) -> StatusPage:

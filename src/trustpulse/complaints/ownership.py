@@ -14,6 +14,7 @@ from trustpulse.complaints.lifecycle import (
     OPEN_STATES,
     IllegalTransitionError,
     load_for_write,
+    require_user,
     require_version,
     save_change,
 )
@@ -28,9 +29,9 @@ def transfer_complaint(
 ) -> Complaint:
     """The only way ownership moves: explicit, with a reason, logged (also the first assignment)."""
     complaint = load_for_write(session, complaint_id, brand=brand, version=require_version(data))
-    accounts.get_user(session, data.to_user_id)
+    require_user(session, data.to_user_id)
     if data.actor_id is not None:
-        accounts.get_user(session, data.actor_id)
+        require_user(session, data.actor_id)
     if complaint.state not in OPEN_STATES:
         raise IllegalTransitionError(
             f"a {complaint.state.value} complaint has no owner to transfer",
@@ -67,7 +68,7 @@ def change_severity(
 ) -> Complaint:
     """Re-grade a case: its SLA policy is matched again and running deadlines move."""
     complaint = load_for_write(session, complaint_id, brand=brand, version=require_version(data))
-    accounts.get_user(session, data.actor_id)
+    require_user(session, data.actor_id)
     previous = complaint.severity
     complaint.severity = data.severity
     append_event(

@@ -7,7 +7,7 @@ late, rescheduled when the policy moved a deadline), so the log tells the clock'
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,7 +19,14 @@ from trustpulse.accounts.models import Team
 from trustpulse.complaints.calendar import AROUND_THE_CLOCK, WorkClock
 from trustpulse.complaints.config import PolicyConfig, SlaConfig, duration_of
 from trustpulse.complaints.contracts import earn_credit
-from trustpulse.complaints.events import SLA_PREFIX, append_event, list_events, remember_last_seq
+from trustpulse.complaints.events import (
+    SLA_PREFIX,
+    append_event,
+    known_log,
+    list_events,
+    remember_last_seq,
+    transaction_memo,
+)
 from trustpulse.complaints.models import (
     Complaint,
     ComplaintContract,
@@ -82,6 +89,26 @@ def targets_of(session: Session, complaint_id: int) -> dict[SlaTarget, Complaint
         select(ComplaintSlaTarget).where(ComplaintSlaTarget.complaint_id == complaint_id)
     )
     return {row.target: row for row in rows}
+
+
+def remember_targets(
+    session: Session, complaint_id: int, rows: Iterable[ComplaintSlaTarget]
+) -> dict[SlaTarget, ComplaintSlaTarget]:
+    """Hold the case's clock rows, just read under its row lock (none for a case opened in
+    this transaction), until the transaction ends: `sync_sla` then reads and extends these."""
+    targets = {row.target: row for row in rows}
+    transaction_memo(session, "sla_targets")[complaint_id] = targets
+    return targets
+
+
+def known_targets(session: Session, complaint_id: int) -> list[ComplaintSlaTarget] | None:
+    """The clock rows `remember_targets` holds (with any `sync_sla` added), in id order."""
+    targets: dict[SlaTarget, ComplaintSlaTarget] | None = transaction_memo(
+        session, "sla_targets"
+    ).get(complaint_id)
+    if targets is None:
+        return None
+    return sorted(targets.values(), key=lambda row: row.id)
 
 
 @dataclass
@@ -151,14 +178,19 @@ def read_case_facts(session: Session, complaints: Sequence[Complaint]) -> dict[i
     return facts
 
 
+def policy_of(session: Session, complaint: Complaint, config: SlaConfig) -> PolicyConfig:
+    """The policy `sync_sla` will apply to the case (a contract's first)."""
+    return contract_policy(session, complaint, config) or match_policy(
+        config, subject_of(session, complaint)
+    )
+
+
 def _policy(
     session: Session, complaint: Complaint, config: SlaConfig, facts: CaseFacts | None
 ) -> tuple[PolicyConfig, str | None]:
     """The case's policy (a contract's first) and its team's calendar."""
     if facts is None:
-        policy = contract_policy(session, complaint, config) or match_policy(
-            config, subject_of(session, complaint)
-        )
+        policy = policy_of(session, complaint, config)
         team_calendar = None
         if complaint.team_id is not None:
             team_calendar = session.scalar(
@@ -214,12 +246,20 @@ def sync_sla(
     what `read_case_facts` read (else it is read here). A clock row is written only when
     something in it changed.
     """
-    policy, team_calendar = _policy(session, complaint, config, facts)
+    # customers, contracts and teams are flushed by their services; holding the complaint's
+    # pending change back makes one UPDATE of the whole write (one version step)
+    with session.no_autoflush:
+        policy, team_calendar = _policy(session, complaint, config, facts)
     name = clock_name(config, policy, team_calendar)
     complaint.sla_policy = policy.name
-    events = facts.events if facts is not None else clock_events(list_events(session, complaint.id))
-    derived, clocks = _derive_all(events, complaint.channel, config, policy, name)
-    rows = dict(facts.targets) if facts is not None else targets_of(session, complaint.id)
+    derived, clocks = _derive_all(
+        _events(session, complaint, facts), complaint.channel, config, policy, name
+    )
+    if facts is not None:
+        rows = dict(facts.targets)
+    else:
+        held = transaction_memo(session, "sla_targets").get(complaint.id)
+        rows = held if held is not None else targets_of(session, complaint.id)
     for target, running in derived.items():
         name, clock, duration = clocks[target]
         row = rows.get(target)
@@ -271,6 +311,13 @@ def sync_sla(
     if facts is None:
         session.flush()  # the bulk caller flushes once per chunk
     return [rows[t] for t in SlaTarget if t in rows]
+
+
+def _events(session: Session, complaint: Complaint, facts: CaseFacts | None) -> list[ClockEvent]:
+    if facts is not None:
+        return facts.events
+    log = known_log(session, complaint.id)
+    return clock_events(log if log is not None else list_events(session, complaint.id))
 
 
 def _state_of(row: ComplaintSlaTarget) -> tuple[object, ...]:
