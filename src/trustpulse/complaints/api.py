@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from trustpulse.clock import utcnow
 from trustpulse.complaints import intake, kpis, lifecycle, ownership, queries
 from trustpulse.complaints.care_api import router as care_router
-from trustpulse.complaints.events import list_events
+from trustpulse.complaints.events import known_log, list_events
 from trustpulse.complaints.kpis import GroupBy
 from trustpulse.complaints.models import Complaint, ComplaintState, Severity
 from trustpulse.complaints.schemas import (
@@ -34,8 +34,9 @@ from trustpulse.complaints.schemas import (
     SlaTargetOut,
     TransferRequest,
 )
+from trustpulse.complaints.sla_store import known_targets
 from trustpulse.config import Settings
-from trustpulse.customers.access import VisibleBrand
+from trustpulse.customers.access import VisibleBrand, new_or_visible_brand
 from trustpulse.db import DbSession
 from trustpulse.errors import InvalidInputError
 
@@ -52,6 +53,9 @@ def _settings(request: Request) -> Settings:
 
 
 AppSettings = Annotated[Settings, Depends(_settings)]
+# Writes check only the actor's scope up front: the service reads the brand with the case (one
+# statement) and raises the same NotFoundError naming the brand when it does not exist.
+ScopedBrand = Annotated[str, Depends(new_or_visible_brand)]
 
 
 W = TypeVar(
@@ -79,6 +83,22 @@ def detail(
     out.events = [ComplaintEventOut.model_validate(e) for e in list_events(session, complaint.id)]
     if response is not None:
         response.headers["ETag"] = f'"{complaint.version}"'
+    return out
+
+
+def written_detail(session: Session, complaint: Complaint, response: Response) -> ComplaintDetail:
+    """The response of a write, from the log and clock rows the write holds (no re-read).
+
+    Call it before the commit, which ends what the transaction holds; a write that holds
+    nothing (a savepoint rolled back on the way) is read again.
+    """
+    events, targets = known_log(session, complaint.id), known_targets(session, complaint.id)
+    if events is None or targets is None:
+        return detail(session, complaint, response)
+    out = ComplaintDetail.model_validate(complaint)
+    out.sla = [SlaTargetOut.model_validate(t) for t in targets]
+    out.events = [ComplaintEventOut.model_validate(e) for e in events]
+    response.headers["ETag"] = f'"{complaint.version}"'
     return out
 
 
@@ -144,11 +164,12 @@ def open_complaint(
     session: DbSession,
     settings: AppSettings,
     response: Response,
-    brand: VisibleBrand,
+    brand: ScopedBrand,
 ) -> ComplaintDetail:
     complaint = intake.open_complaint(session, body, brand=brand, settings=settings)
+    out = written_detail(session, complaint, response)
     session.commit()
-    return detail(session, complaint, response)
+    return out
 
 
 @router.get("/{complaint_id}", response_model=ComplaintDetail)
@@ -165,14 +186,15 @@ def acknowledge(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
     session: DbSession,
     settings: AppSettings,
     response: Response,
-    brand: VisibleBrand,
+    brand: ScopedBrand,
     if_match: IfMatch = None,
 ) -> ComplaintDetail:
     complaint = lifecycle.acknowledge_complaint(
         session, complaint_id, _with_version(body, if_match), brand=brand, settings=settings
     )
+    out = written_detail(session, complaint, response)
     session.commit()
-    return detail(session, complaint, response)
+    return out
 
 
 @router.post("/{complaint_id}/replies", response_model=ComplaintDetail)
@@ -182,14 +204,15 @@ def reply(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
     session: DbSession,
     settings: AppSettings,
     response: Response,
-    brand: VisibleBrand,
+    brand: ScopedBrand,
     if_match: IfMatch = None,
 ) -> ComplaintDetail:
     complaint = lifecycle.reply_to_complaint(
         session, complaint_id, _with_version(body, if_match), brand=brand, settings=settings
     )
+    out = written_detail(session, complaint, response)
     session.commit()
-    return detail(session, complaint, response)
+    return out
 
 
 @router.post("/{complaint_id}/progress", response_model=ComplaintDetail)
@@ -199,7 +222,7 @@ def start_progress(  # noqa: PLR0917 -- FastAPI reads parameters from the signat
     session: DbSession,
     settings: AppSettings,
     response: Response,
-    brand: VisibleBrand,
+    brand: ScopedBrand,
     if_match: IfMatch = None,
 ) -> ComplaintDetail:
     complaint = lifecycle.set_state(
@@ -210,8 +233,9 @@ def start_progress(  # noqa: PLR0917 -- FastAPI reads parameters from the signat
         brand=brand,
         settings=settings,
     )
+    out = written_detail(session, complaint, response)
     session.commit()
-    return detail(session, complaint, response)
+    return out
 
 
 @router.post("/{complaint_id}/waiting", response_model=ComplaintDetail)
@@ -221,7 +245,7 @@ def set_waiting(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
     session: DbSession,
     settings: AppSettings,
     response: Response,
-    brand: VisibleBrand,
+    brand: ScopedBrand,
     if_match: IfMatch = None,
 ) -> ComplaintDetail:
     complaint = lifecycle.set_state(
@@ -232,8 +256,9 @@ def set_waiting(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
         brand=brand,
         settings=settings,
     )
+    out = written_detail(session, complaint, response)
     session.commit()
-    return detail(session, complaint, response)
+    return out
 
 
 @router.post("/{complaint_id}/resolve", response_model=ComplaintDetail)
@@ -243,14 +268,15 @@ def resolve(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
     session: DbSession,
     settings: AppSettings,
     response: Response,
-    brand: VisibleBrand,
+    brand: ScopedBrand,
     if_match: IfMatch = None,
 ) -> ComplaintDetail:
     complaint = lifecycle.resolve_complaint(
         session, complaint_id, _with_version(body, if_match), brand=brand, settings=settings
     )
+    out = written_detail(session, complaint, response)
     session.commit()
-    return detail(session, complaint, response)
+    return out
 
 
 @router.post("/{complaint_id}/close", response_model=ComplaintDetail)
@@ -260,7 +286,7 @@ def close(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
     session: DbSession,
     settings: AppSettings,
     response: Response,
-    brand: VisibleBrand,
+    brand: ScopedBrand,
     if_match: IfMatch = None,
 ) -> ComplaintDetail:
     complaint = lifecycle.set_state(
@@ -271,8 +297,9 @@ def close(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
         brand=brand,
         settings=settings,
     )
+    out = written_detail(session, complaint, response)
     session.commit()
-    return detail(session, complaint, response)
+    return out
 
 
 @router.post("/{complaint_id}/reopen", response_model=ComplaintDetail)
@@ -282,14 +309,15 @@ def reopen(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
     session: DbSession,
     settings: AppSettings,
     response: Response,
-    brand: VisibleBrand,
+    brand: ScopedBrand,
     if_match: IfMatch = None,
 ) -> ComplaintDetail:
     complaint = lifecycle.reopen_complaint(
         session, complaint_id, _with_version(body, if_match), brand=brand, settings=settings
     )
+    out = written_detail(session, complaint, response)
     session.commit()
-    return detail(session, complaint, response)
+    return out
 
 
 @router.post("/{complaint_id}/transfer", response_model=ComplaintDetail)
@@ -299,14 +327,15 @@ def transfer(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
     session: DbSession,
     settings: AppSettings,
     response: Response,
-    brand: VisibleBrand,
+    brand: ScopedBrand,
     if_match: IfMatch = None,
 ) -> ComplaintDetail:
     complaint = ownership.transfer_complaint(
         session, complaint_id, _with_version(body, if_match), brand=brand, settings=settings
     )
+    out = written_detail(session, complaint, response)
     session.commit()
-    return detail(session, complaint, response)
+    return out
 
 
 @router.post("/{complaint_id}/severity", response_model=ComplaintDetail)
@@ -316,11 +345,12 @@ def regrade(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
     session: DbSession,
     settings: AppSettings,
     response: Response,
-    brand: VisibleBrand,
+    brand: ScopedBrand,
     if_match: IfMatch = None,
 ) -> ComplaintDetail:
     complaint = ownership.change_severity(
         session, complaint_id, _with_version(body, if_match), brand=brand, settings=settings
     )
+    out = written_detail(session, complaint, response)
     session.commit()
-    return detail(session, complaint, response)
+    return out
