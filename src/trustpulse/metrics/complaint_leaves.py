@@ -42,8 +42,16 @@ class ComplaintFacts:
                 local_midnight_utc(start, brand.timezone) if start else None,
                 local_midnight_utc(end, brand.timezone) if end else None,
             )
-            rows = complaint_metrics(
-                self.session, brand=brand.code, now=self.now, by="all", opened=opened
+            from trustpulse.metrics import cache  # noqa: PLC0415 -- cache imports the engine
+
+            # through the result cache: every channel, segment or product slice of a brand sees
+            # the same complaint KPIs, so a slice that was never prepared reuses the brand's
+            rows = cache.cached(
+                self.session,
+                ("complaint_kpis", brand.code, window),
+                lambda: complaint_metrics(
+                    self.session, brand=brand.code, now=self.now, by="all", opened=opened
+                ),
             )
             self._seen[key] = rows[0] if rows else None
         return self._seen[key]
