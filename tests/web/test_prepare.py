@@ -163,3 +163,17 @@ def test_the_latest_two_months_are_prepared_as_the_month_picker_asks_for_them(
             assert page.status_code == 200  # from the table: computing would raise
         with pytest.raises(AssertionError, match="computed although"):
             client.get(f"{breakdown}&month=2026-02")  # not prepared
+
+
+def test_each_channel_and_the_segment_overview_are_prepared(
+    prepared: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """insert_surveys answers by email and sms from family and business customers."""
+    app = create_app(prepared.settings, engine=prepared.engine)
+    monkeypatch.setattr(engine, "compute_metric", _must_not_compute)
+    with TestClient(app) as client:
+        for query in ("channel=email", "channel=sms", "segment=family", "segment=business"):
+            page = client.get(f"/?brand={BRAND}&{query}&lang=en")
+            assert page.status_code == 200, query  # from the table: computing would raise
+        with pytest.raises(AssertionError, match="computed although"):
+            client.get(f"/?brand={BRAND}&channel=email&month=2026-03&lang=en")  # not prepared

@@ -3,14 +3,15 @@
 The trust index, key drivers and the trust -> repurchase model bootstrap every response of a
 brand: seconds on the demo, tens of seconds at a million responses. Each page asks for them
 through `metrics.cache.cached`; `prepare_dashboard` asks for the same things, inside
-`cache.persisting()`, for every brand's default view (no period, channel or segment filter)
-and its latest two months, and writes the results to `metric_results`, keyed by the data
-watermark. Any process then serves the first load from that table.
+`cache.persisting()`, for every brand's default view (no period, channel or segment filter),
+its latest two months, each of its channels and its segments, and writes the results to
+`metric_results`, keyed by the data watermark. Any process then serves the first load from that
+table.
 
 It runs as the `web.prepare` job (web/jobs.py) and at the end of `trustpulse metrics rollup`.
 While the data moves on, pages keep serving the last prepared results for up to
 `cache.STALE_SECONDS` and say "as of" when (metrics/cache.py). Views with other filters (an
-older month, a channel, a segment) are computed on their first request.
+older month, a channel within a month, a period range) are computed on their first request.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from trustpulse.feedback.models import Feedback
 from trustpulse.metrics import cache
 from trustpulse.metrics.query import Slice
 from trustpulse.reports import trust
+from trustpulse.reports.choices import filter_choices
 from trustpulse.web.drivers import TARGETS, driver_rows
 from trustpulse.web.overview import overview_figures
 from trustpulse.web.roi import parse_gain, repurchase_figures
@@ -72,6 +74,13 @@ def latest_months(session: Session, *, brand: str, count: int) -> list[Slice]:
     return out
 
 
+def brand_channels(session: Session, *, brand: str) -> list[str]:
+    """The channels the brand has feedback from (the channel picker's useful choices)."""
+    row = customers.get_brand(session, brand)
+    stmt = select(Feedback.channel).where(Feedback.brand_id == row.id).distinct()
+    return sorted(session.scalars(stmt))
+
+
 def _page_views(
     session: Session, settings: Settings, slc: Slice, *, targets: Sequence[str]
 ) -> list[tuple[str, Callable[[], object]]]:
@@ -92,15 +101,31 @@ def _page_views(
 
 
 def prepare_brand(session: Session, settings: Settings, *, brand: str) -> None:
-    """Ask for everything the default view of each dashboard page asks for, for one brand, and
-    for its latest `PREPARED_MONTHS` months (the month picker's most likely clicks; drivers of
-    the page's default target only there).
+    """Ask for everything the default view of each dashboard page asks for, for one brand, for
+    its latest `PREPARED_MONTHS` months (the month picker's most likely clicks), for each
+    channel it has feedback from over the whole period, and the overview per segment (drivers
+    of the page's default target only in months and channels).
 
     A view the data cannot answer (e.g. too few responses for key drivers) is left out: the
     page computes it on request and shows the reason, as without preparation."""
     views = _page_views(session, settings, Slice(brand=brand), targets=list(TARGETS))
     for month in latest_months(session, brand=brand, count=PREPARED_MONTHS):
         views += _page_views(session, settings, month, targets=[DEFAULT_TARGET])
+    for channel in brand_channels(session, brand=brand):
+        views += _page_views(
+            session, settings, Slice(brand=brand, channel=channel), targets=[DEFAULT_TARGET]
+        )
+    _channels, segments = filter_choices(session, brand=brand)
+    if segments:
+        # one segment's overview computes every segment's series (grouped by segment)
+        views.append(
+            (
+                "overview by segment",
+                partial(
+                    overview_figures, session, settings, slc=Slice(brand=brand), segment=segments[0]
+                ),
+            )
+        )
     views.append(
         (
             "repurchase",
