@@ -15,7 +15,7 @@ from trustpulse.metrics import cache, engine
 from trustpulse.metrics.query import Slice
 from trustpulse.metrics.rollups import build_rollups
 from trustpulse.runtime import Runtime
-from trustpulse.web import drivers, jobs
+from trustpulse.web import drivers, jobs, transparency
 from trustpulse.web.overview import overview_figures
 from trustpulse.web.prepare import is_prepared, last_prepared, prepare_dashboard
 
@@ -177,3 +177,16 @@ def test_each_channel_and_the_segment_overview_are_prepared(
             assert page.status_code == 200, query  # from the table: computing would raise
         with pytest.raises(AssertionError, match="computed although"):
             client.get(f"/?brand={BRAND}&channel=email&month=2026-03&lang=en")  # not prepared
+
+
+def test_transparency_complaint_figures_of_the_latest_quarters_are_prepared(
+    prepared: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """insert_surveys ends in 2026Q2: it and 2026Q1 (its previous quarter) are prepared."""
+    app = create_app(prepared.settings, engine=prepared.engine)
+    monkeypatch.setattr(transparency, "complaint_handling", _must_not_compute)
+    with TestClient(app) as client:
+        page = client.get(f"/transparency?brand={BRAND}&quarter=2026Q2&lang=en")
+        assert page.status_code == 200  # from the table: computing would raise
+        with pytest.raises(AssertionError, match="computed although"):
+            client.get(f"/transparency?brand={BRAND}&quarter=2025Q2&lang=en")  # not prepared

@@ -37,12 +37,15 @@ from trustpulse.metrics import cache
 from trustpulse.metrics.query import Slice
 from trustpulse.reports import trust
 from trustpulse.reports.choices import filter_choices
+from trustpulse.reports.service import latest_quarter, previous_quarter
 from trustpulse.web.drivers import TARGETS, driver_rows
 from trustpulse.web.overview import overview_figures
 from trustpulse.web.roi import parse_gain, repurchase_figures
+from trustpulse.web.transparency import complaint_figures
 
 logger = logging.getLogger(__name__)
 PREPARED_MONTHS = 2  # the latest month with feedback and the one before
+PREPARED_QUARTERS = 3  # transparency's latest quarter and the one before, each with its previous
 DEFAULT_TARGET = "nps"  # the drivers page's target when none is chosen
 _MARK = ("web.prepare", "done")  # a stored row whose watermark says what was prepared last
 
@@ -103,8 +106,9 @@ def _page_views(
 def prepare_brand(session: Session, settings: Settings, *, brand: str) -> None:
     """Ask for everything the default view of each dashboard page asks for, for one brand, for
     its latest `PREPARED_MONTHS` months (the month picker's most likely clicks), for each
-    channel it has feedback from over the whole period, and the overview per segment (drivers
-    of the page's default target only in months and channels).
+    channel it has feedback from over the whole period, the overview per segment (drivers of
+    the page's default target only in months and channels) and the complaint figures of the
+    transparency page's latest `PREPARED_QUARTERS` quarters.
 
     A view the data cannot answer (e.g. too few responses for key drivers) is left out: the
     page computes it on request and shows the reason, as without preparation."""
@@ -126,6 +130,13 @@ def prepare_brand(session: Session, settings: Settings, *, brand: str) -> None:
                 ),
             )
         )
+    quarter = latest_quarter(session, brand=brand)
+    for _ in range(PREPARED_QUARTERS if quarter else 0):
+        assert quarter is not None  # noqa: S101 -- the loop runs only with a quarter
+        views.append(
+            (f"transparency {quarter}", partial(complaint_figures, session, brand, quarter))
+        )
+        quarter = previous_quarter(quarter)
     views.append(
         (
             "repurchase",

@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from trustpulse.config import Settings
 from trustpulse.metrics import cache
 from trustpulse.metrics.actions import list_actions
@@ -30,7 +32,9 @@ from trustpulse.web.i18n import Formatter
 from trustpulse.web.labels import catalogue_names, code_label
 
 
-def _complaint_figures(page: Page, code: str, quarter: str) -> tuple[HandlingStats, PromiseStats]:
+def complaint_figures(
+    session: Session, code: str, quarter: str
+) -> tuple[HandlingStats, PromiseStats]:
     """A quarter's complaint handling and promise counts from the result cache.
 
     Handling keeps the overview's key (a whole-brand quarter there and here is one entry). The
@@ -39,14 +43,14 @@ def _complaint_figures(page: Page, code: str, quarter: str) -> tuple[HandlingSta
     independent: labels are applied afterwards."""
     since, until = quarter_span(quarter)
     handling = cache.cached(
-        page.session,
+        session,
         ("complaint_handling", code, since, until, None),
-        lambda: complaint_handling(page.session, brand=code, since=since, until=until),
+        lambda: complaint_handling(session, brand=code, since=since, until=until),
     )
     promises = cache.cached(
-        page.session,
+        session,
         ("promise_counts", code, since, until),
-        lambda: promise_counts(page.session, brand=code, since=since, until=until),
+        lambda: promise_counts(session, brand=code, since=since, until=until),
     )
     return handling, promises
 
@@ -191,8 +195,8 @@ def transparency_context(
     # improvement actions are not in the cache's watermark (a status is edited in place):
     # read live, once for both quarters (a handful of rows per brand)
     actions = list_actions(page.session, settings=settings, brand=brand.code)
-    current, promised = _complaint_figures(page, brand.code, quarter)
-    before, promised_before = _complaint_figures(page, brand.code, previous)
+    current, promised = complaint_figures(page.session, brand.code, quarter)
+    before, promised_before = complaint_figures(page.session, brand.code, previous)
     live = snapshots.figures_payload(
         page.session,
         settings=settings,
