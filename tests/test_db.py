@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
 from tests.factories import make_brand
 from trustpulse.clock import ManualClock, use_clock, utcnow
+from trustpulse.config import Settings
 from trustpulse.customers.models import Brand
+from trustpulse.db import make_engine
 
 
 def test_naive_datetime_is_refused(session: Session) -> None:
@@ -59,3 +61,23 @@ def test_manual_clock_moves_only_when_told() -> None:
         clock.advance(timedelta(minutes=15))
         assert utcnow() == start + timedelta(minutes=15)
     assert utcnow() > start + timedelta(days=1) or utcnow() < start
+
+
+def test_postgresql_sessions_get_the_planner_settings_and_an_empty_value_keeps_the_server_s(
+    session: Session,
+) -> None:
+    engine = session.get_bind().engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL connection options")
+    assert session.scalar(text("SHOW random_page_cost")) == "1.1"
+    assert session.scalar(text("SHOW jit")) == "off"
+    plain = make_engine(
+        Settings(
+            database_url=str(engine.url.render_as_string(hide_password=False)), postgres_options=""
+        )
+    )
+    try:
+        with plain.connect() as connection:
+            assert connection.scalar(text("SHOW random_page_cost")) == "4"  # the server default
+    finally:
+        plain.dispose()

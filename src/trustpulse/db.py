@@ -77,7 +77,8 @@ def make_engine(settings: Settings, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         _install_pysqlite_transaction_recipe(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    connect_args = {"options": settings.postgres_options} if settings.postgres_options else {}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 
 def _install_pysqlite_transaction_recipe(engine: Engine) -> None:
