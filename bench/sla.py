@@ -1,7 +1,7 @@
 """SLA benchmark: bulk recompute of 1,000,000 cases, and case writes through the HTTP API.
 
     .venv/bin/python bench/sla.py [--cases 1000000] [--http-cases 5000] [--clients 50]
-                                  [--out docs/benchmarks.md]
+                                  [--listen reuseport|shared] [--out docs/benchmarks.md]
 
 1. Recompute (PostgreSQL): a fresh database at `head` holds `--cases` complaints with their
    lifecycle logs (mixed open and resolved/closed, 10 % paused at least once), written by COPY,
@@ -9,12 +9,15 @@
    three times: cold (no clock rows yet: 2 inserts per case), warm with nothing changed (writes
    nothing) and warm after 1 % of the cases changed severity (writes only theirs). The
    per-case replay (`sync_sla`) is timed on a 2,000-case sample for comparison.
-2. HTTP (PostgreSQL): `trustpulse serve --workers N` (default 2, one per core) in a
-   subprocess; `--clients` async httpx clients each open a case and post the agent's first
-   reply, `--http-cases` cases in all (2 writes each). Throughput (writes/s), p50/p99 latency
-   per request, and the rows counted afterwards (nothing lost). The same clients then drive
-   bench/sla_floor_app.py (FastAPI + one INSERT per write, nothing else) on as many processes:
-   the floor of the stack on this machine, which TrustPulse's figure is read against.
+2. HTTP (PostgreSQL): `--workers` uvicorn processes (default 2, one per core) of the app each
+   process of `trustpulse serve --workers N` runs, in subprocesses; `--clients` async httpx
+   clients each open a case and post the agent's first reply, `--http-cases` cases in all
+   (2 writes each). Throughput (writes/s), p50/p99 latency per request, and the rows counted
+   afterwards (nothing lost). The same clients then drive bench/sla_floor_app.py (FastAPI +
+   one INSERT per write, nothing else) on as many processes: the floor of the stack on this
+   machine, which TrustPulse's figure is read against. `--listen reuseport` (default) gives
+   each process its own socket so the clients' connections are spread evenly; `shared` is
+   uvicorn's one socket, where one process ends up with most connections (see `_serve`).
 The table goes between <!-- sla:begin --> / <!-- sla:end --> in --out.
 """
 
@@ -270,19 +273,62 @@ async def _drive(base: str, cases: int, clients: int, agent: int) -> tuple[float
 
 
 def _serve(
-    command: list[str], env: dict[str, str], log: Path, base: str
-) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen(
-        command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log.open("w")
-    )
+    app: list[str], *, workers: int, listen: str, env: dict[str, str], log: Path, port: int
+) -> list[subprocess.Popen[bytes]]:
+    """`workers` uvicorn processes of `app` on 127.0.0.1:port, started the way `listen` says.
+
+    shared: `uvicorn --workers N`, one listening socket for all (`trustpulse serve --workers N`
+    does the same). The first process to wake accepts the whole burst of keep-alive
+    connections, so one did ~90 % of the requests when measured. reuseport (default): one
+    process per socket, each socket bound with SO_REUSEPORT, so the kernel spreads the
+    connections evenly over the processes. Both apps run the same way, at log level warning.
+    """
+    uvicorn = str(ROOT / ".venv/bin/uvicorn")
+    options = ["--log-level", "warning"]
+    if listen == "shared":
+        commands = [[uvicorn, *app, "--port", str(port), "--workers", str(workers), *options]]
+        sockets: list[socket.socket] = []
+    else:
+        sockets = [_reuseport_socket(port) for _ in range(workers)]
+        commands = [[uvicorn, *app, "--fd", str(sock.fileno()), *options] for sock in sockets]
+    stderr = log.open("w")
+    servers = [
+        subprocess.Popen(
+            command,
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            pass_fds=[sock.fileno() for sock in sockets],
+        )
+        for command in commands
+    ]
+    for sock in sockets:
+        sock.close()  # the servers hold their copies
     for _ in range(300):
         try:
-            if httpx.get(f"{base}/api/health").is_success:
-                return server
+            if httpx.get(f"http://127.0.0.1:{port}/api/health").is_success:
+                return servers
         except httpx.TransportError:
             time.sleep(0.1)
-    server.terminate()
+    _stop(servers)
     raise SystemExit(f"server did not start: see {log}")
+
+
+def _reuseport_socket(port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(("127.0.0.1", port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _stop(servers: list[subprocess.Popen[bytes]]) -> None:
+    for server in servers:
+        server.terminate()
+    for server in servers:
+        server.wait(timeout=30)
 
 
 def _timed(
@@ -297,7 +343,7 @@ def _timed(
     }  # fmt: skip
 
 
-def bench_http(cases: int, clients: int, workers: int) -> dict[str, float]:
+def bench_http(cases: int, clients: int, workers: int, listen: str) -> dict[str, float]:
     engine, url = _database()
     home = Path(tempfile.mkdtemp())
     try:
@@ -312,14 +358,17 @@ def bench_http(cases: int, clients: int, workers: int) -> dict[str, float]:
             "TRUSTPULSE_HOME": str(home),
             "TRUSTPULSE_DATABASE_URL": engine.url.render_as_string(hide_password=False),
         }
-        base = f"http://127.0.0.1:{port}"
-        command = [str(ROOT / ".venv/bin/trustpulse"), "serve", "--port", str(port)]
-        server = _serve([*command, "--workers", str(workers)], env, home / "server.log", base)
+        # what each process of `trustpulse serve --workers N` runs (the schema is at head)
+        app = ["trustpulse.system_cli:worker_app", "--factory"]
+        servers = _serve(
+            app, workers=workers, listen=listen, env=env, log=home / "server.log", port=port
+        )
         try:
-            elapsed, latencies = asyncio.run(_drive(base, cases, clients, agent_id))
+            elapsed, latencies = asyncio.run(
+                _drive(f"http://127.0.0.1:{port}", cases, clients, agent_id)
+            )
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            _stop(servers)
         with Session(engine) as session:
             opened = session.scalar(select(func.count()).select_from(Complaint))
             replies = session.scalar(
@@ -346,7 +395,7 @@ FLOOR_TABLES = (
 )
 
 
-def bench_http_floor(cases: int, clients: int, workers: int) -> dict[str, float]:
+def bench_http_floor(cases: int, clients: int, workers: int, listen: str) -> dict[str, float]:
     """The same clients against bench/sla_floor_app.py: one INSERT per write, nothing else."""
     admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
     name = f"tp_bench_floor_{uuid.uuid4().hex[:8]}"
@@ -359,18 +408,18 @@ def bench_http_floor(cases: int, clients: int, workers: int) -> dict[str, float]
             for ddl in FLOOR_TABLES:
                 conn.execute(text(ddl))
         port = _free_port()
-        base = f"http://127.0.0.1:{port}"
-        command = [
-            str(ROOT / ".venv/bin/uvicorn"), "sla_floor_app:app", "--app-dir", "bench",
-            "--port", str(port), "--workers", str(workers), "--log-level", "warning",
-        ]  # fmt: skip
-        log = Path(tempfile.mkdtemp()) / "floor.log"
-        server = _serve(command, os.environ | {"SLA_FLOOR_DATABASE_URL": url}, log, base)
+        servers = _serve(
+            ["sla_floor_app:app", "--app-dir", "bench"],
+            workers=workers,
+            listen=listen,
+            env=os.environ | {"SLA_FLOOR_DATABASE_URL": url},
+            log=Path(tempfile.mkdtemp()) / "floor.log",
+            port=port,
+        )
         try:
-            elapsed, latencies = asyncio.run(_drive(base, cases, clients, 0))
+            elapsed, latencies = asyncio.run(_drive(f"http://127.0.0.1:{port}", cases, clients, 0))
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            _stop(servers)
         with engine.connect() as conn:
             opened = conn.execute(text("SELECT count(*) FROM floor_cases")).scalar_one()
             replies = conn.execute(text("SELECT count(*) FROM floor_replies")).scalar_one()
@@ -387,7 +436,10 @@ def bench_http_floor(cases: int, clients: int, workers: int) -> dict[str, float]
 
 
 def _table(
-    recompute: dict[str, float], http: dict[str, float] | None, floor: dict[str, float] | None
+    recompute: dict[str, float],
+    http: dict[str, float] | None,
+    floor: dict[str, float] | None,
+    listen: str,
 ) -> str:
     lines = [
         f"Run {datetime.now(UTC):%Y-%m-%d} on {platform.machine()}, {os.cpu_count()} cores, "
@@ -411,7 +463,8 @@ def _table(
     if http is not None:
         lines += [
             f"| HTTP: {http['cases']:,.0f} cases × (open + first reply), "
-            f"{http['clients']:.0f} clients, {http['workers']:.0f} uvicorn processes | "
+            f"{http['clients']:.0f} clients, {http['workers']:.0f} uvicorn processes "
+            f"({listen}) | "
             f"{http['writes_per_s']:.0f} writes/s, p50 {http['p50_ms']:.0f} ms, "
             f"p99 {http['p99_ms']:.0f} ms |",
             f"| rows counted after the HTTP run | {http['complaints_counted']:,.0f} complaints, "
@@ -459,17 +512,23 @@ def main() -> None:
     parser.add_argument("--http-cases", type=int, default=5000, help="0: skip the HTTP part")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument(
+        "--listen",
+        choices=["reuseport", "shared"],
+        default="reuseport",
+        help="a socket per process (SO_REUSEPORT), or one shared (uvicorn --workers)",
+    )
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     recompute = bench_recompute(args.cases)
     sys.stdout.write(f"recompute: {recompute}\n")
     http = floor = None
     if args.http_cases:  # 0: the recompute alone
-        http = bench_http(args.http_cases, args.clients, args.workers)
+        http = bench_http(args.http_cases, args.clients, args.workers, args.listen)
         sys.stdout.write(f"http: {http}\n")
-        floor = bench_http_floor(args.http_cases, args.clients, args.workers)
+        floor = bench_http_floor(args.http_cases, args.clients, args.workers, args.listen)
         sys.stdout.write(f"floor: {floor}\n")
-    table = _table(recompute, http, floor)
+    table = _table(recompute, http, floor, args.listen)
     sys.stdout.write(table + "\n")
     if args.out is not None:
         _write(args.out, table)
