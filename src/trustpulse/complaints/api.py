@@ -86,7 +86,7 @@ def detail(
     return out
 
 
-def written_detail(session: Session, complaint: Complaint, response: Response) -> ComplaintDetail:
+def written_detail(session: Session, complaint: Complaint) -> ComplaintDetail:
     """The response of a write, from the log and clock rows the write holds (no re-read).
 
     Call it before the commit, which ends what the transaction holds; a write that holds
@@ -94,12 +94,23 @@ def written_detail(session: Session, complaint: Complaint, response: Response) -
     """
     events, targets = known_log(session, complaint.id), known_targets(session, complaint.id)
     if events is None or targets is None:
-        return detail(session, complaint, response)
+        return detail(session, complaint)
     out = ComplaintDetail.model_validate(complaint)
     out.sla = [SlaTargetOut.model_validate(t) for t in targets]
     out.events = [ComplaintEventOut.model_validate(e) for e in events]
-    response.headers["ETag"] = f'"{complaint.version}"'
     return out
+
+
+def _sent(out: ComplaintDetail, *, status_code: int = 200) -> Response:
+    """The finished detail as JSON, with its version as ETag. Returned as a Response because
+    FastAPI would validate the finished model again against `response_model` (in one more
+    worker-thread hop, redacting the text again) before serialising it."""
+    return Response(
+        out.model_dump_json(),
+        status_code=status_code,
+        media_type="application/json",
+        headers={"ETag": f'"{out.version}"'},
+    )
 
 
 @router.get("", response_model=ComplaintPage)
@@ -163,13 +174,12 @@ def open_complaint(
     body: ComplaintCreate,
     session: DbSession,
     settings: AppSettings,
-    response: Response,
     brand: ScopedBrand,
-) -> ComplaintDetail:
+) -> Response:
     complaint = intake.open_complaint(session, body, brand=brand, settings=settings)
-    out = written_detail(session, complaint, response)
+    out = written_detail(session, complaint)
     session.commit()
-    return out
+    return _sent(out, status_code=201)
 
 
 @router.get("/{complaint_id}", response_model=ComplaintDetail)
@@ -185,16 +195,15 @@ def acknowledge(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
     body: ActorWrite,
     session: DbSession,
     settings: AppSettings,
-    response: Response,
     brand: ScopedBrand,
     if_match: IfMatch = None,
-) -> ComplaintDetail:
+) -> Response:
     complaint = lifecycle.acknowledge_complaint(
         session, complaint_id, _with_version(body, if_match), brand=brand, settings=settings
     )
-    out = written_detail(session, complaint, response)
+    out = written_detail(session, complaint)
     session.commit()
-    return out
+    return _sent(out)
 
 
 @router.post("/{complaint_id}/replies", response_model=ComplaintDetail)
@@ -203,16 +212,15 @@ def reply(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
     body: ReplyCreate,
     session: DbSession,
     settings: AppSettings,
-    response: Response,
     brand: ScopedBrand,
     if_match: IfMatch = None,
-) -> ComplaintDetail:
+) -> Response:
     complaint = lifecycle.reply_to_complaint(
         session, complaint_id, _with_version(body, if_match), brand=brand, settings=settings
     )
-    out = written_detail(session, complaint, response)
+    out = written_detail(session, complaint)
     session.commit()
-    return out
+    return _sent(out)
 
 
 @router.post("/{complaint_id}/progress", response_model=ComplaintDetail)
@@ -221,10 +229,9 @@ def start_progress(  # noqa: PLR0917 -- FastAPI reads parameters from the signat
     body: ActorWrite,
     session: DbSession,
     settings: AppSettings,
-    response: Response,
     brand: ScopedBrand,
     if_match: IfMatch = None,
-) -> ComplaintDetail:
+) -> Response:
     complaint = lifecycle.set_state(
         session,
         complaint_id,
@@ -233,9 +240,9 @@ def start_progress(  # noqa: PLR0917 -- FastAPI reads parameters from the signat
         brand=brand,
         settings=settings,
     )
-    out = written_detail(session, complaint, response)
+    out = written_detail(session, complaint)
     session.commit()
-    return out
+    return _sent(out)
 
 
 @router.post("/{complaint_id}/waiting", response_model=ComplaintDetail)
@@ -244,10 +251,9 @@ def set_waiting(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
     body: ActorWrite,
     session: DbSession,
     settings: AppSettings,
-    response: Response,
     brand: ScopedBrand,
     if_match: IfMatch = None,
-) -> ComplaintDetail:
+) -> Response:
     complaint = lifecycle.set_state(
         session,
         complaint_id,
@@ -256,9 +262,9 @@ def set_waiting(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
         brand=brand,
         settings=settings,
     )
-    out = written_detail(session, complaint, response)
+    out = written_detail(session, complaint)
     session.commit()
-    return out
+    return _sent(out)
 
 
 @router.post("/{complaint_id}/resolve", response_model=ComplaintDetail)
@@ -267,16 +273,15 @@ def resolve(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
     body: ResolveRequest,
     session: DbSession,
     settings: AppSettings,
-    response: Response,
     brand: ScopedBrand,
     if_match: IfMatch = None,
-) -> ComplaintDetail:
+) -> Response:
     complaint = lifecycle.resolve_complaint(
         session, complaint_id, _with_version(body, if_match), brand=brand, settings=settings
     )
-    out = written_detail(session, complaint, response)
+    out = written_detail(session, complaint)
     session.commit()
-    return out
+    return _sent(out)
 
 
 @router.post("/{complaint_id}/close", response_model=ComplaintDetail)
@@ -285,10 +290,9 @@ def close(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
     body: ActorWrite,
     session: DbSession,
     settings: AppSettings,
-    response: Response,
     brand: ScopedBrand,
     if_match: IfMatch = None,
-) -> ComplaintDetail:
+) -> Response:
     complaint = lifecycle.set_state(
         session,
         complaint_id,
@@ -297,9 +301,9 @@ def close(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
         brand=brand,
         settings=settings,
     )
-    out = written_detail(session, complaint, response)
+    out = written_detail(session, complaint)
     session.commit()
-    return out
+    return _sent(out)
 
 
 @router.post("/{complaint_id}/reopen", response_model=ComplaintDetail)
@@ -308,16 +312,15 @@ def reopen(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
     body: ReopenRequest,
     session: DbSession,
     settings: AppSettings,
-    response: Response,
     brand: ScopedBrand,
     if_match: IfMatch = None,
-) -> ComplaintDetail:
+) -> Response:
     complaint = lifecycle.reopen_complaint(
         session, complaint_id, _with_version(body, if_match), brand=brand, settings=settings
     )
-    out = written_detail(session, complaint, response)
+    out = written_detail(session, complaint)
     session.commit()
-    return out
+    return _sent(out)
 
 
 @router.post("/{complaint_id}/transfer", response_model=ComplaintDetail)
@@ -326,16 +329,15 @@ def transfer(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
     body: TransferRequest,
     session: DbSession,
     settings: AppSettings,
-    response: Response,
     brand: ScopedBrand,
     if_match: IfMatch = None,
-) -> ComplaintDetail:
+) -> Response:
     complaint = ownership.transfer_complaint(
         session, complaint_id, _with_version(body, if_match), brand=brand, settings=settings
     )
-    out = written_detail(session, complaint, response)
+    out = written_detail(session, complaint)
     session.commit()
-    return out
+    return _sent(out)
 
 
 @router.post("/{complaint_id}/severity", response_model=ComplaintDetail)
@@ -344,13 +346,12 @@ def regrade(  # noqa: PLR0917 -- FastAPI reads parameters from the signature
     body: SeverityChange,
     session: DbSession,
     settings: AppSettings,
-    response: Response,
     brand: ScopedBrand,
     if_match: IfMatch = None,
-) -> ComplaintDetail:
+) -> Response:
     complaint = ownership.change_severity(
         session, complaint_id, _with_version(body, if_match), brand=brand, settings=settings
     )
-    out = written_detail(session, complaint, response)
+    out = written_detail(session, complaint)
     session.commit()
-    return out
+    return _sent(out)
