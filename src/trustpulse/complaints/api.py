@@ -13,6 +13,7 @@ from typing import Annotated, TypeVar
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from sqlalchemy.orm import Session
 
+from trustpulse.accounts.actors import CurrentActor
 from trustpulse.clock import utcnow
 from trustpulse.complaints import intake, kpis, lifecycle, ownership, queries
 from trustpulse.complaints.care_api import router as care_router
@@ -36,7 +37,7 @@ from trustpulse.complaints.schemas import (
 )
 from trustpulse.complaints.sla_store import known_targets
 from trustpulse.config import Settings
-from trustpulse.customers.access import VisibleBrand, new_or_visible_brand
+from trustpulse.customers.access import BrandQuery, VisibleBrand, new_or_visible_brand
 from trustpulse.db import DbSession
 from trustpulse.errors import InvalidInputError
 
@@ -47,15 +48,23 @@ router.include_router(care_router)
 IfMatch = Annotated[str | None, Header()]
 
 
-def _settings(request: Request) -> Settings:
+# The two dependencies below only read memory: as coroutines they run on the event loop, where
+# a plain function would cost a hop to a worker thread and back on every request.
+
+
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
+async def _scoped_brand(actor: CurrentActor, brand: BrandQuery = "default") -> str:
+    """Writes check only the actor's scope up front: the service reads the brand with the case
+    (one statement) and raises the same NotFoundError naming the brand when it is missing."""
+    return new_or_visible_brand(actor, brand)
+
+
 AppSettings = Annotated[Settings, Depends(_settings)]
-# Writes check only the actor's scope up front: the service reads the brand with the case (one
-# statement) and raises the same NotFoundError naming the brand when it does not exist.
-ScopedBrand = Annotated[str, Depends(new_or_visible_brand)]
+ScopedBrand = Annotated[str, Depends(_scoped_brand)]
 
 
 W = TypeVar(
