@@ -14,8 +14,9 @@ agents never overwrite each other. Services never commit; the caller does.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -77,21 +78,35 @@ class ReopenWindowClosedError(ConflictError):
     code = "reopen_window_closed"
 
 
-def load_for_write(session: Session, complaint_id: int, *, brand: str, version: int) -> Complaint:
+def load_for_write(
+    session: Session,
+    complaint_id: int,
+    *,
+    brand: str,
+    version: int,
+    actor_id: int | None = None,
+) -> Complaint:
     """Read the brand's complaint under a row lock (fresh values), check the caller's version,
     and hold its log and clock rows for the rest of the transaction (`remember_log`).
 
+    `actor_id`: whether that user exists is asked in the same statement, for `require_user`.
     NotFoundError names the brand when the brand is missing, else the complaint."""
-    complaint = session.scalars(
+    query: Select[Any] = (
         select(Complaint)
         .join(Brand, Brand.id == Complaint.brand_id)
         .where(Complaint.id == complaint_id, Brand.code == brand)
         .with_for_update(of=Complaint)
         .execution_options(populate_existing=True)
-    ).one_or_none()
-    if complaint is None:
+    )
+    if actor_id is not None:
+        query = query.add_columns(select(User.id).where(User.id == actor_id).exists())
+    row = session.execute(query).one_or_none()
+    if row is None:
         customers.get_brand(session, brand)
         raise NotFoundError(f"complaint {complaint_id} not found", id=complaint_id)
+    complaint: Complaint = row[0]
+    if actor_id is not None:
+        transaction_memo(session, "users")[actor_id] = bool(row[1])
     if complaint.version != version:
         raise StaleVersionError(
             f"complaint {complaint_id} was changed by someone else (version "
@@ -115,11 +130,13 @@ def load_for_write(session: Session, complaint_id: int, *, brand: str, version: 
 def require_user(session: Session, user_id: int) -> None:
     """NotFoundError unless the user exists; asked once per user and transaction."""
     checked = transaction_memo(session, "users")
-    if user_id in checked:
-        return
-    if session.scalar(select(User.id).where(User.id == user_id)) is None:
+    exists = checked.get(user_id)
+    if exists is None:
+        exists = checked[user_id] = (
+            session.scalar(select(User.id).where(User.id == user_id)) is not None
+        )
+    if not exists:
         raise NotFoundError(f"user {user_id} not found", id=user_id)
-    checked[user_id] = True
 
 
 def save_change(
@@ -204,7 +221,13 @@ def claim_ownership(session: Session, complaint: Complaint, actor_id: int | None
 def acknowledge_complaint(
     session: Session, complaint_id: int, data: ActorWrite, *, brand: str, settings: Settings
 ) -> Complaint:
-    complaint = load_for_write(session, complaint_id, brand=brand, version=require_version(data))
+    complaint = load_for_write(
+        session,
+        complaint_id,
+        brand=brand,
+        version=require_version(data),
+        actor_id=data.actor_id,
+    )
     require_user(session, data.actor_id)
     event = _move(
         session,
@@ -224,7 +247,13 @@ def reply_to_complaint(
     session: Session, complaint_id: int, data: ReplyCreate, *, brand: str, settings: Settings
 ) -> Complaint:
     """An agent's reply (acknowledges a new case) or a customer's message (ends waiting)."""
-    complaint = load_for_write(session, complaint_id, brand=brand, version=require_version(data))
+    complaint = load_for_write(
+        session,
+        complaint_id,
+        brand=brand,
+        version=require_version(data),
+        actor_id=data.actor_id,
+    )
     if complaint.state in (S.resolved, S.closed):
         raise IllegalTransitionError(
             f"a {complaint.state.value} complaint takes no replies: reopen it first",
@@ -267,7 +296,13 @@ def set_state(
     """Agent moves between acknowledged, in_progress and waiting_on_customer, or closes."""
     if to_state not in (S.in_progress, S.waiting_on_customer, S.closed):
         raise InvalidInputError(f"use the dedicated action for {to_state.value}", field="state")
-    complaint = load_for_write(session, complaint_id, brand=brand, version=require_version(data))
+    complaint = load_for_write(
+        session,
+        complaint_id,
+        brand=brand,
+        version=require_version(data),
+        actor_id=data.actor_id,
+    )
     require_user(session, data.actor_id)
     if to_state == S.in_progress and complaint.state in (S.resolved, S.closed):
         raise IllegalTransitionError(
@@ -294,7 +329,13 @@ def resolve_complaint(
     session: Session, complaint_id: int, data: ResolveRequest, *, brand: str, settings: Settings
 ) -> Complaint:
     """Resolve with root cause, responsibility and summary; ends the owner's duty."""
-    complaint = load_for_write(session, complaint_id, brand=brand, version=require_version(data))
+    complaint = load_for_write(
+        session,
+        complaint_id,
+        brand=brand,
+        version=require_version(data),
+        actor_id=data.actor_id,
+    )
     require_user(session, data.actor_id)
     _check(complaint.state, S.resolved)
     config = complaints_config(settings, brand)
@@ -331,7 +372,13 @@ def reopen_complaint(
     session: Session, complaint_id: int, data: ReopenRequest, *, brand: str, settings: Settings
 ) -> Complaint:
     """Reopen a resolved or closed case within the configured window (from its resolution)."""
-    complaint = load_for_write(session, complaint_id, brand=brand, version=require_version(data))
+    complaint = load_for_write(
+        session,
+        complaint_id,
+        brand=brand,
+        version=require_version(data),
+        actor_id=data.actor_id,
+    )
     if data.actor_id is not None:
         require_user(session, data.actor_id)
     if complaint.state not in (S.resolved, S.closed):
