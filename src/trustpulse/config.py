@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     # all 8.5M scores for one month of one channel (2.8 s) instead of probing the index (0.45 s).
     # jit off: compiling took 0.2 s of such queries, more than it saved (docs/benchmarks.md).
     postgres_options: str = "-c random_page_cost=1.1 -c jit=off"
+    # Connections kept per process (PostgreSQL): the server runs up to 40 requests at once per
+    # process, and with SQLAlchemy's default 5 (+10 overflow) most writes under load opened and
+    # closed a connection of their own (790 in 3,000 requests, bench/sla.py).
+    database_pool_size: int = Field(default=20, ge=1, le=200)
 
     @field_validator("home", mode="after")
     @classmethod

@@ -78,6 +78,7 @@ def make_engine(settings: Settings, **kwargs: Any) -> Engine:
         _install_pysqlite_transaction_recipe(engine)
         return engine
     connect_args = {"options": settings.postgres_options} if settings.postgres_options else {}
+    kwargs.setdefault("pool_size", settings.database_pool_size)
     return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 

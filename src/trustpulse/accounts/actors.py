@@ -33,10 +33,13 @@ LOCAL_USER = Actor("local")  # the embedded dashboard's single user
 SYSTEM = Actor("system")  # jobs, CLI commands and imports
 
 
-def current_actor(request: Request) -> Actor:
+async def current_actor(request: Request) -> Actor:
     """The actor of this request: the local user until accounts and roles land. Raises
     LoginRequiredError while security is on and the request shows no session or password, and
-    TooManyAttemptsError (429) for an address locked out by wrong passwords."""
+    TooManyAttemptsError (429) for an address locked out by wrong passwords.
+
+    Async although it never awaits: it only checks headers and an HMAC, and FastAPI would run
+    a plain function on a worker thread (a thread hop per request, measured in bench/sla.py)."""
     guard: Guard | None = request.app.state.guard
     if guard is not None and not guard.admits(request, request.app.state.login_throttle):
         raise LoginRequiredError(

@@ -277,8 +277,9 @@ def is_cross_site(request: Request) -> bool:
     return here is None or there != here
 
 
-def refuse_cross_site(request: Request) -> None:
-    """App-wide dependency: with security on, a write sent from another site is refused (403)."""
+async def refuse_cross_site(request: Request) -> None:
+    """App-wide dependency: with security on, a write sent from another site is refused (403).
+    Async so that it runs on the event loop, not a worker thread: it reads headers only."""
     guard: Guard | None = request.app.state.guard
     if guard is None or request.method in _SAFE_METHODS:
         return
