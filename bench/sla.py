@@ -277,11 +277,12 @@ def _serve(
 ) -> list[subprocess.Popen[bytes]]:
     """`workers` uvicorn processes of `app` on 127.0.0.1:port, started the way `listen` says.
 
-    shared: `uvicorn --workers N`, one listening socket for all (`trustpulse serve --workers N`
-    does the same). The first process to wake accepts the whole burst of keep-alive
-    connections, so one did ~90 % of the requests when measured. reuseport (default): one
-    process per socket, each socket bound with SO_REUSEPORT, so the kernel spreads the
-    connections evenly over the processes. Both apps run the same way, at log level warning.
+    shared: `uvicorn --workers N`, one listening socket for all. The first process to wake
+    accepts the whole burst of keep-alive connections, so one did ~90 % of the requests when
+    measured. reuseport (default, and what `trustpulse serve --workers N` does: see
+    trustpulse/server.py): one process per socket, each socket bound with SO_REUSEPORT, so the
+    kernel spreads the connections evenly over the processes. Both apps run the same way, at
+    log level warning.
     """
     uvicorn = str(ROOT / ".venv/bin/uvicorn")
     options = ["--log-level", "warning"]

@@ -15,6 +15,7 @@ from trustpulse.config import get_settings
 from trustpulse.db import session_scope
 from trustpulse.feedback.stats import count_entities
 from trustpulse.runtime import build_runtime, open_runtime
+from trustpulse.server import reuseport_supported, serve_processes
 
 console = Console()
 
@@ -40,6 +41,9 @@ def serve(
         uvicorn.run(app, host=host, port=port)
         return
     runtime.engine.dispose()  # each worker process builds its own engine and pool
+    if reuseport_supported():
+        serve_processes(host, port, workers)  # a socket per process: see trustpulse/server.py
+        return
     uvicorn.run(
         "trustpulse.system_cli:worker_app", factory=True, host=host, port=port, workers=workers
     )
