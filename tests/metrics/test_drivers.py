@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import numpy as np
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from tests.factories import make_customer
 from trustpulse.demo.generate import DemoData, generate
 from trustpulse.demo.model import DRIVERS, TP_METRICS, DemoConfig
 from trustpulse.demo.voice import METRICS
 from trustpulse.errors import InvalidInputError
-from trustpulse.metrics.drivers import pairwise_correlation, relative_weights
+from trustpulse.feedback.models import Feedback, FeedbackKind, Score
+from trustpulse.metrics.drivers import pairwise_correlation, relative_weights, score_metrics
 
 
 def _survey_matrix(data: DemoData) -> np.ndarray:
@@ -76,3 +82,25 @@ def test_too_few_pairs_is_refused() -> None:
     x[:3, 0] = [1.0, 2.0, 3.0]
     with pytest.raises(InvalidInputError, match="too few responses"):
         relative_weights(y, x, ["tp_rare"], resamples=0)
+
+
+def test_score_metrics_lists_each_metric_once_as_select_distinct_does(session: Session) -> None:
+    customer = make_customer(session, brand="acme", external_id="M1")
+    for i, metrics in enumerate([["nps", "tp_b"], ["tp_a", "nps"], ["csat"]]):
+        feedback = Feedback(
+            brand_id=customer.brand_id,
+            customer_id=customer.id,
+            kind=FeedbackKind.survey,
+            channel="sms",
+            occurred_at=datetime(2026, 3, 1, tzinfo=UTC),
+            source="test",
+            external_id=f"F{i}",
+            content_hash=f"h{i}",
+            raw={},
+        )
+        session.add(feedback)
+        session.flush()
+        session.add_all([Score(feedback_id=feedback.id, metric=m, value=5.0) for m in metrics])
+    session.flush()
+    distinct = sorted(session.scalars(select(Score.metric).distinct()))
+    assert score_metrics(session) == distinct == ["csat", "nps", "tp_a", "tp_b"]
