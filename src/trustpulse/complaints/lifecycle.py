@@ -221,13 +221,7 @@ def claim_ownership(session: Session, complaint: Complaint, actor_id: int | None
 def acknowledge_complaint(
     session: Session, complaint_id: int, data: ActorWrite, *, brand: str, settings: Settings
 ) -> Complaint:
-    complaint = load_for_write(
-        session,
-        complaint_id,
-        brand=brand,
-        version=require_version(data),
-        actor_id=data.actor_id,
-    )
+    complaint = load_acted_on(session, complaint_id, data, brand=brand)
     require_user(session, data.actor_id)
     event = _move(
         session,
@@ -247,13 +241,7 @@ def reply_to_complaint(
     session: Session, complaint_id: int, data: ReplyCreate, *, brand: str, settings: Settings
 ) -> Complaint:
     """An agent's reply (acknowledges a new case) or a customer's message (ends waiting)."""
-    complaint = load_for_write(
-        session,
-        complaint_id,
-        brand=brand,
-        version=require_version(data),
-        actor_id=data.actor_id,
-    )
+    complaint = load_acted_on(session, complaint_id, data, brand=brand)
     if complaint.state in (S.resolved, S.closed):
         raise IllegalTransitionError(
             f"a {complaint.state.value} complaint takes no replies: reopen it first",
@@ -296,13 +284,7 @@ def set_state(
     """Agent moves between acknowledged, in_progress and waiting_on_customer, or closes."""
     if to_state not in (S.in_progress, S.waiting_on_customer, S.closed):
         raise InvalidInputError(f"use the dedicated action for {to_state.value}", field="state")
-    complaint = load_for_write(
-        session,
-        complaint_id,
-        brand=brand,
-        version=require_version(data),
-        actor_id=data.actor_id,
-    )
+    complaint = load_acted_on(session, complaint_id, data, brand=brand)
     require_user(session, data.actor_id)
     if to_state == S.in_progress and complaint.state in (S.resolved, S.closed):
         raise IllegalTransitionError(
@@ -329,13 +311,7 @@ def resolve_complaint(
     session: Session, complaint_id: int, data: ResolveRequest, *, brand: str, settings: Settings
 ) -> Complaint:
     """Resolve with root cause, responsibility and summary; ends the owner's duty."""
-    complaint = load_for_write(
-        session,
-        complaint_id,
-        brand=brand,
-        version=require_version(data),
-        actor_id=data.actor_id,
-    )
+    complaint = load_acted_on(session, complaint_id, data, brand=brand)
     require_user(session, data.actor_id)
     _check(complaint.state, S.resolved)
     config = complaints_config(settings, brand)
@@ -372,13 +348,7 @@ def reopen_complaint(
     session: Session, complaint_id: int, data: ReopenRequest, *, brand: str, settings: Settings
 ) -> Complaint:
     """Reopen a resolved or closed case within the configured window (from its resolution)."""
-    complaint = load_for_write(
-        session,
-        complaint_id,
-        brand=brand,
-        version=require_version(data),
-        actor_id=data.actor_id,
-    )
+    complaint = load_acted_on(session, complaint_id, data, brand=brand)
     if data.actor_id is not None:
         require_user(session, data.actor_id)
     if complaint.state not in (S.resolved, S.closed):
@@ -408,14 +378,20 @@ def reopen_complaint(
     return complaint
 
 
-def require_version(
-    data: ActorWrite
-    | ReplyCreate
-    | ResolveRequest
-    | ReopenRequest
-    | TransferRequest
-    | SeverityChange,
-) -> int:
+Acting = (
+    ActorWrite | ReplyCreate | ResolveRequest | ReopenRequest | TransferRequest | SeverityChange
+)
+
+
+def load_acted_on(session: Session, complaint_id: int, data: Acting, *, brand: str) -> Complaint:
+    """`load_for_write` at the version `data` names (409 when stale), asking in the same read
+    whether its acting agent exists."""
+    return load_for_write(
+        session, complaint_id, brand=brand, version=require_version(data), actor_id=data.actor_id
+    )
+
+
+def require_version(data: Acting) -> int:
     if data.version is None:
         raise InvalidInputError(
             "say which version you changed: `version` in the body or an If-Match header",

@@ -13,9 +13,8 @@ from trustpulse.complaints.events import append_event
 from trustpulse.complaints.lifecycle import (
     OPEN_STATES,
     IllegalTransitionError,
-    load_for_write,
+    load_acted_on,
     require_user,
-    require_version,
     save_change,
 )
 from trustpulse.complaints.models import Complaint
@@ -28,13 +27,7 @@ def transfer_complaint(
     session: Session, complaint_id: int, data: TransferRequest, *, brand: str, settings: Settings
 ) -> Complaint:
     """The only way ownership moves: explicit, with a reason, logged (also the first assignment)."""
-    complaint = load_for_write(
-        session,
-        complaint_id,
-        brand=brand,
-        version=require_version(data),
-        actor_id=data.actor_id,
-    )
+    complaint = load_acted_on(session, complaint_id, data, brand=brand)
     require_user(session, data.to_user_id)
     if data.actor_id is not None:
         require_user(session, data.actor_id)
@@ -73,13 +66,7 @@ def change_severity(
     session: Session, complaint_id: int, data: SeverityChange, *, brand: str, settings: Settings
 ) -> Complaint:
     """Re-grade a case: its SLA policy is matched again and running deadlines move."""
-    complaint = load_for_write(
-        session,
-        complaint_id,
-        brand=brand,
-        version=require_version(data),
-        actor_id=data.actor_id,
-    )
+    complaint = load_acted_on(session, complaint_id, data, brand=brand)
     require_user(session, data.actor_id)
     previous = complaint.severity
     complaint.severity = data.severity
