@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import JSON, DateTime, Dialect, MetaData, create_engine, event
+from sqlalchemy import JSON, DateTime, Dialect, MetaData, create_engine, event, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -80,6 +80,16 @@ def make_engine(settings: Settings, **kwargs: Any) -> Engine:
     connect_args = {"options": settings.postgres_options} if settings.postgres_options else {}
     kwargs.setdefault("pool_size", settings.database_pool_size)
     return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+
+
+def refresh_statistics(session: Session) -> None:
+    """ANALYZE on PostgreSQL after a bulk write; nothing on SQLite.
+
+    Until autovacuum comes round, the planner keeps the row counts from before the load: after
+    a fresh 1M-row demo it chose nested loops that made the first dashboard queries 2-3x
+    slower (12.7 s instead of 5.4 s for one trust-index query)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE"))
 
 
 def _install_pysqlite_transaction_recipe(engine: Engine) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from openpyxl import Workbook  # type: ignore[import-untyped]
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.engine import Engine
 
 from tests.imports.conftest import Importer, assert_reconciles, feedback_count
@@ -262,3 +262,27 @@ def test_file_without_id_column_uses_content_hash(
     with committed_engine.connect() as conn:
         ids = conn.scalars(select(Feedback.external_id)).all()
     assert all(i.startswith("sha256:") and len(i) == 71 for i in ids)
+
+
+def test_a_large_run_refreshes_postgresql_planner_statistics(
+    do_import: Importer, committed_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if committed_engine.dialect.name != "postgresql":
+        pytest.skip("ANALYZE is for PostgreSQL's planner")
+    analysed = "SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'scores'"
+
+    def last_analyze() -> datetime | None:
+        with committed_engine.connect() as conn:
+            value = conn.scalar(text(analysed))
+        assert value is None or isinstance(value, datetime)
+        return value
+
+    monkeypatch.setattr(import_service, "ANALYZE_AFTER_ROWS", 20)
+    before = last_analyze()  # other tests may have analysed this database already
+    small = do_import(survey_file(tmp_path, 10, name="small.csv"))
+    assert small.imported < 20
+    assert last_analyze() == before  # a small run leaves the statistics alone
+    do_import(survey_file(tmp_path, 30, name="large.csv"))
+    after = last_analyze()
+    assert after is not None
+    assert before is None or after > before

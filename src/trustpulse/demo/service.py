@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -16,7 +15,7 @@ from trustpulse.complaints.config import sla_config
 from trustpulse.complaints.sla_bulk import recompute_bulk
 from trustpulse.config import Settings
 from trustpulse.customers import service as customers
-from trustpulse.db import utcnow
+from trustpulse.db import refresh_statistics, utcnow
 from trustpulse.demo.actions import plant_actions
 from trustpulse.demo.generate import generate
 from trustpulse.demo.load import Progress, is_loaded, load
@@ -66,11 +65,8 @@ def build_demo(
     stage("writing rows")
     started = time.perf_counter()
     counts = load(engine, data, progress=progress)
-    if engine.dialect.name == "postgresql":
-        # the planner's statistics still describe empty tables until autovacuum comes round:
-        # at 1M rows it chose nested loops that made the first dashboard queries 2-3x slower
-        with engine.begin() as connection:
-            connection.execute(text("ANALYZE"))
+    with Session(engine) as session, session.begin():
+        refresh_statistics(session)
     stage("starting the SLA clocks")
     settings = settings or Settings()
     with Session(engine) as session, session.begin():

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from trustpulse.config import Settings
 from trustpulse.customers import service as customers
-from trustpulse.db import session_scope, utcnow
+from trustpulse.db import refresh_statistics, session_scope, utcnow
 from trustpulse.errors import InvalidInputError
 from trustpulse.feedback.datetimes import DateOrder, date_order_evidence, order_matters
 from trustpulse.feedback.validation import TIME_FIELDS, Checked, Reject, check_common
@@ -32,6 +32,8 @@ logger = logging.getLogger(__name__)
 
 KINDS = ("survey", "review", "social", "complaint", "kpi")
 Progress = Callable[[int, int, int], None]  # (bytes done, bytes total, records done)
+# a run that wrote this many rows refreshes PostgreSQL's planner statistics (db.refresh_statistics)
+ANALYZE_AFTER_ROWS = 50_000
 
 
 @dataclass
@@ -115,6 +117,9 @@ def run_import(
     except BaseException as exc:
         _mark_failed(factory, run_id, exc)
         raise
+    if summary.imported + summary.updated >= ANALYZE_AFTER_ROWS:
+        with session_scope(factory) as session:
+            refresh_statistics(session)
     if settings is not None:
         # after the run is complete: a failure here leaves every row imported, and the
         # clocks are derived data that `sla recompute` rebuilds
