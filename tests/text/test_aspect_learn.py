@@ -76,6 +76,25 @@ def test_words_said_mostly_elsewhere_fall_below_min_precision() -> None:
     assert "配送" not in [t.term for t in strict["delivery_logistics"]]
 
 
+def test_the_command_passes_min_precision_on(tmp_path: Path) -> None:
+    # 配送 is in every delivery text but also in a third of the others: over-represented in
+    # the label's texts (z well above 1.96), right only 60 % of the time
+    rows = [("配送很快", "delivery_logistics")] * 30 + [("配送员态度好", "")] * 10
+    rows += [("配送一般", "")] * 10 + [("下次再说", "")] * 30
+    path = tmp_path / "mixed.csv"
+    pd.DataFrame(rows, columns=["review", "dims"]).to_csv(path, index=False)
+    terms = {}
+    for precision in ("0", "0.8"):
+        out = tmp_path / f"learnt{precision}.yaml"
+        args = [*_ARGS, "--input", str(path), "--out", str(out), "--min-count", "2"]
+        result = runner.invoke(app, [*args, "--min-precision", precision])
+        assert result.exit_code == 0, result.output
+        aspects = yaml.safe_load(out.read_text(encoding="utf-8")).get("aspects", {})
+        terms[precision] = [t for spec in aspects.values() for t in spec["terms"]]
+    assert "配送" in terms["0"]
+    assert "配送" not in terms["0.8"]
+
+
 def test_fold_of_a_key_never_changes() -> None:
     # sha256 of the key: the same folds on every machine, run and Python hash seed
     assert [fold_of(f"waimai_10k:{i}", 5) for i in range(6)] == [2, 1, 1, 3, 4, 2]

@@ -143,6 +143,16 @@ def learn_aspects(
     out: Annotated[Path, typer.Option("--out", help="YAML file with the proposed aspects.")],
     top: Annotated[int, typer.Option("--top", min=1, help="Terms per label.")] = 20,
     min_count: Annotated[int, typer.Option("--min-count", min=1, help="Texts per term.")] = 3,
+    min_precision: Annotated[
+        float,
+        typer.Option(
+            "--min-precision",
+            min=0.0,
+            max=1.0,
+            help="Drop terms whose texts carry the label less often than this (0.8 was used "
+            "for the shipped lexicon's learnt terms; docs/text.md).",
+        ),
+    ] = 0.0,
 ) -> None:
     """Propose aspect-lexicon terms per trust dimension from labelled texts (labels: dimension
     names joined by `;`, empty = about none) in text.yaml's `aspects:` format, to review and
@@ -153,7 +163,11 @@ def learn_aspects(
     rows = [(t, aspect_learn.parse_label_cell(c)) for t, c in zip(texts, cells, strict=True)]
     rows = [(t, c) for t, c in rows if t.strip()]
     learnt = aspect_learn.learn_terms(
-        [t for t, _ in rows], [c for _, c in rows], top=top, min_count=min_count
+        [t for t, _ in rows],
+        [c for _, c in rows],
+        top=top,
+        min_count=min_count,
+        min_precision=min_precision,
     )
     config = aspect_learn.as_config(learnt)
     out.parent.mkdir(parents=True, exist_ok=True)
