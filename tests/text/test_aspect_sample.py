@@ -11,6 +11,8 @@ from trustpulse.config import Settings
 from trustpulse.errors import InvalidInputError
 from trustpulse.text.aspect_sample import (
     CATEGORIES,
+    FRESH_SEED,
+    FRESH_STAGES,
     CategoryScore,
     draw_sample,
     parse_labels,
@@ -24,6 +26,8 @@ from trustpulse.text.default_model import DefaultSentiment
 from trustpulse.text.service import Analyzer, aspect_results, prepare
 
 LABELS = Path(__file__).resolve().parent / "fixtures" / "aspect_labels.csv"
+# the fresh held-out draw, labelled before the tagger ran on it and never tuned on
+FRESH_LABELS = LABELS.with_name("aspect_labels_fresh.csv")
 # the bar applies to categories with at least this many labelled texts
 MIN_LABELLED = 30
 
@@ -92,6 +96,24 @@ def test_sample_was_drawn_by_the_seeded_draw(shared_data: Path) -> None:
     drawn = [(dataset, key) for dataset, key, _text in draw_sample(shared_data)]
     frame = read_labels(LABELS)
     assert drawn == list(zip(frame["dataset"], frame["id"], strict=True))
+
+
+@pytest.mark.shared_data
+def test_fresh_sample_was_drawn_apart_from_the_first(shared_data: Path) -> None:
+    old = read_labels(LABELS)
+    old_keys = set(zip(old["dataset"], old["id"], strict=True))
+    drawn = draw_sample(shared_data, seed=FRESH_SEED, stages=FRESH_STAGES, exclude=old_keys)
+    fresh = read_labels(FRESH_LABELS)
+    assert [(d, k) for d, k, _t in drawn] == list(zip(fresh["dataset"], fresh["id"], strict=True))
+    assert not old_keys & set(zip(fresh["dataset"], fresh["id"], strict=True))
+
+
+def test_fresh_sample_has_30_labelled_texts_per_category() -> None:
+    frame = read_labels(FRESH_LABELS)
+    assert set(frame["split"]) == {"fresh"}
+    assert not frame.duplicated(["dataset", "id"]).any()
+    counts = {c: sum(c in parse_labels(v) for v in frame["labels"]) for c in CATEGORIES}
+    assert min(counts.values()) >= MIN_LABELLED
 
 
 def test_bar_applies_to_every_category() -> None:
