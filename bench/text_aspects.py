@@ -3,16 +3,19 @@
 and recall per trust category, and how often the aspect sentiment equals the labelled one.
 
     .venv/bin/python bench/text_aspects.py [--data DIR] [--config text.yaml] [--folds 5]
-                                           [--min-precision 0.8] [--prune-below 0.5] [--json]
+                                           [--min-precision 0.8] [--prune-below 0.5] [--no-cv]
+                                           [--json]
 
-Two taggers, each reported per split: `tune` (the half the lexicon was tuned on), `report`
-(the held-out half) and `all`.
+Two taggers, each reported per split: `tune` and `report` (the halves of the first sample,
+both read while tuning by now), `old` (the two together) and `fresh` (aspect_labels_fresh.csv,
+the held-out sample nobody tunes on).
 - `lexicon`: the shipped lexicon (config_defaults/text.yaml) or --config's.
 - `cv`: the lexicon adapted (`text/aspect_learn.py`) to the labels of the other folds only:
   the sample is split into --folds folds by a hash of dataset and id, and each fold is tagged
   with the lexicon minus the entries that were right less often than --prune-below where
   they alone tagged a text of the other folds, plus the words learnt there (in --min-count
-  texts, z >= 1.96, their texts labelled at least --min-precision of the time).
+  texts, z >= 1.96, their texts labelled at least --min-precision of the time). Folds are
+  drawn from the first sample only (--no-cv skips it), so nothing is learnt from `fresh`.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import yaml
 
 from trustpulse.config import Settings
@@ -34,7 +38,8 @@ from trustpulse.text.service import aspect_results, build_analyzer, prepare
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 LABELS = ROOT / "tests" / "text" / "fixtures" / "aspect_labels.csv"
-SPLITS = ("tune", "report", "all")
+FRESH_LABELS = LABELS.with_name("aspect_labels_fresh.csv")
+SPLITS = ("tune", "report", "old", "fresh")
 
 
 def main() -> None:
@@ -52,6 +57,7 @@ def main() -> None:
         default=0.5,
         help="drop lexicon entries right less often than this where alone (-1: keep all)",
     )
+    parser.add_argument("--no-cv", action="store_true", help="score the lexicon only")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     home = args.home or Path(tempfile.mkdtemp(prefix="tp-aspects-"))
@@ -61,36 +67,45 @@ def main() -> None:
         override = yaml.safe_load(args.config.read_text(encoding="utf-8"))
         config = TextConfig.model_validate({**config.model_dump(), **override})
     analyzer = build_analyzer(settings, config)
-    frame = with_texts(read_labels(LABELS), args.data)
+    old = with_texts(read_labels(LABELS), args.data)
+    frame = pd.concat([old, with_texts(read_labels(FRESH_LABELS), args.data)], ignore_index=True)
     texts = list(frame["text"])
     gold = [parse_labels(v) for v in frame["labels"]]
-    keys = [f"{d}:{k}" for d, k in zip(frame["dataset"], frame["id"], strict=True)]
     lexicon_found = aspect_results(analyzer, [prepare(t) for t in texts])
-    cv = cross_validate(
-        analyzer,
-        config.aspects,
-        texts,
-        [parse_label_cell(v) for v in frame["labels"]],
-        keys,
-        folds=args.folds,
-        ignore=config.aspect_ignore,
-        cues=config.aspect_cues,
-        prune_below=args.prune_below,
-        top=args.top,
-        min_count=args.min_count,
-        min_precision=args.min_precision,
-    )
     out: dict[str, Any] = {}
-    for name, found in (("lexicon", lexicon_found), ("cv", cv.found)):
+    taggers = [("lexicon", lexicon_found)]
+    if not args.no_cv:
+        cv = cross_validate(
+            analyzer,
+            config.aspects,
+            list(old["text"]),
+            [parse_label_cell(v) for v in old["labels"]],
+            [f"{d}:{k}" for d, k in zip(old["dataset"], old["id"], strict=True)],
+            folds=args.folds,
+            ignore=config.aspect_ignore,
+            cues=config.aspect_cues,
+            prune_below=args.prune_below,
+            top=args.top,
+            min_count=args.min_count,
+            min_precision=args.min_precision,
+        )
+        taggers.append(("cv", cv.found))
+        out["learnt_per_fold"] = [
+            {label: [t.term for t in terms] for label, terms in learnt.items() if terms}
+            for learnt in cv.learnt
+        ]
+        out["pruned_per_fold"] = [[f"{r.aspect}:{r.term}" for r in pruned] for pruned in cv.pruned]
+    for name, found in taggers:
         for split in SPLITS:
-            rows = [i for i, s in enumerate(frame["split"]) if split in ("all", s)]
+            rows = [
+                i
+                for i, s in enumerate(frame["split"])
+                if i < len(found) and (s == split or (split == "old" and s != "fresh"))
+            ]
+            if not rows:
+                continue
             scores = score_categories([gold[i] for i in rows], [found[i] for i in rows])
             out[f"{name}/{split}"] = {"n": len(rows), "categories": [s.as_dict() for s in scores]}
-    out["learnt_per_fold"] = [
-        {label: [t.term for t in terms] for label, terms in learnt.items() if terms}
-        for learnt in cv.learnt
-    ]
-    out["pruned_per_fold"] = [[f"{r.aspect}:{r.term}" for r in pruned] for pruned in cv.pruned]
     if args.json:
         print(json.dumps(out, ensure_ascii=False))
         return
@@ -105,7 +120,7 @@ def main() -> None:
                 f" sentiment {row['sentiment_agreement']}"
             )
     for fold, (learnt, pruned) in enumerate(
-        zip(out["learnt_per_fold"], out["pruned_per_fold"], strict=True)
+        zip(out.get("learnt_per_fold", []), out.get("pruned_per_fold", []), strict=True)
     ):
         print(f"fold {fold} learnt: {learnt}\n       pruned: {pruned}")
 
