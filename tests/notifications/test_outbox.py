@@ -75,7 +75,7 @@ def _queue(
     recipient: str | None = None,
     payload: dict[str, object] | None = None,
     dedupe_key: str | None = None,
-) -> OutboxMessage:
+) -> int:
     return queue_notification(
         session,
         channel="test",
@@ -110,7 +110,7 @@ def test_message_is_delivered_once_after_commit(
     runtime: Runtime, jobs: InProcessBackend, reliable: FlakyChannel, clock: ManualClock
 ) -> None:
     with session_scope(runtime.session_factory) as session:
-        message_id = _queue(session, recipient="ops", payload={"complaint_id": 1}).id
+        message_id = _queue(session, recipient="ops", payload={"complaint_id": 1})
     jobs.drain()
     assert [(n.id, n.recipient, n.payload) for n in reliable.sent] == [
         (message_id, "ops", {"complaint_id": 1})
@@ -130,8 +130,20 @@ def test_message_is_delivered_once_after_commit(
 def test_dedupe_key_writes_the_message_once(session: Session, reliable: FlakyChannel) -> None:
     first = _queue(session, dedupe_key="complaint:1:escalated")
     second = _queue(session, dedupe_key="complaint:1:escalated")
-    assert second.id == first.id
+    assert second == first
     assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+
+
+def test_dedupe_key_of_a_committed_message_is_not_sent_twice(
+    runtime: Runtime, jobs: InProcessBackend, reliable: FlakyChannel
+) -> None:
+    with session_scope(runtime.session_factory) as session:
+        first = _queue(session, dedupe_key="complaint:1:resolved")
+    with session_scope(runtime.session_factory) as session:
+        second = _queue(session, dedupe_key="complaint:1:resolved")
+    jobs.drain()
+    assert second == first
+    assert [n.id for n in reliable.sent] == [first]
 
 
 def test_failing_channel_is_retried_with_exponential_backoff(
@@ -192,7 +204,7 @@ def test_log_channel_writes_a_structured_record(
 ) -> None:
     caplog.set_level(logging.INFO, logger="trustpulse.notifications.channels")
     with session_scope(runtime.session_factory) as session:
-        message_id = queue_notification(session, channel="log", subject="Hi", body="b").id
+        message_id = queue_notification(session, channel="log", subject="Hi", body="b")
     jobs.drain()
     record = next(r for r in caplog.records if r.name == "trustpulse.notifications.channels")
     assert record.__dict__["notification_id"] == message_id

@@ -8,10 +8,10 @@ queue lost.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Insert, Table, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from trustpulse.clock import utcnow
@@ -33,10 +33,13 @@ def queue_notification(
     recipient: str | None = None,
     payload: dict[str, Any] | None = None,
     dedupe_key: str | None = None,
-) -> OutboxMessage:
-    """Write a message to the outbox; with a dedupe_key, a second call returns the first message.
+) -> int:
+    """Write a message to the outbox and return its id; with a dedupe_key, a second call
+    (or a concurrent transaction's) writes nothing and returns the first message's id.
 
-    Raises InvalidInputError for an unknown channel or a payload that is not JSON.
+    One statement, `INSERT … ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`, run on the
+    session's connection: it touches no ORM object, so the session has nothing to flush or
+    forget for it. Raises InvalidInputError for an unknown channel or a payload that is not JSON.
     """
     get_channel(channel)
     payload = payload or {}
@@ -46,33 +49,46 @@ def queue_notification(
         raise InvalidInputError(
             f"notification payload is not JSON: {exc}", field="payload"
         ) from exc
-    if dedupe_key is not None and (existing := find_message(session, dedupe_key)) is not None:
-        return existing
     if len(subject) > _SUBJECT_MAX:
         subject = subject[: _SUBJECT_MAX - 1] + "…"
-    message = OutboxMessage(
-        channel=channel,
-        recipient=recipient,
-        subject=subject,
-        body=body,
-        payload=payload,
-        dedupe_key=dedupe_key,
-        status=OutboxStatus.pending,
-        attempts=0,
-        next_attempt_at=utcnow(),
-        created_at=utcnow(),
+    now = utcnow()
+    values = {
+        "channel": channel,
+        "recipient": recipient,
+        "subject": subject,
+        "body": body,
+        "payload": payload,
+        "dedupe_key": dedupe_key,
+        "status": OutboxStatus.pending,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+    connection = session.connection()
+    written = connection.execute(_insert_once(connection.dialect.name, values)).scalar()
+    if written is None:  # only a taken dedupe key skips the row: that message stands
+        return int(
+            connection.execute(
+                select(_TABLE.c.id).where(_TABLE.c.dedupe_key == dedupe_key)
+            ).scalar_one()
+        )
+    enqueue_after_commit(session, DELIVER_JOB, message_id=written)
+    return int(written)
+
+
+_TABLE = cast("Table", OutboxMessage.__table__)
+
+
+def _insert_once(dialect: str, values: dict[str, Any]) -> Insert:
+    """The outbox INSERT that skips a taken dedupe key (PostgreSQL and SQLite both say
+    ON CONFLICT … DO NOTHING); returns the new id, or no row when skipped."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(_TABLE)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=[_TABLE.c.dedupe_key])
+        .returning(_TABLE.c.id)
     )
-    try:
-        with session.begin_nested():
-            session.add(message)
-    except IntegrityError:
-        # a concurrent transaction queued the same dedupe key first
-        existing = find_message(session, dedupe_key) if dedupe_key is not None else None
-        if existing is None:
-            raise
-        return existing
-    enqueue_after_commit(session, DELIVER_JOB, message_id=message.id)
-    return message
 
 
 def find_message(session: Session, dedupe_key: str) -> OutboxMessage | None:
