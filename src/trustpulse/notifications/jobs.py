@@ -58,17 +58,20 @@ def deliver_due(
     message_id: int | None = None,
 ) -> int:
     now = utcnow()
-    with session_scope(session_factory) as session:
-        stmt = (
-            select(OutboxMessage.id)
-            .where(OutboxMessage.status == OutboxStatus.pending)
-            .where(OutboxMessage.next_attempt_at <= now)
-            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-            .limit(config.batch_size)
-        )
-        if message_id is not None:
-            stmt = stmt.where(OutboxMessage.id == message_id)
-        due = list(session.scalars(stmt))
+    if message_id is not None:
+        # the claim below checks that it is pending and due: no need to ask first
+        due = [message_id]
+    else:
+        with session_scope(session_factory) as session:
+            due = list(
+                session.scalars(
+                    select(OutboxMessage.id)
+                    .where(OutboxMessage.status == OutboxStatus.pending)
+                    .where(OutboxMessage.next_attempt_at <= now)
+                    .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+                    .limit(config.batch_size)
+                )
+            )
     delivered = 0
     for due_id in due:
         notification = _claim(session_factory, due_id, now)
