@@ -13,7 +13,7 @@ from typing import Any
 from trustpulse.text.config import AspectCues, AspectSpec
 from trustpulse.text.terms import REGEX_PREFIX, Term, TermHit, TermMatcher
 
-ASPECT_RECIPE = "aspects-v2"
+ASPECT_RECIPE = "aspects-v4"
 IGNORE = "_ignore"
 # `cancel~`: the term and its English inflections (cancels, cancelled, canceling, ...)
 INFLECT = "~"
