@@ -25,6 +25,7 @@ from trustpulse import db, migrations
 from trustpulse.config import Settings
 from trustpulse.db import Base
 from trustpulse.jobs.queue import InProcessBackend, in_process_backend, use_backend
+from trustpulse.metrics import columns
 from trustpulse.runtime import Runtime, build_runtime, set_runtime
 
 PG_ADMIN_URL = os.environ.get(
@@ -54,6 +55,14 @@ def _drop_pg_database(url: str) -> None:
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_score_columns() -> Iterator[None]:
+    """The columnar scores (metrics/columns.py) are process-wide, each test has its own data:
+    none survives a test (the tables are emptied, SQLite then reuses ids)."""
+    yield
+    columns.forget()
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

@@ -31,6 +31,7 @@ from trustpulse.accounts.security import (
 from trustpulse.config import Settings
 from trustpulse.errors import TrustPulseError
 from trustpulse.jobs.scheduler import Scheduler
+from trustpulse.metrics import columns
 from trustpulse.runtime import build_runtime, set_runtime
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,8 @@ def create_app(
     guard = build_guard(settings)  # before anything is opened: a bad key file stops here
     runtime = build_runtime(settings, engine)
     owns_engine = engine is None
+    # pages read the columnar scores web.prepare saves under home (any process may build them)
+    columns.use_home(runtime.engine.url.render_as_string(hide_password=True), settings.home)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

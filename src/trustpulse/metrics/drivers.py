@@ -24,8 +24,10 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from trustpulse.config import Settings
+from trustpulse.customers.models import Brand
 from trustpulse.errors import InvalidInputError
 from trustpulse.feedback.models import Feedback, Score
+from trustpulse.metrics import columns
 from trustpulse.metrics.bootstrap import FloatArray, resample_counts
 from trustpulse.metrics.query import Slice, brands_in_scope, filter_clauses
 
@@ -179,8 +181,8 @@ def key_drivers(
 ) -> list[dict[str, object]]:
     """Relative weights of the touchpoint scores (tp_*, or `predictors`) on `target`.
 
-    One row per feedback that scored the target is read, the metrics pivoted into columns in
-    SQL, in feedback id order (so the bootstrap draws are reproducible); ranked rows with
+    One row per feedback that scored the target is read (`_response_matrix`), in feedback id
+    order (so the bootstrap draws are reproducible); ranked rows with
     importance (share of R^2, 0-1), its interval, performance (mean score) and quadrant.
     """
     flt = flt or Slice()
@@ -189,19 +191,30 @@ def key_drivers(
         predictors = [m for m in score_metrics(session) if m.startswith("tp_")]
     if not predictors or not brands:
         return []
+    matrix = _response_matrix(session, target, list(predictors), flt, brands)
+    if not len(matrix):
+        return []
+    drivers = relative_weights(matrix[:, 0], matrix[:, 1:], list(predictors), resamples=resamples)
+    return [{"target": target, **d.as_dict()} for d in drivers]
+
+
+def _response_matrix(
+    session: Session, target: str, predictors: list[str], flt: Slice, brands: Sequence[Brand]
+) -> FloatArray:
+    """One row per feedback that scored the target (ascending id): target, then predictors,
+    NaN where not rated. From the columnar copy when there is one (metrics/columns.py)."""
+    store = columns.current(session)
+    if store is not None:
+        return store.response_matrix(target, predictors, flt=flt, brands=brands)
     wanted = [target, *predictors]
-    # one row per feedback that scored the target, the wanted metrics pivoted into columns
-    columns = [func.max(case((Score.metric == m, Score.value))) for m in wanted]
+    # the wanted metrics pivoted into columns
+    pivot = [func.max(case((Score.metric == m, Score.value))) for m in wanted]
     rows = session.execute(
-        select(Score.feedback_id, *columns)
+        select(Score.feedback_id, *pivot)
         .join(Feedback, Feedback.id == Score.feedback_id)
         .where(Score.metric.in_(wanted), *filter_clauses(flt, brands))
         .group_by(Score.feedback_id)
         .having(func.count(case((Score.metric == target, 1))) > 0)
         .order_by(Score.feedback_id)
     ).all()
-    if not rows:
-        return []
-    matrix = np.array([row[1:] for row in rows], dtype=np.float64)  # NULL (not rated) -> NaN
-    drivers = relative_weights(matrix[:, 0], matrix[:, 1:], list(predictors), resamples=resamples)
-    return [{"target": target, **d.as_dict()} for d in drivers]
+    return np.array([row[1:] for row in rows], dtype=np.float64).reshape(-1, len(wanted))

@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sqlalchemy import (
@@ -51,6 +51,9 @@ from trustpulse.metrics.periods import (
 )
 from trustpulse.metrics.rollup_models import CustomerSegment
 from trustpulse.text.models import FeedbackAnalysis
+
+if TYPE_CHECKING:
+    from trustpulse.metrics.columns import ScoreColumns
 
 GROUP_DIMENSIONS = (
     "brand",
@@ -298,6 +301,9 @@ def customer_item_totals(
     brands = brands_in_scope(session, flt)
     if not brands or not metrics:
         return {}
+    store = _columns(session)
+    if store is not None:
+        return store.item_totals(metrics, by=by, flt=flt, brands=brands)
     plan = _plan(session, by, flt, brands)
     cluster = case((Feedback.customer_id.is_(None), -Feedback.id), else_=Feedback.customer_id)
     sums = [func.sum(case((Score.metric == m, Score.value))) for m in metrics]
@@ -319,6 +325,9 @@ def customer_sentiment_totals(
     brands = brands_in_scope(session, flt)
     if not brands or not dimensions:
         return {}
+    store = _columns(session)
+    if store is not None:
+        return store.sentiment_totals(dimensions, by=by, flt=flt, brands=brands)
     plan = _plan(session, by, flt, brands)
     dimension: ColumnElement[Any]
     label: ColumnElement[Any]
@@ -349,6 +358,13 @@ def customer_sentiment_totals(
     if any(d in SEGMENT_DIMENSIONS for d in by):
         stmt = stmt.outerjoin(CustomerSegment, CustomerSegment.customer_id == Feedback.customer_id)
     return _item_totals(session, stmt, plan, len(dimensions))
+
+
+def _columns(session: Session) -> ScoreColumns | None:
+    """The columnar copy of the scores (metrics/columns.py) when one is built for this data."""
+    from trustpulse.metrics import columns  # noqa: PLC0415 -- it builds on this module
+
+    return columns.current(session)
 
 
 def _item_totals(

@@ -6,7 +6,8 @@ through `metrics.cache.cached`; `prepare_dashboard` asks for the same things, in
 `cache.persisting()`, for every brand's default view (no period, channel or segment filter),
 its latest two months, each of its channels and its segments, and writes the results to
 `metric_results`, keyed by the data watermark. Any process then serves the first load from that
-table.
+table. Before them it builds the columnar copy of the scores (metrics/columns.py), which
+answers the views it does not prepare in milliseconds.
 
 It runs as the `web.prepare` job (web/jobs.py) and at the end of `trustpulse metrics rollup`.
 While the data moves on, pages keep serving the last prepared results for up to
@@ -33,7 +34,7 @@ from trustpulse.customers.service import list_brands
 from trustpulse.db import session_scope, utcnow
 from trustpulse.errors import TrustPulseError
 from trustpulse.feedback.models import Feedback
-from trustpulse.metrics import cache
+from trustpulse.metrics import cache, columns
 from trustpulse.metrics.query import Slice
 from trustpulse.reports import trust
 from trustpulse.reports.choices import filter_choices
@@ -168,6 +169,9 @@ def prepare_dashboard(
     Each brand is computed in a read-only transaction and written in a short one, so SQLite's
     write lock is held for milliseconds, not for the minutes a large brand may take."""
     started = time.perf_counter()
+    with session_scope(factory, read_only=True) as session:
+        # first: the results below, and every view left unprepared, read the scores from it
+        columns.refresh(session, settings.home)
     with session_scope(factory, read_only=True) as session:
         if not force and is_prepared(session):
             return Prepared([], 0, time.perf_counter() - started, skipped=True)

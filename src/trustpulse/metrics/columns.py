@@ -1,0 +1,729 @@
+"""A columnar copy of every feedback's scores and aspect mentions, for slices the rollups cannot
+answer.
+
+The trust index (per-customer totals for its clustered bootstrap), key drivers (one row per
+response) and any slice with a segment, an older month or a channel within a month need raw
+rows. In SQL that is an index walk over every score of the slice: 0.4-5 s at a million
+responses. Here the same rows are numpy arrays (one row per feedback, one column per metric), so
+any slice is a few boolean masks and one grouped sum: milliseconds.
+
+- Built by `build` (the `web.prepare` job calls `refresh` first, so its own results use it) and
+  saved under `<home>/columns/` as .npy files that every process maps read-only (`np.load`
+  with mmap: the page cache holds one copy for all workers).
+- Valid for the `Stamp` it was built at: highest feedback id, latest feedback.updated_at, text
+  analysis time, segment build time. Feedback added or changed since (and texts re-analysed)
+  is read from SQL as a delta of at most `DELTA_LIMIT` rows and merged, so a read never misses
+  data the SQL path would see. A segment rebuild, or a larger delta, sends queries back to SQL
+  until the next build.
+- Answers exactly what metrics/query.py answers (same groups, same clusters in the same order,
+  sums of the same values): tests/metrics/test_columns.py compares the two on the demo.
+  Like the result cache, it does not see a customer's segment, tier or region edited in place
+  until the next build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import logging
+import shutil
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from trustpulse.customers.models import Brand, Customer
+from trustpulse.errors import InvalidInputError
+from trustpulse.feedback.models import Feedback, Score
+from trustpulse.metrics.periods import PERIOD_DIMENSIONS, period_label
+from trustpulse.metrics.query import (
+    FEEDBACK_FILTERS,
+    POSITIVE_LABEL,
+    GroupKey,
+    ItemTotals,
+    Slice,
+)
+from trustpulse.metrics.rollup_models import CustomerSegment
+from trustpulse.text.models import FeedbackAnalysis
+
+logger = logging.getLogger(__name__)
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+DELTA_LIMIT = 50_000  # rows changed since the build that are merged; more: SQL until rebuilt
+CHUNK = 100_000  # rows fetched at a time while building
+# the grouping and filter dimensions held as codes into a vocabulary (-1 = NULL)
+CODED = (
+    "channel",
+    "kind",
+    "touchpoint",
+    "product",
+    "region",
+    "segment",
+    "tier",
+    "trust_type",
+    "value_tier",
+)
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """The state of the data the columns hold."""
+
+    max_feedback_id: int
+    feedback_count: int  # with the highest id: a deleted row shows as a count that falls short
+    feedback_updated: datetime | None
+    analysed: datetime | None
+    segments_built: datetime | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            f.name: (v.isoformat() if isinstance(v, datetime) else v)
+            for f in fields(self)
+            for v in [getattr(self, f.name)]
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Stamp:
+        def moment(value: str | None) -> datetime | None:
+            return None if value is None else datetime.fromisoformat(value)
+
+        return cls(
+            int(data["max_feedback_id"]),
+            int(data["feedback_count"]),
+            moment(data["feedback_updated"]),
+            moment(data["analysed"]),
+            moment(data["segments_built"]),
+        )
+
+
+def read_stamp(session: Session) -> Stamp:
+    """One round trip: max of indexed columns and the number of feedback rows (an index-only
+    count, ~40 ms at a million rows on PostgreSQL; read only before a slice is computed)."""
+    columns = (
+        Feedback.id,
+        func.count(Feedback.id),
+        Feedback.updated_at,
+        FeedbackAnalysis.analysed_at,
+        CustomerSegment.built_at,
+    )
+    max_id, count, updated, analysed, built = session.execute(
+        select(
+            *(select(c if i == 1 else func.max(c)).scalar_subquery() for i, c in enumerate(columns))
+        )
+    ).one()
+    return Stamp(int(max_id or 0), int(count or 0), updated, analysed, built)
+
+
+@dataclass
+class ScoreColumns:
+    """One row per feedback (ascending id): its attributes, scores and aspect mentions."""
+
+    stamp: Stamp
+    feedback_id: IntArray
+    brand_id: IntArray
+    day: IntArray  # local date (brand's zone) as a proleptic ordinal
+    cluster: IntArray  # customer id, or -feedback id for anonymous feedback (query.py's rule)
+    codes: dict[str, IntArray]  # CODED dimension -> code into vocab[dimension], -1 = NULL
+    vocab: dict[str, list[str]]
+    metrics: list[str]
+    values: FloatArray  # rows x metrics, NaN = not scored
+    dimensions: list[str]  # trust dimensions with aspect mentions
+    positive: IntArray  # rows x dimensions: positive mentions
+    mentions: IntArray  # rows x dimensions: all mentions
+
+    def __len__(self) -> int:
+        return len(self.feedback_id)
+
+    # -- what the queries ask -----------------------------------------------------------
+
+    def rows(self, flt: Slice, brands: Sequence[Brand]) -> BoolArray:
+        """query.filter_clauses as a mask (local dates are already the brand's)."""
+        mask = np.isin(self.brand_id, [b.id for b in brands])
+        if flt.channel is not None:
+            mask &= self._is_in("channel", [flt.channel])
+        for column, allowed in flt.where.items():
+            if column not in FEEDBACK_FILTERS:
+                raise InvalidInputError(f"cannot filter on {column!r}", field="filter")
+            mask &= self._is_in(column, [str(a) for a in allowed])
+        if flt.since is not None:
+            mask &= self.day >= flt.since.toordinal()
+        if flt.until is not None:
+            mask &= self.day <= flt.until.toordinal()
+        return mask
+
+    def _is_in(self, column: str, allowed: Sequence[str]) -> BoolArray:
+        words = self.vocab[column]
+        wanted = [words.index(a) for a in allowed if a in words]
+        return np.isin(self.codes[column], wanted)
+
+    def _groups(
+        self, by: Sequence[str], picked: IntArray, brands: Sequence[Brand]
+    ) -> tuple[IntArray, list[GroupKey]]:
+        """(group index of each picked row, the group keys) for the `by` dimensions."""
+        if not by:
+            return np.zeros(len(picked), dtype=np.int64), [()]
+        code_of = {b.id: b.code for b in brands}
+        parts: list[IntArray] = []
+        labels: list[list[str | None]] = []
+        for dim in by:
+            if dim in PERIOD_DIMENSIONS:
+                days, inverse = np.unique(self.day[picked], return_inverse=True)
+                names = [period_label(date.fromordinal(int(d)), dim) for d in days]
+                uniq = sorted(set(names))
+                position = {n: i for i, n in enumerate(uniq)}
+                parts.append(np.array([position[n] for n in names], dtype=np.int64)[inverse])
+                labels.append(list(uniq))
+            elif dim == "brand":
+                ids, inverse = np.unique(self.brand_id[picked], return_inverse=True)
+                parts.append(inverse.astype(np.int64))
+                labels.append([code_of.get(int(i)) for i in ids])
+            else:
+                codes = self.codes[dim][picked]
+                words = self.vocab[dim]
+                parts.append(codes + 1)  # 0 = NULL
+                labels.append([None, *words])
+        stacked = np.stack(parts, axis=1)
+        keys, inverse = np.unique(stacked, axis=0, return_inverse=True)
+        groups = [
+            tuple(labels[j][int(code)] for j, code in enumerate(key)) for key in keys.tolist()
+        ]
+        return inverse.reshape(-1).astype(np.int64), groups
+
+    def _per_customer(
+        self,
+        picked: IntArray,
+        sums: FloatArray,
+        counts: FloatArray,
+        *,
+        by: Sequence[str],
+        brands: Sequence[Brand],
+    ) -> dict[GroupKey, ItemTotals]:
+        if not len(picked):
+            return {}
+        group, keys = self._groups(by, picked, brands)
+        cluster = self.cluster[picked]
+        order = np.lexsort((cluster, group))
+        group, cluster = group[order], cluster[order]
+        sums, counts = sums[order], counts[order]
+        starts = np.flatnonzero(
+            np.concatenate(([True], (group[1:] != group[:-1]) | (cluster[1:] != cluster[:-1])))
+        )
+        group_sums = np.add.reduceat(sums, starts, axis=0)
+        group_counts = np.add.reduceat(counts, starts, axis=0)
+        of_group, customers = group[starts], cluster[starts]
+        bounds = np.flatnonzero(np.concatenate(([True], of_group[1:] != of_group[:-1])))
+        bounds = np.append(bounds, len(of_group))
+        out: dict[GroupKey, ItemTotals] = {}
+        for lo, hi in itertools.pairwise(bounds):
+            out[keys[int(of_group[lo])]] = ItemTotals(
+                [int(c) for c in customers[lo:hi]], group_sums[lo:hi], group_counts[lo:hi]
+            )
+        return out
+
+    def item_totals(
+        self, metrics: Sequence[str], *, by: Sequence[str], flt: Slice, brands: Sequence[Brand]
+    ) -> dict[GroupKey, ItemTotals]:
+        """query.customer_item_totals from the columns."""
+        held = [self.metrics.index(m) if m in self.metrics else -1 for m in metrics]
+        if all(i < 0 for i in held):
+            return {}
+        candidates = np.flatnonzero(self.rows(flt, brands))
+        part = np.full((len(candidates), len(metrics)), np.nan)
+        present = [(j, i) for j, i in enumerate(held) if i >= 0]
+        part[:, [j for j, _ in present]] = self.values[candidates][:, [i for _, i in present]]
+        scored = ~np.isnan(part)
+        any_scored = scored.any(axis=1)
+        picked, part = candidates[any_scored], part[any_scored]
+        return self._per_customer(
+            picked,
+            np.nan_to_num(part, nan=0.0),
+            scored[any_scored].astype(np.float64),
+            by=by,
+            brands=brands,
+        )
+
+    def sentiment_totals(
+        self, dimensions: Sequence[str], *, by: Sequence[str], flt: Slice, brands: Sequence[Brand]
+    ) -> dict[GroupKey, ItemTotals]:
+        """query.customer_sentiment_totals from the columns."""
+        candidates = np.flatnonzero(self.rows(flt, brands))
+        positive = np.zeros((len(candidates), len(dimensions)), dtype=np.float64)
+        mentions = np.zeros((len(candidates), len(dimensions)), dtype=np.float64)
+        for j, name in enumerate(dimensions):
+            if name in self.dimensions:
+                i = self.dimensions.index(name)
+                positive[:, j] = self.positive[candidates, i]
+                mentions[:, j] = self.mentions[candidates, i]
+        mentioned = (mentions > 0).any(axis=1)
+        return self._per_customer(
+            candidates[mentioned],
+            positive[mentioned],
+            mentions[mentioned],
+            by=by,
+            brands=brands,
+        )
+
+    def response_matrix(
+        self, target: str, predictors: Sequence[str], *, flt: Slice, brands: Sequence[Brand]
+    ) -> FloatArray:
+        """drivers.key_drivers' rows: one per feedback that scored `target` (ascending id),
+        columns target then predictors, NaN where not rated."""
+        wanted = [target, *predictors]
+        candidates = np.flatnonzero(self.rows(flt, brands))
+        out = np.full((len(candidates), len(wanted)), np.nan)
+        for j, name in enumerate(wanted):
+            if name in self.metrics:
+                out[:, j] = self.values[candidates, self.metrics.index(name)]
+        rated: FloatArray = out[~np.isnan(out[:, 0])]
+        return rated
+
+
+# -- building ------------------------------------------------------------------------------
+
+
+def _feedback_rows(changed: Select[Any] | None, max_id: int) -> Select[Any]:
+    wanted: list[Any] = [
+        Feedback.id,
+        Feedback.brand_id,
+        Feedback.occurred_at,
+        Feedback.customer_id,
+        Feedback.channel,
+        Feedback.kind,
+        Feedback.touchpoint,
+        Feedback.product,
+        func.coalesce(Feedback.region, Customer.region),
+        Customer.segment,
+        Customer.tier,
+        CustomerSegment.trust_type,
+        CustomerSegment.value_tier,
+    ]
+    stmt = (
+        select(*wanted)
+        .outerjoin(Customer, Customer.id == Feedback.customer_id)
+        .outerjoin(CustomerSegment, CustomerSegment.customer_id == Feedback.customer_id)
+        .order_by(Feedback.id)
+    )
+    if changed is not None:
+        return stmt.where(Feedback.id.in_(changed))
+    return stmt.where(Feedback.id <= max_id)
+
+
+def _local_days(
+    moments: Sequence[datetime], brand_ids: IntArray, zones: dict[int, str]
+) -> IntArray:
+    """Local date ordinals of UTC moments, each in its brand's zone (exact, zoneinfo)."""
+    utc = np.array(
+        [
+            m.replace(tzinfo=None) if m.tzinfo is None else m.astimezone(UTC).replace(tzinfo=None)
+            for m in moments
+        ],
+        dtype="datetime64[s]",
+    )
+    out = np.empty(len(utc), dtype=np.int64)
+    for brand_id, zone in zones.items():
+        mine = brand_ids == brand_id
+        if not mine.any():
+            continue
+        seconds = utc[mine].astype(np.int64)
+        out[mine] = _EPOCH_ORDINAL + (seconds + _offsets(seconds, ZoneInfo(zone))) // 86_400
+    return out
+
+
+def _offsets(seconds: IntArray, zone: ZoneInfo) -> IntArray:
+    """The zone's UTC offset in seconds at each moment (looked up once per UTC hour)."""
+    hours, inverse = np.unique(seconds // 3600, return_inverse=True)
+    offset = np.array(
+        [
+            int(datetime.fromtimestamp(int(h) * 3600, tz=zone).utcoffset().total_seconds())  # type: ignore[union-attr]
+            for h in hours
+        ],
+        dtype=np.int64,
+    )
+    return offset[inverse.reshape(-1)]
+
+
+class _Vocabulary:
+    def __init__(self, words: dict[str, list[str]] | None = None) -> None:
+        self.words = {d: list((words or {}).get(d, [])) for d in CODED}
+        self.index = {d: {w: i for i, w in enumerate(ws)} for d, ws in self.words.items()}
+
+    def codes(self, dim: str, values: Iterable[object]) -> IntArray:
+        index, words = self.index[dim], self.words[dim]
+        out = []
+        for value in values:
+            if value is None:
+                out.append(-1)
+                continue
+            text = value.value if hasattr(value, "value") else str(value)
+            code = index.get(text)
+            if code is None:
+                code = index[text] = len(words)
+                words.append(text)
+            out.append(code)
+        return np.array(out, dtype=np.int64)
+
+
+def build(
+    session: Session,
+    *,
+    changed: Select[Any] | None = None,
+    stamp: Stamp | None = None,
+    vocab: dict[str, list[str]] | None = None,
+) -> ScoreColumns:
+    """Read every feedback (or those whose ids `changed` selects) into columns."""
+    stamp = stamp or read_stamp(session)
+    zones = {b.id: b.timezone for b in session.scalars(select(Brand))}
+    words = _Vocabulary(vocab)
+    ids: list[IntArray] = []
+    brands: list[IntArray] = []
+    days: list[IntArray] = []
+    clusters: list[IntArray] = []
+    coded: dict[str, list[IntArray]] = {d: [] for d in CODED}
+    result = session.execute(
+        _feedback_rows(changed, stamp.max_feedback_id).execution_options(yield_per=CHUNK)
+    )
+    for chunk in result.partitions():
+        columns = list(zip(*chunk, strict=True))
+        feedback_id = np.array(columns[0], dtype=np.int64)
+        brand_id = np.array(columns[1], dtype=np.int64)
+        customer = np.array([-1 if c is None else c for c in columns[3]], dtype=np.int64)
+        ids.append(feedback_id)
+        brands.append(brand_id)
+        days.append(_local_days(columns[2], brand_id, zones))
+        clusters.append(np.where(customer < 0, -feedback_id, customer))
+        for j, dim in enumerate(CODED):
+            coded[dim].append(words.codes(dim, columns[4 + j]))
+    feedback_id = _joined(ids)
+    metric_names, values = _scores(session, feedback_id, changed, stamp.max_feedback_id)
+    dimension_names, positive, mentions = _aspects(
+        session, feedback_id, changed, stamp.max_feedback_id
+    )
+    return ScoreColumns(
+        stamp=stamp,
+        feedback_id=feedback_id,
+        brand_id=_joined(brands),
+        day=_joined(days),
+        cluster=_joined(clusters),
+        codes={d: _joined(coded[d]) for d in CODED},
+        vocab=words.words,
+        metrics=metric_names,
+        values=values,
+        dimensions=dimension_names,
+        positive=positive,
+        mentions=mentions,
+    )
+
+
+def _joined(parts: list[IntArray]) -> IntArray:
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
+def _scores(
+    session: Session, feedback_id: IntArray, changed: Select[Any] | None, max_id: int
+) -> tuple[list[str], FloatArray]:
+    where: ColumnElement[bool] = (
+        Score.feedback_id.in_(changed) if changed is not None else Score.feedback_id <= max_id
+    )
+    metrics: list[str] = []
+    position: dict[str, int] = {}
+    ids: list[IntArray] = []
+    cols: list[IntArray] = []
+    vals: list[FloatArray] = []
+    result = session.execute(
+        select(Score.feedback_id, Score.metric, Score.value)
+        .where(where)
+        .execution_options(yield_per=CHUNK)
+    )
+    for chunk in result.partitions():
+        fid, metric, value = zip(*chunk, strict=True)
+        codes = []
+        for name in metric:
+            code = position.get(name)
+            if code is None:
+                code = position[name] = len(metrics)
+                metrics.append(name)
+            codes.append(code)
+        ids.append(np.array(fid, dtype=np.int64))
+        cols.append(np.array(codes, dtype=np.int64))
+        vals.append(np.array(value, dtype=np.float64))
+    values = np.full((len(feedback_id), len(metrics)), np.nan)
+    if ids:
+        fid_all = np.concatenate(ids)
+        row, known = _positions(feedback_id, fid_all)
+        values[row[known], np.concatenate(cols)[known]] = np.concatenate(vals)[known]
+    return metrics, values
+
+
+def _positions(feedback_id: IntArray, wanted: IntArray) -> tuple[IntArray, BoolArray]:
+    """Rows of `wanted` ids in the sorted `feedback_id`, and which were found (a score or an
+    analysis of feedback that arrived after the feedback was read belongs to the next delta)."""
+    row = np.searchsorted(feedback_id, wanted)
+    inside = row < len(feedback_id)
+    found = inside.copy()
+    found[inside] = feedback_id[row[inside]] == wanted[inside]
+    return row, found
+
+
+def _aspects(
+    session: Session, feedback_id: IntArray, changed: Select[Any] | None, max_id: int
+) -> tuple[list[str], IntArray, IntArray]:
+    """Per feedback and trust dimension: positive and all aspect mentions (text/aspects.py)."""
+    where: ColumnElement[bool] = (
+        FeedbackAnalysis.feedback_id.in_(changed)
+        if changed is not None
+        else FeedbackAnalysis.feedback_id <= max_id
+    )
+    dimensions: list[str] = []
+    position: dict[str, int] = {}
+    ids: list[int] = []
+    dims: list[int] = []
+    good: list[bool] = []
+    result = session.execute(
+        select(FeedbackAnalysis.feedback_id, FeedbackAnalysis.aspects)
+        .where(where)
+        .execution_options(yield_per=CHUNK)
+    )
+    for fid, aspects in result:
+        for mention in aspects or ():
+            name = mention.get("dimension")
+            if name is None:
+                continue
+            code = position.get(name)
+            if code is None:
+                code = position[name] = len(dimensions)
+                dimensions.append(name)
+            ids.append(fid)
+            dims.append(code)
+            good.append(mention.get("sentiment_label") == POSITIVE_LABEL)
+    positive = np.zeros((len(feedback_id), len(dimensions)), dtype=np.int64)
+    mentions = np.zeros((len(feedback_id), len(dimensions)), dtype=np.int64)
+    if ids:
+        row, known = _positions(feedback_id, np.array(ids, dtype=np.int64))
+        row, col = row[known], np.array(dims, dtype=np.int64)[known]
+        np.add.at(mentions, (row, col), 1)
+        np.add.at(positive, (row, col), np.array(good, dtype=np.int64)[known])
+    return dimensions, positive, mentions
+
+
+# -- merging a delta ----------------------------------------------------------------------
+
+
+def changed_since(stamp: Stamp) -> Select[Any]:
+    """Ids of feedback added, changed or (re-)analysed after `stamp`."""
+    moved: list[ColumnElement[bool]] = [Feedback.id > stamp.max_feedback_id]
+    if stamp.feedback_updated is not None:
+        moved.append(Feedback.updated_at > stamp.feedback_updated)
+    analysed = select(FeedbackAnalysis.feedback_id.label("id"))
+    if stamp.analysed is not None:
+        analysed = analysed.where(FeedbackAnalysis.analysed_at > stamp.analysed)
+    either = select(Feedback.id.label("id")).where(or_(*moved)).union(analysed).subquery()
+    return select(either.c.id)
+
+
+def merge(base: ScoreColumns, delta: ScoreColumns, stamp: Stamp) -> ScoreColumns:
+    """`base` with the rows of `delta` replacing or adding to its own (delta's vocabulary
+    extends base's, so codes agree)."""
+    row, found = _positions(base.feedback_id, delta.feedback_id)
+    keep = np.ones(len(base), dtype=bool)
+    keep[row[found]] = False
+    metrics = [*base.metrics, *(m for m in delta.metrics if m not in base.metrics)]
+    dimensions = [*base.dimensions, *(d for d in delta.dimensions if d not in base.dimensions)]
+
+    def widen(table: npt.NDArray[Any], names: list[str], to: list[str], fill: Any) -> Any:
+        out = np.full((len(table), len(to)), fill, dtype=table.dtype)
+        for j, name in enumerate(names):
+            out[:, to.index(name)] = table[:, j]
+        return out
+
+    feedback_id = np.concatenate([base.feedback_id[keep], delta.feedback_id])
+    order = np.argsort(feedback_id, kind="stable")
+
+    def both(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> Any:
+        return np.concatenate([a[keep], b])[order]
+
+    return ScoreColumns(
+        stamp=stamp,
+        feedback_id=feedback_id[order],
+        brand_id=both(base.brand_id, delta.brand_id),
+        day=both(base.day, delta.day),
+        cluster=both(base.cluster, delta.cluster),
+        codes={d: both(base.codes[d], delta.codes[d]) for d in CODED},
+        vocab=delta.vocab,
+        metrics=metrics,
+        values=both(
+            widen(base.values, base.metrics, metrics, np.nan),
+            widen(delta.values, delta.metrics, metrics, np.nan),
+        ),
+        dimensions=dimensions,
+        positive=both(
+            widen(base.positive, base.dimensions, dimensions, 0),
+            widen(delta.positive, delta.dimensions, dimensions, 0),
+        ),
+        mentions=both(
+            widen(base.mentions, base.dimensions, dimensions, 0),
+            widen(delta.mentions, delta.dimensions, dimensions, 0),
+        ),
+    )
+
+
+# -- on disk, shared by every process -----------------------------------------------------
+
+_ARRAYS = ("feedback_id", "brand_id", "day", "cluster", "values", "positive", "mentions")
+_LATEST = "latest.json"
+
+
+def database_of(session: Session) -> str:
+    return session.get_bind().engine.url.render_as_string(hide_password=True)
+
+
+def folder(home: Path, database: str) -> Path:
+    """Where one database's columns live (several databases may share a home in tests)."""
+    return home / "columns" / hashlib.sha256(database.encode()).hexdigest()[:16]
+
+
+def save(columns: ScoreColumns, where: Path) -> Path:
+    """Write the arrays and a meta file into a new folder, then point latest.json at it (a
+    reader sees the old build or the new one, never half of one); older builds are removed."""
+    where.mkdir(parents=True, exist_ok=True)
+    name = hashlib.sha256(json.dumps(columns.stamp.as_json()).encode()).hexdigest()[:16]
+    target = where / name
+    staging = where / f".{name}.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    for array in _ARRAYS:
+        np.save(staging / f"{array}.npy", getattr(columns, array))
+    for dim in CODED:
+        np.save(staging / f"code_{dim}.npy", columns.codes[dim])
+    meta = {
+        "stamp": columns.stamp.as_json(),
+        "vocab": columns.vocab,
+        "metrics": columns.metrics,
+        "dimensions": columns.dimensions,
+    }
+    (staging / "meta.json").write_text(json.dumps(meta, ensure_ascii=False))
+    shutil.rmtree(target, ignore_errors=True)
+    staging.rename(target)
+    latest = where / f".{_LATEST}.partial"
+    latest.write_text(json.dumps({"build": name}))
+    latest.replace(where / _LATEST)
+    for old in where.iterdir():
+        if old.is_dir() and old.name != name and not old.name.startswith("."):
+            shutil.rmtree(old, ignore_errors=True)
+    return target
+
+
+def load(where: Path) -> ScoreColumns | None:
+    """The latest build in `where`, its arrays mapped read-only; None if there is none."""
+    try:
+        name = json.loads((where / _LATEST).read_text())["build"]
+        build_dir = where / name
+        meta = json.loads((build_dir / "meta.json").read_text())
+        arrays = {a: np.load(build_dir / f"{a}.npy", mmap_mode="r") for a in _ARRAYS}
+        codes = {d: np.load(build_dir / f"code_{d}.npy", mmap_mode="r") for d in CODED}
+    except (OSError, ValueError, KeyError) as exc:  # none yet, or removed by a newer build
+        logger.debug("no score columns in %s: %s", where, exc)
+        return None
+    return ScoreColumns(
+        stamp=Stamp.from_json(meta["stamp"]),
+        codes=codes,
+        vocab=meta["vocab"],
+        metrics=meta["metrics"],
+        dimensions=meta["dimensions"],
+        **arrays,
+    )
+
+
+# -- the process's view --------------------------------------------------------------------
+
+_lock = threading.Lock()
+_homes: dict[str, Path] = {}  # database -> home, remembered by refresh() and use_home()
+_bases: dict[str, ScoreColumns] = {}  # database -> the build in use
+_merged: dict[str, ScoreColumns] = {}  # database -> that build with the latest delta
+
+
+def use_home(database: str, home: Path) -> None:
+    """Let this process find the columns `web.prepare` builds for `database` (app start-up)."""
+    _homes[database] = home
+
+
+def forget() -> None:
+    """Drop what this process holds and where it looks (tests: each has its own data)."""
+    with _lock:
+        _bases.clear()
+        _merged.clear()
+        _homes.clear()
+
+
+def refresh(session: Session, home: Path) -> ScoreColumns:
+    """Build and save the columns unless the saved ones are for this data already."""
+    database = database_of(session)
+    _homes[database] = home
+    stamp = read_stamp(session)
+    where = folder(home, database)
+    saved = load(where)
+    if saved is not None and saved.stamp == stamp:
+        columns = saved
+    else:
+        columns = build(session, stamp=stamp)
+        save(columns, where)
+        columns = load(where) or columns  # mapped from disk: one copy in the page cache
+    with _lock:
+        _bases[database] = columns
+        _merged.pop(database, None)
+    return columns
+
+
+def current(session: Session) -> ScoreColumns | None:
+    """The columns for this session's data, with whatever changed since the build merged in;
+    None when there is no build, a segment rebuild voided it, or too much changed."""
+    database = database_of(session)
+    home = _homes.get(database)
+    base = _bases.get(database)
+    if base is None and home is None:
+        return None
+    stamp = read_stamp(session)
+    if base is not None and base.stamp == stamp:
+        return base
+    with _lock:
+        return _with_changes(session, database, home, base, stamp)
+
+
+def _with_changes(
+    session: Session, database: str, home: Path | None, base: ScoreColumns | None, stamp: Stamp
+) -> ScoreColumns | None:
+    """(under _lock) The newest saved build, with the changes since merged in."""
+    merged = _merged.get(database)
+    if merged is not None and merged.stamp == stamp:
+        return merged
+    if home is not None:  # another process may have built newer columns
+        saved = load(folder(home, database))
+        if saved is not None and (base is None or saved.stamp != base.stamp):
+            base = _bases[database] = saved
+            _merged.pop(database, None)
+    if base is None or base.stamp.segments_built != stamp.segments_built:
+        return None
+    if base.stamp == stamp:
+        return base
+    changed = changed_since(base.stamp)
+    count = session.scalar(select(func.count()).select_from(changed.subquery())) or 0
+    if count > DELTA_LIMIT:
+        return None
+    delta = build(session, changed=changed, stamp=stamp, vocab=base.vocab)
+    ids = delta.feedback_id
+    added = int(((ids > base.stamp.max_feedback_id) & (ids <= stamp.max_feedback_id)).sum())
+    if base.stamp.feedback_count + added != stamp.feedback_count:
+        return None  # feedback was deleted since the build: only SQL knows which
+    merged = _merged[database] = merge(base, delta, stamp)
+    return merged
