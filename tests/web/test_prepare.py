@@ -182,11 +182,13 @@ def test_each_channel_and_the_segment_overview_are_prepared(
 def test_transparency_complaint_figures_of_the_latest_quarters_are_prepared(
     prepared: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """insert_surveys ends in 2026Q2: it and 2026Q1 (its previous quarter) are prepared."""
+    """insert_surveys ends in 2026Q2: it and the eleven quarters before are prepared (each
+    page shows the quarter before too, so the picker walks back one at a time)."""
     app = create_app(prepared.settings, engine=prepared.engine)
     monkeypatch.setattr(transparency, "complaint_handling", _must_not_compute)
     with TestClient(app) as client:
-        page = client.get(f"/transparency?brand={BRAND}&quarter=2026Q2&lang=en")
-        assert page.status_code == 200  # from the table: computing would raise
+        for quarter in ("2026Q2", "2025Q2", "2023Q4"):  # 2023Q4 shows 2023Q3, the 12th
+            page = client.get(f"/transparency?brand={BRAND}&quarter={quarter}&lang=en")
+            assert page.status_code == 200, quarter  # from the table: computing would raise
         with pytest.raises(AssertionError, match="computed although"):
-            client.get(f"/transparency?brand={BRAND}&quarter=2025Q2&lang=en")  # not prepared
+            client.get(f"/transparency?brand={BRAND}&quarter=2023Q3&lang=en")  # not prepared

@@ -39,6 +39,7 @@ from trustpulse.metrics.query import Slice
 from trustpulse.reports import trust
 from trustpulse.reports.choices import filter_choices
 from trustpulse.reports.service import latest_quarter, previous_quarter
+from trustpulse.transparency import service as snapshots
 from trustpulse.web.drivers import TARGETS, driver_rows
 from trustpulse.web.overview import overview_figures
 from trustpulse.web.roi import parse_gain, repurchase_figures
@@ -46,7 +47,8 @@ from trustpulse.web.transparency import complaint_figures
 
 logger = logging.getLogger(__name__)
 PREPARED_MONTHS = 2  # the latest month with feedback and the one before
-PREPARED_QUARTERS = 3  # transparency's latest quarter and the one before, each with its previous
+PREPARED_QUARTERS = 12  # transparency: each quarter's page also shows the one before, so its
+# picker walks back a quarter at a time; three years of complaint figures cost ~6 s at 1M
 DEFAULT_TARGET = "nps"  # the drivers page's target when none is chosen
 _MARK = ("web.prepare", "done")  # a stored row whose watermark says what was prepared last
 
@@ -85,6 +87,20 @@ def brand_channels(session: Session, *, brand: str) -> list[str]:
     return sorted(session.scalars(stmt))
 
 
+def transparency_quarters(session: Session, *, brand: str) -> list[str]:
+    """The quarters the transparency page offers: the latest `PREPARED_QUARTERS` with
+    complaints and every published quarter, each with the quarter before (shown beside it)."""
+    out: set[str] = set()
+    quarter = latest_quarter(session, brand=brand)
+    for _ in range(PREPARED_QUARTERS if quarter else 0):
+        assert quarter is not None  # noqa: S101 -- the loop runs only with a quarter
+        out.add(quarter)
+        quarter = previous_quarter(quarter)
+    for _code, snapshot in snapshots.list_snapshots(session, brand=brand):
+        out |= {snapshot.quarter, previous_quarter(snapshot.quarter)}
+    return sorted(out, reverse=True)
+
+
 def _page_views(
     session: Session, settings: Settings, slc: Slice, *, targets: Sequence[str]
 ) -> list[tuple[str, Callable[[], object]]]:
@@ -109,7 +125,7 @@ def prepare_brand(session: Session, settings: Settings, *, brand: str) -> None:
     its latest `PREPARED_MONTHS` months (the month picker's most likely clicks), for each
     channel it has feedback from over the whole period, the overview per segment (drivers of
     the page's default target only in months and channels) and the complaint figures of the
-    transparency page's latest `PREPARED_QUARTERS` quarters.
+    transparency page's quarters (`transparency_quarters`).
 
     A view the data cannot answer (e.g. too few responses for key drivers) is left out: the
     page computes it on request and shows the reason, as without preparation."""
@@ -131,13 +147,10 @@ def prepare_brand(session: Session, settings: Settings, *, brand: str) -> None:
                 ),
             )
         )
-    quarter = latest_quarter(session, brand=brand)
-    for _ in range(PREPARED_QUARTERS if quarter else 0):
-        assert quarter is not None  # noqa: S101 -- the loop runs only with a quarter
+    for quarter in transparency_quarters(session, brand=brand):
         views.append(
             (f"transparency {quarter}", partial(complaint_figures, session, brand, quarter))
         )
-        quarter = previous_quarter(quarter)
     views.append(
         (
             "repurchase",
