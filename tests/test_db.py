@@ -5,15 +5,21 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import QueuePool
 
 from tests.factories import make_brand
 from trustpulse.clock import ManualClock, use_clock, utcnow
 from trustpulse.config import Settings
 from trustpulse.customers.models import Brand
-from trustpulse.db import make_engine
+from trustpulse.db import DbSession, make_engine, session_scope
+from trustpulse.errors import ConflictError
+from trustpulse.runtime import Runtime
 
 
 def test_naive_datetime_is_refused(session: Session) -> None:
@@ -81,3 +87,46 @@ def test_postgresql_sessions_get_the_planner_settings_and_an_empty_value_keeps_t
             assert connection.scalar(text("SHOW random_page_cost")) == "4"  # the server default
     finally:
         plain.dispose()
+
+
+def _session_app(runtime: Runtime) -> FastAPI:
+    """Three routes on the real request edge (`get_session`): a committed write, a failed
+    write and a read that never commits."""
+    app = FastAPI()
+    app.state.session_factory = runtime.session_factory
+
+    @app.exception_handler(ConflictError)
+    async def _conflict(_request: Request, exc: ConflictError) -> JSONResponse:
+        return JSONResponse(status_code=exc.status_code, content={"detail": exc.message})
+
+    @app.post("/brands/{code}")
+    def create(code: str, session: DbSession) -> dict[str, str]:
+        session.add(Brand(code=code, name=code))
+        session.commit()
+        return {"code": code}
+
+    @app.post("/brands/{code}/fail")
+    def create_and_fail(code: str, session: DbSession) -> dict[str, str]:
+        session.add(Brand(code=code, name=code))
+        session.flush()
+        raise ConflictError("refused after the flush")
+
+    @app.get("/brands")
+    def count(session: DbSession) -> dict[str, int]:
+        return {"brands": session.scalar(select(func.count()).select_from(Brand)) or 0}
+
+    return app
+
+
+def test_request_session_commits_rolls_back_and_gives_its_connection_back(
+    runtime: Runtime,
+) -> None:
+    pool = runtime.engine.pool
+    assert isinstance(pool, QueuePool)
+    with TestClient(_session_app(runtime)) as client:
+        assert client.post("/brands/kept").status_code == 200
+        assert client.post("/brands/lost/fail").status_code == 409
+        assert client.get("/brands").json() == {"brands": 1}
+        assert pool.checkedout() == 0
+    with session_scope(runtime.session_factory) as session:
+        assert list(session.scalars(select(Brand.code))) == ["kept"]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
+import anyio
 from fastapi import Depends, Request
 from sqlalchemy import JSON, DateTime, Dialect, MetaData, create_engine, event, text
 from sqlalchemy.dialects.postgresql import JSONB
@@ -152,20 +153,32 @@ def session_scope(factory: sessionmaker[Session], *, read_only: bool = False) ->
         session.close()
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """The request edge: open, roll back on error, close. The route commits."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request edge: open, roll back on error, close. The route commits.
+
+    A coroutine, so that a write crosses one worker-thread hop (its route) instead of three:
+    FastAPI runs a plain generator dependency's opening and its closing on worker threads
+    too. Opening does no I/O (the session connects on first use), nor does closing a session
+    whose route committed; a session still in a transaction (a read, a failed write) is rolled
+    back on a worker thread, shielded from cancellation so the connection always goes back.
+    """
     factory: sessionmaker[Session] = request.app.state.session_factory
     session = factory()
-    if request.method in {"GET", "HEAD"} and session.get_bind().dialect.name == "sqlite":
-        # reads need no write lock: let pages render while a job writes
-        session.connection(execution_options={SQLITE_BEGIN_OPTION: "DEFERRED"})
     try:
+        if request.method in {"GET", "HEAD"} and session.get_bind().dialect.name == "sqlite":
+            # reads need no write lock: let pages render while a job writes
+            await anyio.to_thread.run_sync(_begin_deferred, session)
         yield session
-    except BaseException:
-        session.rollback()
-        raise
     finally:
-        session.close()
+        if session.in_transaction():
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(session.close)
+        else:
+            session.close()
+
+
+def _begin_deferred(session: Session) -> None:
+    session.connection(execution_options={SQLITE_BEGIN_OPTION: "DEFERRED"})
 
 
 DbSession = Annotated[Session, Depends(get_session)]
