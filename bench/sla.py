@@ -18,6 +18,10 @@
    machine, which TrustPulse's figure is read against. `--listen reuseport` (default) gives
    each process its own socket so the clients' connections are spread evenly; `shared` is
    uvicorn's one socket, where one process ends up with most connections (see `_serve`).
+   Wall-clock throughput is noisy when other work shares the cores, so each HTTP run also
+   reports CPU per write: the server processes', the load generator's (this process, while it
+   drives) and PostgreSQL's (the backends serving the run's database).
+`--cases 0` skips the recompute and runs the HTTP part alone.
 The table goes between <!-- sla:begin --> / <!-- sla:end --> in --out.
 """
 
@@ -42,6 +46,7 @@ from pathlib import Path
 import httpx2 as httpx  # dev dependency (pyproject: httpx2, the maintained httpx)
 import numpy as np
 import pandas as pd
+import psutil
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -272,6 +277,60 @@ async def _drive(base: str, cases: int, clients: int, agent: int) -> tuple[float
         return time.perf_counter() - started, latencies
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU the processes have used so far (0 for one already gone)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            times = psutil.Process(pid).cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def _backends(engine: Engine, database: str) -> list[int]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": database},
+        )
+        return [int(pid) for (pid,) in rows]
+
+
+def _measured_drive(
+    base: str,
+    cases: int,
+    clients: int,
+    agent: int,
+    *,
+    servers: list[subprocess.Popen[bytes]],
+    engine: Engine,
+    database: str,
+) -> dict[str, float]:
+    """Drive the servers; latencies, throughput and the CPU the run cost per write.
+
+    Server CPU is the processes' own (started before, so only the difference counts);
+    PostgreSQL's is that of the backends serving `database` when the run ends (a backend the
+    pool closed during the run is not counted, so it is a lower bound)."""
+    pids = [s.pid for s in servers]
+    server_before = _cpu_seconds(pids)
+    client_before = time.process_time()
+    elapsed, latencies = asyncio.run(_drive(base, cases, clients, agent))
+    client = time.process_time() - client_before
+    server = _cpu_seconds(pids) - server_before
+    database_cpu = _cpu_seconds(_backends(engine, database))
+    writes = len(latencies)
+    return {
+        **_timed(latencies, elapsed, cases, clients, len(servers)),
+        "server_cpu_ms": server / writes * 1000,
+        "client_cpu_ms": client / writes * 1000,
+        "database_cpu_ms": database_cpu / writes * 1000,
+    }
+
+
 def _serve(
     app: list[str], *, workers: int, listen: str, env: dict[str, str], log: Path, port: int
 ) -> list[subprocess.Popen[bytes]]:
@@ -365,8 +424,14 @@ def bench_http(cases: int, clients: int, workers: int, listen: str) -> dict[str,
             app, workers=workers, listen=listen, env=env, log=home / "server.log", port=port
         )
         try:
-            elapsed, latencies = asyncio.run(
-                _drive(f"http://127.0.0.1:{port}", cases, clients, agent_id)
+            measured = _measured_drive(
+                f"http://127.0.0.1:{port}",
+                cases,
+                clients,
+                agent_id,
+                servers=servers,
+                engine=engine,
+                database=url.rsplit("/", 1)[1],
             )
         finally:
             _stop(servers)
@@ -378,7 +443,7 @@ def bench_http(cases: int, clients: int, workers: int, listen: str) -> dict[str,
                 .where(ComplaintEvent.kind == "replied")
             )
         return {
-            **_timed(latencies, elapsed, cases, clients, workers),
+            **measured,
             "complaints_counted": opened or 0,
             "replies_counted": replies or 0,
         }
@@ -418,14 +483,22 @@ def bench_http_floor(cases: int, clients: int, workers: int, listen: str) -> dic
             port=port,
         )
         try:
-            elapsed, latencies = asyncio.run(_drive(f"http://127.0.0.1:{port}", cases, clients, 0))
+            measured = _measured_drive(
+                f"http://127.0.0.1:{port}",
+                cases,
+                clients,
+                0,
+                servers=servers,
+                engine=engine,
+                database=name,
+            )
         finally:
             _stop(servers)
         with engine.connect() as conn:
             opened = conn.execute(text("SELECT count(*) FROM floor_cases")).scalar_one()
             replies = conn.execute(text("SELECT count(*) FROM floor_replies")).scalar_one()
         return {
-            **_timed(latencies, elapsed, cases, clients, workers),
+            **measured,
             "complaints_counted": opened,
             "replies_counted": replies,
         }
@@ -437,7 +510,7 @@ def bench_http_floor(cases: int, clients: int, workers: int, listen: str) -> dic
 
 
 def _table(
-    recompute: dict[str, float],
+    recompute: dict[str, float] | None,
     http: dict[str, float] | None,
     floor: dict[str, float] | None,
     listen: str,
@@ -448,6 +521,43 @@ def _table(
         "",
         "| measurement | value |",
         "|---|---|",
+    ]
+    if recompute is not None:
+        lines += _recompute_rows(recompute)
+    if http is not None:
+        lines += [
+            f"| HTTP: {http['cases']:,.0f} cases × (open + first reply), "
+            f"{http['clients']:.0f} clients, {http['workers']:.0f} uvicorn processes "
+            f"({listen}) | "
+            f"{http['writes_per_s']:.0f} writes/s, p50 {http['p50_ms']:.0f} ms, "
+            f"p99 {http['p99_ms']:.0f} ms |",
+            f"| CPU per write: server processes / load generator / PostgreSQL backends | "
+            f"{_cpu(http)} |",
+            f"| rows counted after the HTTP run | {http['complaints_counted']:,.0f} complaints, "
+            f"{http['replies_counted']:,.0f} replies (expected {http['cases']:,.0f} each) |",
+        ]
+    if floor is not None:
+        lines += [
+            f"| floor of the stack (bench/sla_floor_app.py: one INSERT per write, nothing "
+            f"else), same clients and processes | {floor['writes_per_s']:.0f} writes/s, p50 "
+            f"{floor['p50_ms']:.0f} ms, p99 {floor['p99_ms']:.0f} ms; rows "
+            f"{floor['complaints_counted']:,.0f} + {floor['replies_counted']:,.0f} |",
+            f"| floor's CPU per write: server / load generator / PostgreSQL | {_cpu(floor)} |",
+        ]
+        if http is not None:
+            share = http["writes_per_s"] / floor["writes_per_s"]
+            lines.append(f"| TrustPulse ÷ floor | {share:.2f} |")
+    return "\n".join(lines)
+
+
+def _cpu(run: dict[str, float]) -> str:
+    return (
+        f"{run['server_cpu_ms']:.2f} / {run['client_cpu_ms']:.2f} / {run['database_cpu_ms']:.2f} ms"
+    )
+
+
+def _recompute_rows(recompute: dict[str, float]) -> list[str]:
+    return [
         f"| cases / lifecycle events | {recompute['cases']:,.0f} / {recompute['events']:,.0f} |",
         f"| of which per-case replay (contract cases, irregular logs) | "
         f"{recompute['per_case_fallbacks']:,.0f} cases |",
@@ -461,27 +571,6 @@ def _table(
         f"{recompute['replay_per_case_ms']:.2f} ms/case "
         f"(≈ {recompute['replay_per_case_ms'] * recompute['cases'] / 1000:,.0f} s for all) |",
     ]
-    if http is not None:
-        lines += [
-            f"| HTTP: {http['cases']:,.0f} cases × (open + first reply), "
-            f"{http['clients']:.0f} clients, {http['workers']:.0f} uvicorn processes "
-            f"({listen}) | "
-            f"{http['writes_per_s']:.0f} writes/s, p50 {http['p50_ms']:.0f} ms, "
-            f"p99 {http['p99_ms']:.0f} ms |",
-            f"| rows counted after the HTTP run | {http['complaints_counted']:,.0f} complaints, "
-            f"{http['replies_counted']:,.0f} replies (expected {http['cases']:,.0f} each) |",
-        ]
-    if floor is not None:
-        lines += [
-            f"| floor of the stack (bench/sla_floor_app.py: one INSERT per write, nothing "
-            f"else), same clients and processes | {floor['writes_per_s']:.0f} writes/s, p50 "
-            f"{floor['p50_ms']:.0f} ms, p99 {floor['p99_ms']:.0f} ms; rows "
-            f"{floor['complaints_counted']:,.0f} + {floor['replies_counted']:,.0f} |",
-        ]
-        if http is not None:
-            share = http["writes_per_s"] / floor["writes_per_s"]
-            lines.append(f"| TrustPulse ÷ floor | {share:.2f} |")
-    return "\n".join(lines)
 
 
 def _write(out: Path, table: str) -> None:
@@ -509,7 +598,9 @@ case writes through the API at ≥ 500 writes/s on 2 cores with nothing lost.
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument(
+        "--cases", type=int, default=1_000_000, help="0: skip the recompute (HTTP part alone)"
+    )
     parser.add_argument("--http-cases", type=int, default=5000, help="0: skip the HTTP part")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
@@ -521,7 +612,7 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
-    recompute = bench_recompute(args.cases)
+    recompute = bench_recompute(args.cases) if args.cases else None
     sys.stdout.write(f"recompute: {recompute}\n")
     http = floor = None
     if args.http_cases:  # 0: the recompute alone
