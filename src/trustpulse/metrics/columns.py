@@ -87,6 +87,20 @@ class Stamp:
     analysed: datetime | None
     segments_built: datetime | None
 
+    def same_data(self, other: Stamp) -> bool:
+        """Equal but for the row count, which a cheap read does not hold (`read_stamp`)."""
+        return (
+            self.max_feedback_id,
+            self.feedback_updated,
+            self.analysed,
+            self.segments_built,
+        ) == (
+            other.max_feedback_id,
+            other.feedback_updated,
+            other.analysed,
+            other.segments_built,
+        )
+
     def as_json(self) -> dict[str, Any]:
         return {
             f.name: (v.isoformat() if isinstance(v, datetime) else v)
@@ -108,22 +122,19 @@ class Stamp:
         )
 
 
-def read_stamp(session: Session) -> Stamp:
-    """One round trip: max of indexed columns and the number of feedback rows (an index-only
-    count, ~40 ms at a million rows on PostgreSQL; read only before a slice is computed)."""
-    columns = (
-        Feedback.id,
-        func.count(Feedback.id),
-        Feedback.updated_at,
-        FeedbackAnalysis.analysed_at,
-        CustomerSegment.built_at,
-    )
-    max_id, count, updated, analysed, built = session.execute(
-        select(
-            *(select(c if i == 1 else func.max(c)).scalar_subquery() for i, c in enumerate(columns))
-        )
-    ).one()
-    return Stamp(int(max_id or 0), int(count or 0), updated, analysed, built)
+def read_stamp(session: Session, *, count: bool = False) -> Stamp:
+    """Max of indexed columns, one round trip; with `count` also the number of feedback rows
+    (an index-only scan, ~100 ms at a million rows on PostgreSQL: read only when something
+    changed, to see a deletion among the changes), else -1."""
+    columns = (Feedback.id, Feedback.updated_at, FeedbackAnalysis.analysed_at)
+    maxima = [select(func.max(c)).scalar_subquery() for c in columns]
+    maxima.append(select(func.max(CustomerSegment.built_at)).scalar_subquery())
+    if count:
+        maxima.append(select(func.count(Feedback.id)).scalar_subquery())
+    row = session.execute(select(*maxima)).one()
+    max_id, updated, analysed, built = row[:4]
+    rows = int(row[4] or 0) if count else -1
+    return Stamp(int(max_id or 0), rows, updated, analysed, built)
 
 
 @dataclass
@@ -383,7 +394,7 @@ def build(
     vocab: dict[str, list[str]] | None = None,
 ) -> ScoreColumns:
     """Read every feedback (or those whose ids `changed` selects) into columns."""
-    stamp = stamp or read_stamp(session)
+    stamp = stamp or read_stamp(session, count=True)
     zones = {b.id: b.timezone for b in session.scalars(select(Brand))}
     words = _Vocabulary(vocab)
     ids: list[IntArray] = []
@@ -673,10 +684,10 @@ def refresh(session: Session, home: Path) -> ScoreColumns:
     stamp = read_stamp(session)
     where = folder(home, database)
     saved = load(where)
-    if saved is not None and saved.stamp == stamp:
+    if saved is not None and saved.stamp.same_data(stamp):
         columns = saved
     else:
-        columns = build(session, stamp=stamp)
+        columns = build(session)  # reads the stamp again, with the row count
         save(columns, where)
         columns = load(where) or columns  # mapped from disk: one copy in the page cache
     with _lock:
@@ -694,7 +705,7 @@ def current(session: Session) -> ScoreColumns | None:
     if base is None and home is None:
         return None
     stamp = read_stamp(session)
-    if base is not None and base.stamp == stamp:
+    if base is not None and base.stamp.same_data(stamp):
         return base
     with _lock:
         return _with_changes(session, database, home, base, stamp)
@@ -705,7 +716,7 @@ def _with_changes(
 ) -> ScoreColumns | None:
     """(under _lock) The newest saved build, with the changes since merged in."""
     merged = _merged.get(database)
-    if merged is not None and merged.stamp == stamp:
+    if merged is not None and merged.stamp.same_data(stamp):
         return merged
     if home is not None:  # another process may have built newer columns
         saved = load(folder(home, database))
@@ -714,8 +725,9 @@ def _with_changes(
             _merged.pop(database, None)
     if base is None or base.stamp.segments_built != stamp.segments_built:
         return None
-    if base.stamp == stamp:
+    if base.stamp.same_data(stamp):
         return base
+    stamp = read_stamp(session, count=True)
     changed = changed_since(base.stamp)
     count = session.scalar(select(func.count()).select_from(changed.subquery())) or 0
     if count > DELTA_LIMIT:
