@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.event import listens_for
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
@@ -133,13 +133,14 @@ def known_log(session: Session, complaint_id: int) -> list[ComplaintEvent] | Non
 
 
 def list_events(session: Session, complaint_id: int) -> list[ComplaintEvent]:
-    return list(
-        session.scalars(
-            select(ComplaintEvent)
-            .where(ComplaintEvent.complaint_id == complaint_id)
-            .order_by(ComplaintEvent.seq)
-        )
-    )
+    return list(session.scalars(_LOG, {"complaint_id": complaint_id}))
+
+
+_LOG = (  # built once: every write reads its case's log
+    select(ComplaintEvent)
+    .where(ComplaintEvent.complaint_id == bindparam("complaint_id"))
+    .order_by(ComplaintEvent.seq)
+)
 
 
 def replay_state(events: Iterable[ComplaintEvent]) -> ComplaintState | None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -91,16 +91,13 @@ def load_for_write(
 
     `actor_id`: whether that user exists is asked in the same statement, for `require_user`.
     NotFoundError names the brand when the brand is missing, else the complaint."""
-    query: Select[Any] = (
-        select(Complaint)
-        .join(Brand, Brand.id == Complaint.brand_id)
-        .where(Complaint.id == complaint_id, Brand.code == brand)
-        .with_for_update(of=Complaint)
-        .execution_options(populate_existing=True)
-    )
-    if actor_id is not None:
-        query = query.add_columns(select(User.id).where(User.id == actor_id).exists())
-    row = session.execute(query).one_or_none()
+    if actor_id is None:
+        row = session.execute(_LOCKED, {"complaint_id": complaint_id, "brand": brand}).one_or_none()
+    else:
+        row = session.execute(
+            _LOCKED_WITH_ACTOR,
+            {"complaint_id": complaint_id, "brand": brand, "actor_id": actor_id},
+        ).one_or_none()
     if row is None:
         customers.get_brand(session, brand)
         raise NotFoundError(f"complaint {complaint_id} not found", id=complaint_id)
@@ -116,15 +113,28 @@ def load_for_write(
         )
     remember_log(session, complaint.id, list_events(session, complaint.id))
     remember_targets(
-        session,
-        complaint.id,
-        session.scalars(
-            select(ComplaintSlaTarget)
-            .where(ComplaintSlaTarget.complaint_id == complaint.id)
-            .execution_options(populate_existing=True)
-        ),
+        session, complaint.id, session.scalars(_TARGETS, {"complaint_id": complaint.id})
     )
     return complaint
+
+
+# the reads of every write, built once (a statement's construction and cache key cost about
+# as much as running it through the ORM)
+_LOCKED: Select[Any] = (
+    select(Complaint)
+    .join(Brand, Brand.id == Complaint.brand_id)
+    .where(Complaint.id == bindparam("complaint_id"), Brand.code == bindparam("brand"))
+    .with_for_update(of=Complaint)
+    .execution_options(populate_existing=True)
+)
+_LOCKED_WITH_ACTOR = _LOCKED.add_columns(
+    select(User.id).where(User.id == bindparam("actor_id")).exists()
+)
+_TARGETS = (
+    select(ComplaintSlaTarget)
+    .where(ComplaintSlaTarget.complaint_id == bindparam("complaint_id"))
+    .execution_options(populate_existing=True)
+)
 
 
 def require_user(session: Session, user_id: int) -> None:

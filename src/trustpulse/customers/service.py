@@ -8,7 +8,7 @@ from datetime import UTC
 from itertools import repeat
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from trustpulse.accounts.actors import SYSTEM, Actor
@@ -18,7 +18,10 @@ from trustpulse.errors import InvalidInputError, NotFoundError
 
 
 def find_brand(session: Session, code: str) -> Brand | None:
-    return session.scalar(select(Brand).where(Brand.code == code))
+    return session.scalar(_BRAND, {"code": code})
+
+
+_BRAND = select(Brand).where(Brand.code == bindparam("code"))  # built once: read by every write
 
 
 def get_brand(session: Session, code: str, *, actor: Actor = SYSTEM) -> Brand:
