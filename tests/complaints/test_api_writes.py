@@ -69,14 +69,14 @@ def test_open_and_first_reply_write_in_a_few_statements(
 ) -> None:
     # budget (issue #3 benchmark): open = brand, case, log entries, clock rows; a reply reads
     # case (with its brand and whether the agent exists), log and clocks, then writes case,
-    # log, clock and the outbox notice (4 statements of the notifications service); plus the
-    # RELEASE of the test's savepoint
+    # log, clock and the outbox notice (one INSERT … ON CONFLICT); plus the RELEASE of the
+    # test's savepoint
     with counted(session) as opening:
         c = api.open(title="parcel late")
     with counted(session) as replying:
         api.ok(c, "replies", author="agent", actor_id=desk.wang, message="on it")
     assert len(opening) <= 4 + 1, opening
-    assert len(replying) <= 10 + 1, replying
+    assert len(replying) <= 7 + 1, replying
 
 
 def test_a_reply_by_an_unknown_agent_is_refused_after_the_version_check(
