@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Table, bindparam, func, insert, select
 from sqlalchemy.event import listens_for
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
@@ -54,6 +54,34 @@ def _forget_memo_on_rollback(session: Session, previous: SessionTransaction) -> 
     """Rolled-back entries (a savepoint too) no longer hold their seqs."""
     del previous  # the listener's signature; which transaction does not matter
     session.info.pop(_MEMO_KEY, None)
+
+
+@listens_for(Session, "before_flush")
+def _write_held_entries(session: Session, _context: object, _instances: object) -> None:
+    """New entries of a held log (`remember_log`: the case a write holds under its row lock)
+    go out in one Core INSERT instead of through the unit of work.
+
+    The ORM would insert them with RETURNING to learn ids nobody reads (entries are read by
+    complaint and seq) and track each as a persistent object, the largest single cost of a
+    write. They still go out whenever the session flushes (before a query, a savepoint or the
+    commit), so the log reads the same to everything that follows; the objects stay in the
+    held log (without ids) for the SLA sync, the notice and the response."""
+    logs: dict[int, Any] | None = session.info.get(_MEMO_KEY, {}).get("log")
+    if not logs:
+        return
+    entries = [e for e in session.new if isinstance(e, ComplaintEvent) and e.complaint_id in logs]
+    if not entries:
+        return
+    entries.sort(key=lambda e: (e.complaint_id, e.seq))
+    for entry in entries:
+        session.expunge(entry)
+    session.connection().execute(
+        insert(_EVENTS), [{name: getattr(e, name) for name in _ENTRY_FIELDS} for e in entries]
+    )
+
+
+_EVENTS = cast("Table", ComplaintEvent.__table__)
+_ENTRY_FIELDS = tuple(c.name for c in _EVENTS.columns if c.name != "id")
 
 
 def append_event(
