@@ -10,6 +10,7 @@ the percentile interval (2.5 %, 97.5 %) of the resampled composites.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -22,6 +23,11 @@ _CHUNK_CELLS = 4_000_000  # resample weights held at once (resamples x clusters)
 # (and the web server's threads) for the cores. One thread measured 1.5-5x faster on the
 # 2-core machine (500 to 50,000 customers, docs/benchmarks.md); the limit costs ~0.05 ms.
 _BLAS = ThreadpoolController()
+
+
+def one_blas_thread() -> Any:
+    """A context in which numpy's matrix products run on one thread (see _BLAS)."""
+    return _BLAS.limit(limits=1, user_api="blas")
 
 
 def resample_counts(rng: np.random.Generator, clusters: int, resamples: int) -> FloatArray:
@@ -62,7 +68,7 @@ def cluster_bootstrap_draws(
     per_chunk = max(1, _CHUNK_CELLS // clusters)
     values: list[FloatArray] = []
     done = 0
-    with _BLAS.limit(limits=1, user_api="blas"):
+    with one_blas_thread():
         while done < resamples:
             size = min(per_chunk, resamples - done)
             weights = resample_counts(rng, clusters, size)
