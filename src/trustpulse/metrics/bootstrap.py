@@ -5,6 +5,11 @@ item the sum of its values and the number of values. One customer's responses ar
 so the resampling unit is the customer (a cluster): each resample draws C customers with
 replacement out of C and recomputes the composite from their summed parts. The interval is
 the percentile interval (2.5 %, 97.5 %) of the resampled composites.
+
+From `NORMAL_FROM_CLUSTERS` customers on (every answered item answered by at least
+`NORMAL_MIN_ANSWERING` of them), a resample's totals are drawn from their normal limit with the
+resample's exact mean and covariance instead of drawing the customers themselves: the same
+distribution to within Monte-Carlo error, at a cost independent of the number of customers.
 """
 
 from __future__ import annotations
@@ -18,6 +23,11 @@ from threadpoolctl import ThreadpoolController
 
 FloatArray = npt.NDArray[np.float64]
 DEFAULT_RESAMPLES = 1000
+# From this many customers, with every answered item answered by NORMAL_MIN_ANSWERING of them,
+# resampled totals are drawn from their normal limit (`_normal_totals`): tests/metrics/
+# test_bootstrap.py checks both give the same intervals there and the coverage holds.
+NORMAL_FROM_CLUSTERS = 2_000
+NORMAL_MIN_ANSWERING = 500
 _CHUNK_CELLS = 4_000_000  # resample weights held at once (resamples x clusters), ~32 MB
 # The resample products are many small matrix products: BLAS threads only fight each other
 # (and the web server's threads) for the cores. One thread measured 1.5-5x faster on the
@@ -65,6 +75,11 @@ def cluster_bootstrap_draws(
     if clusters < 2:
         return None
     rng = np.random.default_rng(seed)
+    if _normal_enough(counts):
+        totals = _normal_totals(rng, sums, counts, resamples)
+        items = sums.shape[1]
+        drawn: FloatArray = statistic(totals[:, :items], totals[:, items:])
+        return drawn
     per_chunk = max(1, _CHUNK_CELLS // clusters)
     values: list[FloatArray] = []
     done = 0
@@ -75,6 +90,38 @@ def cluster_bootstrap_draws(
             values.append(statistic(weights @ sums, weights @ counts))
             done += size
     return np.concatenate(values)
+
+
+def _normal_enough(counts: FloatArray) -> bool:
+    """Whether the resampled totals are as good as normal: many customers, and every item that
+    anyone answered answered by many of them (a rare item's total stays skewed)."""
+    if counts.shape[0] < NORMAL_FROM_CLUSTERS:
+        return False
+    answering = (counts > 0).sum(axis=0)
+    return bool(((answering == 0) | (answering >= NORMAL_MIN_ANSWERING)).all())
+
+
+def _normal_totals(
+    rng: np.random.Generator, sums: FloatArray, counts: FloatArray, resamples: int
+) -> FloatArray:
+    """Resampled column totals [sums | counts] drawn from the normal distribution with the
+    customer resample's own mean and covariance.
+
+    A resample's totals are a sum of C customers drawn with replacement: mean = the observed
+    totals, covariance = C x the customers' covariance (divisor C). With thousands of
+    customers that sum is normal to within the bootstrap's own Monte-Carlo error, and drawing
+    it costs O(resamples x items) instead of O(resamples x customers): a month at 1M responses
+    (12,000 customers) 0.15 s -> ~5 ms. The statistic is still applied to each draw, so the
+    composite's nonlinearity (ratios, clipping, reweighting) shapes the interval as before.
+    """
+    rows = np.hstack([sums, counts])
+    centred = rows - rows.mean(axis=0)
+    with one_blas_thread():
+        covariance = centred.T @ centred  # C x covariance with divisor C
+    drawn: FloatArray = rng.multivariate_normal(
+        rows.sum(axis=0), covariance, size=resamples, method="eigh"
+    )
+    return drawn
 
 
 def percentile_interval(drawn: FloatArray) -> tuple[float, float] | None:
