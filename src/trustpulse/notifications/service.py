@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, cast
 
-from sqlalchemy import Insert, Table, select
+from sqlalchemy import Insert, Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -65,7 +65,7 @@ def queue_notification(
         "created_at": now,
     }
     connection = session.connection()
-    written = connection.execute(_insert_once(connection.dialect.name, values)).scalar()
+    written = connection.execute(_insert_once(connection.dialect.name), values).scalar()
     if written is None:  # only a taken dedupe key skips the row: that message stands
         return int(
             connection.execute(
@@ -77,18 +77,27 @@ def queue_notification(
 
 
 _TABLE = cast("Table", OutboxMessage.__table__)
+_COLUMNS = (
+    "channel", "recipient", "subject", "body", "payload", "dedupe_key", "status", "attempts",
+    "next_attempt_at", "created_at",
+)  # fmt: skip
+_INSERTS: dict[str, Insert] = {}
 
 
-def _insert_once(dialect: str, values: dict[str, Any]) -> Insert:
+def _insert_once(dialect: str) -> Insert:
     """The outbox INSERT that skips a taken dedupe key (PostgreSQL and SQLite both say
-    ON CONFLICT … DO NOTHING); returns the new id, or no row when skipped."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (
-        insert(_TABLE)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=[_TABLE.c.dedupe_key])
-        .returning(_TABLE.c.id)
-    )
+    ON CONFLICT … DO NOTHING); returns the new id, or no row when skipped. Built once per
+    dialect: its construction cost as much as running it."""
+    statement = _INSERTS.get(dialect)
+    if statement is None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = _INSERTS[dialect] = (
+            insert(_TABLE)
+            .values({name: bindparam(name, type_=_TABLE.c[name].type) for name in _COLUMNS})
+            .on_conflict_do_nothing(index_elements=[_TABLE.c.dedupe_key])
+            .returning(_TABLE.c.id)
+        )
+    return statement
 
 
 def find_message(session: Session, dedupe_key: str) -> OutboxMessage | None:
