@@ -15,7 +15,13 @@ from trustpulse.demo.model import DRIVERS, TP_METRICS, DemoConfig
 from trustpulse.demo.voice import METRICS
 from trustpulse.errors import InvalidInputError
 from trustpulse.feedback.models import Feedback, FeedbackKind, Score
-from trustpulse.metrics.drivers import pairwise_correlation, relative_weights, score_metrics
+from trustpulse.metrics.bootstrap import resample_counts
+from trustpulse.metrics.drivers import (
+    pairwise_correlation,
+    relative_weights,
+    resampled_correlations,
+    score_metrics,
+)
 
 
 def _survey_matrix(data: DemoData) -> np.ndarray:
@@ -74,6 +80,23 @@ def test_pairwise_correlation_equals_pandas_on_complete_pairs() -> None:
     data[rng.random(data.shape) < 0.3] = np.nan
     expected = pd.DataFrame(data).corr(min_periods=10).to_numpy()
     assert np.allclose(pairwise_correlation(data), expected, equal_nan=True)
+
+
+@pytest.mark.parametrize("missing", [0.0, 0.3])
+def test_resampled_correlations_equal_weighted_pandas_per_resample(missing: float) -> None:
+    """Both ways of summing (complete rows: one product; missing values: one per column) give
+    each resample's pairwise correlation of the rows repeated as often as they were drawn."""
+    import pandas as pd  # noqa: PLC0415 -- only these tests compare with pandas
+
+    rng = np.random.default_rng(11)
+    data = rng.normal(size=(150, 5)) + rng.normal(size=(150, 1))
+    data[rng.random(data.shape) < missing] = np.nan
+    weights = resample_counts(rng, len(data), 6)
+    got = resampled_correlations(data, weights)
+    for k, w in enumerate(weights):
+        repeated = pd.DataFrame(np.repeat(data, w.astype(int), axis=0))
+        expected = repeated.corr(min_periods=10).to_numpy()
+        assert np.allclose(got[k], expected, equal_nan=True), k
 
 
 def test_too_few_pairs_is_refused() -> None:

@@ -59,14 +59,17 @@ def resampled_correlations(data: FloatArray, weights: FloatArray) -> FloatArray:
     p = data.shape[1]
     present = np.isfinite(data).astype(np.float64)
     values = np.where(present > 0, data, 0.0)
-    base = np.concatenate([present, values, values**2], axis=1)
-    totals = np.empty((4, len(weights), p, p))  # n, sx, sxx, sxy: [., resample, i, j]
-    for j in range(p):
-        columns = np.concatenate(
-            [base * present[:, j : j + 1], values * values[:, j : j + 1]], axis=1
-        )
-        totals[:, :, :, j] = (weights @ columns).reshape(len(weights), 4, p).transpose(1, 0, 2)
-    n, sx, sxx, sxy = totals
+    if present.all():  # every row rates everything: one product, the pairs i <= j only
+        n, sx, sxx, sxy = _complete_sums(values, weights)
+    else:
+        base = np.concatenate([present, values, values**2], axis=1)
+        totals = np.empty((4, len(weights), p, p))  # n, sx, sxx, sxy: [., resample, i, j]
+        for j in range(p):
+            columns = np.concatenate(
+                [base * present[:, j : j + 1], values * values[:, j : j + 1]], axis=1
+            )
+            totals[:, :, :, j] = (weights @ columns).reshape(len(weights), 4, p).transpose(1, 0, 2)
+        n, sx, sxx, sxy = totals
     with np.errstate(invalid="ignore", divide="ignore"):
         cov = sxy - sx * sx.transpose(0, 2, 1) / n
         var_i = sxx - sx**2 / n
@@ -75,6 +78,28 @@ def resampled_correlations(data: FloatArray, weights: FloatArray) -> FloatArray:
     corr[:, np.arange(p), np.arange(p)] = 1.0
     clipped: FloatArray = np.clip(corr, -1.0, 1.0)
     return clipped
+
+
+def _complete_sums(
+    values: FloatArray, weights: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """resampled_correlations' sums when no value is missing: counts, sums and squares do not
+    depend on the partner column, and the cross sums are symmetric (p(p+1)/2 + 2p + 1
+    columns instead of 4p^2: 7x fewer operations for 13 columns)."""
+    r, p = len(weights), values.shape[1]
+    upper_i, upper_j = np.triu_indices(p)
+    columns = np.concatenate(
+        [np.ones((len(values), 1)), values, values**2, values[:, upper_i] * values[:, upper_j]],
+        axis=1,
+    )
+    sums = weights @ columns
+    sxy = np.empty((r, p, p))
+    sxy[:, upper_i, upper_j] = sums[:, 1 + 2 * p :]
+    sxy[:, upper_j, upper_i] = sums[:, 1 + 2 * p :]
+    n = np.broadcast_to(sums[:, :1, None], (r, p, p))
+    sx = np.broadcast_to(sums[:, 1 : 1 + p, None], (r, p, p))
+    sxx = np.broadcast_to(sums[:, 1 + p : 1 + 2 * p, None], (r, p, p))
+    return n, sx, sxx, sxy
 
 
 def _nearest_psd(corr: FloatArray) -> FloatArray:
