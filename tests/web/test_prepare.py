@@ -11,11 +11,11 @@ from fastapi.testclient import TestClient
 from tests.metrics.conftest import add_late_response, insert_surveys
 from trustpulse.app import create_app
 from trustpulse.db import session_scope
-from trustpulse.metrics import cache, engine
+from trustpulse.metrics import cache, complaint_leaves, engine
 from trustpulse.metrics.query import Slice
 from trustpulse.metrics.rollups import build_rollups
 from trustpulse.runtime import Runtime
-from trustpulse.web import drivers, jobs, transparency
+from trustpulse.web import drivers, jobs, overview, transparency
 from trustpulse.web.overview import overview_figures
 from trustpulse.web.prepare import is_prepared, last_prepared, prepare_dashboard
 
@@ -192,3 +192,19 @@ def test_transparency_complaint_figures_of_the_latest_quarters_are_prepared(
             assert page.status_code == 200, quarter  # from the table: computing would raise
         with pytest.raises(AssertionError, match="computed although"):
             client.get(f"/transparency?brand={BRAND}&quarter=2023Q3&lang=en")  # not prepared
+
+
+def test_any_month_finds_its_complaint_figures_prepared(
+    prepared: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """February is not a prepared month: its overview computes the survey figures, but the
+    complaint KPIs (a trust-index leaf, the same for every slice of the month) and the whole
+    month's handling figures come from the table."""
+    app = create_app(prepared.settings, engine=prepared.engine)
+    monkeypatch.setattr(complaint_leaves, "complaint_metrics", _must_not_compute)
+    monkeypatch.setattr(overview.complaints, "complaint_handling", _must_not_compute)
+    with TestClient(app) as client:
+        page = client.get(f"/?brand={BRAND}&month=2026-02&lang=en")
+        assert page.status_code == 200  # computing either would raise
+        with pytest.raises(AssertionError, match="computed although"):
+            client.get(f"/?brand={BRAND}&since=2026-02-03&until=2026-02-17&lang=en")

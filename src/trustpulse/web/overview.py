@@ -114,16 +114,22 @@ def overview_figures(
                 session, metric, settings=settings, flt=slc, period="month", segment=segment
             )
         )
+    return OverviewFigures(quarters, months, handling_figures(session, slc))
+
+
+def handling_figures(session: Session, slc: Slice) -> complaints.HandlingStats:
+    """The overview's complaint handling figures of a slice through the result cache (the
+    transparency page shares the key for a whole-brand quarter)."""
     code, since, until, channel = slc.brand, slc.since, slc.until, slc.channel
-    assert code is not None  # noqa: S101 -- checked above; narrows for the lambda
-    handling = cache.cached(
+    if code is None:
+        raise InvalidInputError("complaint handling needs a brand", field="brand")
+    return cache.cached(
         session,
         ("complaint_handling", code, since, until, channel),
         lambda: complaints.complaint_handling(
             session, brand=code, since=since, until=until, channel=channel
         ),
     )
-    return OverviewFigures(quarters, months, handling)
 
 
 def overview_context(page: Page, settings: Settings) -> dict[str, Any]:
