@@ -172,7 +172,9 @@ def test_the_sql_path_answers_through_the_columns_once_built(
     want = customer_item_totals(session, METRICS, by=by, flt=flt)
     saved = columns.refresh(session, tmp_path)
     assert isinstance(saved.values, np.memmap)  # mapped from disk, shared by processes
-    assert columns.current(session) is saved
+    in_use = columns.current(session)
+    assert in_use is not None
+    assert in_use.parts[0][0] is saved
     # answered by the columns: a score changed behind their back (no stamp moves) shows it
     session.execute(update(Score).where(Score.metric == "nps").values(value=-1.0))
     assert customer_item_totals(session, METRICS, by=by, flt=flt).keys() == want.keys()

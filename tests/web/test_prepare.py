@@ -14,8 +14,9 @@ from trustpulse.db import session_scope
 from trustpulse.metrics import cache, complaint_leaves, engine
 from trustpulse.metrics.query import Slice
 from trustpulse.metrics.rollups import build_rollups
+from trustpulse.reports import complaints as report_complaints
 from trustpulse.runtime import Runtime
-from trustpulse.web import drivers, jobs, overview, transparency
+from trustpulse.web import drivers, jobs, transparency
 from trustpulse.web.overview import overview_figures
 from trustpulse.web.prepare import is_prepared, last_prepared, prepare_dashboard
 
@@ -202,7 +203,7 @@ def test_any_month_finds_its_complaint_figures_prepared(
     month's handling figures come from the table."""
     app = create_app(prepared.settings, engine=prepared.engine)
     monkeypatch.setattr(complaint_leaves, "complaint_metrics", _must_not_compute)
-    monkeypatch.setattr(overview.complaints, "complaint_handling", _must_not_compute)
+    monkeypatch.setattr(report_complaints, "complaint_handling", _must_not_compute)
     with TestClient(app) as client:
         page = client.get(f"/?brand={BRAND}&month=2026-02&lang=en")
         assert page.status_code == 200  # computing either would raise

@@ -29,7 +29,7 @@ import json
 import logging
 import shutil
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from pathlib import Path
@@ -179,32 +179,176 @@ class ScoreColumns:
         wanted = [words.index(a) for a in allowed if a in words]
         return np.isin(self.codes[column], wanted)
 
+    def table(self, names: Sequence[str], rows: IntArray, *, mentions: bool = False) -> FloatArray:
+        """Scores (or, with `mentions`, positive then all aspect mentions) of `names` on `rows`;
+        NaN (mentions: 0) where this build has no such metric or dimension."""
+        if not mentions:
+            out = np.full((len(rows), len(names)), np.nan)
+            for j, name in enumerate(names):
+                if name in self.metrics:
+                    out[:, j] = self.values[rows, self.metrics.index(name)]
+            return out
+        out = np.zeros((len(rows), 2 * len(names)))
+        for j, name in enumerate(names):
+            if name in self.dimensions:
+                i = self.dimensions.index(name)
+                out[:, j] = self.positive[rows, i]
+                out[:, len(names) + j] = self.mentions[rows, i]
+        return out
+
+    # one build answers as a set of one (the same code path as a build with changes merged)
+    def item_totals(
+        self, metrics: Sequence[str], *, by: Sequence[str], flt: Slice, brands: Sequence[Brand]
+    ) -> dict[GroupKey, ItemTotals]:
+        return ColumnSet(self.stamp, [(self, None)]).item_totals(
+            metrics, by=by, flt=flt, brands=brands
+        )
+
+    def sentiment_totals(
+        self, dimensions: Sequence[str], *, by: Sequence[str], flt: Slice, brands: Sequence[Brand]
+    ) -> dict[GroupKey, ItemTotals]:
+        return ColumnSet(self.stamp, [(self, None)]).sentiment_totals(
+            dimensions, by=by, flt=flt, brands=brands
+        )
+
+    def response_matrix(
+        self, target: str, predictors: Sequence[str], *, flt: Slice, brands: Sequence[Brand]
+    ) -> FloatArray:
+        return ColumnSet(self.stamp, [(self, None)]).response_matrix(
+            target, predictors, flt=flt, brands=brands
+        )
+
+
+@dataclass
+class _Picked:
+    """The rows of a slice gathered from every part, in ascending feedback id."""
+
+    feedback_id: IntArray
+    brand_id: IntArray
+    day: IntArray
+    cluster: IntArray
+    codes: dict[str, IntArray]
+    table: FloatArray
+
+
+@dataclass
+class ColumnSet:
+    """A build, less the rows changed since, plus those rows read again (the delta): what
+    `current` returns. Parts share codes (the delta's vocabulary extends the build's), so the
+    rows of a slice are gathered from each part and grouped together: no copy of the build."""
+
+    stamp: Stamp
+    parts: list[tuple[ScoreColumns, BoolArray | None]]  # (columns, rows still current)
+
+    @property
+    def vocab(self) -> dict[str, list[str]]:
+        return self.parts[-1][0].vocab
+
+    def _pick(
+        self,
+        flt: Slice,
+        brands: Sequence[Brand],
+        by: Sequence[str],
+        table: Callable[[ScoreColumns, IntArray], FloatArray],
+    ) -> _Picked:
+        pieces = []
+        for columns, current in self.parts:
+            mask = columns.rows(flt, brands)
+            if current is not None:
+                mask &= current
+            rows = np.flatnonzero(mask)
+            pieces.append(
+                _Picked(
+                    columns.feedback_id[rows],
+                    columns.brand_id[rows],
+                    columns.day[rows],
+                    columns.cluster[rows],
+                    {d: columns.codes[d][rows] for d in by if d in CODED},
+                    table(columns, rows),
+                )
+            )
+        if len(pieces) == 1:
+            return pieces[0]
+        feedback_id = np.concatenate([p.feedback_id for p in pieces])
+        order = np.argsort(feedback_id, kind="stable")
+
+        def joined(arrays: list[npt.NDArray[Any]]) -> Any:
+            return np.concatenate(arrays)[order]
+
+        return _Picked(
+            feedback_id[order],
+            joined([p.brand_id for p in pieces]),
+            joined([p.day for p in pieces]),
+            joined([p.cluster for p in pieces]),
+            {d: joined([p.codes[d] for p in pieces]) for d in pieces[0].codes},
+            joined([p.table for p in pieces]),
+        )
+
+    def item_totals(
+        self, metrics: Sequence[str], *, by: Sequence[str], flt: Slice, brands: Sequence[Brand]
+    ) -> dict[GroupKey, ItemTotals]:
+        """query.customer_item_totals from the columns."""
+        picked = self._pick(flt, brands, by, lambda c, rows: c.table(metrics, rows))
+        scored = ~np.isnan(picked.table)
+        keep = np.asarray(scored.any(axis=1), dtype=bool)
+        return self._per_customer(
+            _subset(picked, keep),
+            np.nan_to_num(picked.table[keep], nan=0.0),
+            scored[keep].astype(np.float64),
+            by=by,
+            brands=brands,
+        )
+
+    def sentiment_totals(
+        self, dimensions: Sequence[str], *, by: Sequence[str], flt: Slice, brands: Sequence[Brand]
+    ) -> dict[GroupKey, ItemTotals]:
+        """query.customer_sentiment_totals from the columns."""
+        picked = self._pick(
+            flt, brands, by, lambda c, rows: c.table(dimensions, rows, mentions=True)
+        )
+        d = len(dimensions)
+        positive, mentions = picked.table[:, :d], picked.table[:, d:]
+        keep = np.asarray((mentions > 0).any(axis=1), dtype=bool)
+        return self._per_customer(
+            _subset(picked, keep), positive[keep], mentions[keep], by=by, brands=brands
+        )
+
+    def response_matrix(
+        self, target: str, predictors: Sequence[str], *, flt: Slice, brands: Sequence[Brand]
+    ) -> FloatArray:
+        """drivers.key_drivers' rows: one per feedback that scored `target` (ascending id),
+        columns target then predictors, NaN where not rated."""
+        wanted = [target, *predictors]
+        picked = self._pick(flt, brands, (), lambda c, rows: c.table(wanted, rows))
+        rated: FloatArray = picked.table[~np.isnan(picked.table[:, 0])]
+        return rated
+
     def _groups(
-        self, by: Sequence[str], picked: IntArray, brands: Sequence[Brand]
+        self, by: Sequence[str], picked: _Picked, brands: Sequence[Brand]
     ) -> tuple[IntArray, list[GroupKey]]:
         """(group index of each picked row, the group keys) for the `by` dimensions."""
         if not by:
-            return np.zeros(len(picked), dtype=np.int64), [()]
+            return np.zeros(len(picked.cluster), dtype=np.int64), [()]
         code_of = {b.id: b.code for b in brands}
         parts: list[IntArray] = []
         labels: list[list[str | None]] = []
         for dim in by:
             if dim in PERIOD_DIMENSIONS:
-                days, inverse = np.unique(self.day[picked], return_inverse=True)
+                days, inverse = np.unique(picked.day, return_inverse=True)
                 names = [period_label(date.fromordinal(int(d)), dim) for d in days]
                 uniq = sorted(set(names))
                 position = {n: i for i, n in enumerate(uniq)}
-                parts.append(np.array([position[n] for n in names], dtype=np.int64)[inverse])
+                parts.append(
+                    np.array([position[n] for n in names], dtype=np.int64)[inverse.reshape(-1)]
+                )
                 labels.append(list(uniq))
             elif dim == "brand":
-                ids, inverse = np.unique(self.brand_id[picked], return_inverse=True)
-                parts.append(inverse.astype(np.int64))
+                ids, inverse = np.unique(picked.brand_id, return_inverse=True)
+                parts.append(inverse.reshape(-1).astype(np.int64))
                 labels.append([code_of.get(int(i)) for i in ids])
             else:
-                codes = self.codes[dim][picked]
-                words = self.vocab[dim]
-                parts.append(codes + 1)  # 0 = NULL
-                labels.append([None, *words])
+                parts.append(picked.codes[dim] + 1)  # 0 = NULL
+                labels.append([None, *self.vocab[dim]])
         stacked = np.stack(parts, axis=1)
         keys, inverse = np.unique(stacked, axis=0, return_inverse=True)
         groups = [
@@ -214,17 +358,18 @@ class ScoreColumns:
 
     def _per_customer(
         self,
-        picked: IntArray,
+        picked: _Picked,
         sums: FloatArray,
         counts: FloatArray,
         *,
         by: Sequence[str],
         brands: Sequence[Brand],
     ) -> dict[GroupKey, ItemTotals]:
-        if not len(picked):
+        """Sums and counts added up per (group, customer), customers ascending in a group."""
+        if not len(picked.cluster):
             return {}
         group, keys = self._groups(by, picked, brands)
-        cluster = self.cluster[picked]
+        cluster = picked.cluster
         order = np.lexsort((cluster, group))
         group, cluster = group[order], cluster[order]
         sums, counts = sums[order], counts[order]
@@ -243,62 +388,16 @@ class ScoreColumns:
             )
         return out
 
-    def item_totals(
-        self, metrics: Sequence[str], *, by: Sequence[str], flt: Slice, brands: Sequence[Brand]
-    ) -> dict[GroupKey, ItemTotals]:
-        """query.customer_item_totals from the columns."""
-        held = [self.metrics.index(m) if m in self.metrics else -1 for m in metrics]
-        if all(i < 0 for i in held):
-            return {}
-        candidates = np.flatnonzero(self.rows(flt, brands))
-        part = np.full((len(candidates), len(metrics)), np.nan)
-        present = [(j, i) for j, i in enumerate(held) if i >= 0]
-        part[:, [j for j, _ in present]] = self.values[candidates][:, [i for _, i in present]]
-        scored = ~np.isnan(part)
-        any_scored = scored.any(axis=1)
-        picked, part = candidates[any_scored], part[any_scored]
-        return self._per_customer(
-            picked,
-            np.nan_to_num(part, nan=0.0),
-            scored[any_scored].astype(np.float64),
-            by=by,
-            brands=brands,
-        )
 
-    def sentiment_totals(
-        self, dimensions: Sequence[str], *, by: Sequence[str], flt: Slice, brands: Sequence[Brand]
-    ) -> dict[GroupKey, ItemTotals]:
-        """query.customer_sentiment_totals from the columns."""
-        candidates = np.flatnonzero(self.rows(flt, brands))
-        positive = np.zeros((len(candidates), len(dimensions)), dtype=np.float64)
-        mentions = np.zeros((len(candidates), len(dimensions)), dtype=np.float64)
-        for j, name in enumerate(dimensions):
-            if name in self.dimensions:
-                i = self.dimensions.index(name)
-                positive[:, j] = self.positive[candidates, i]
-                mentions[:, j] = self.mentions[candidates, i]
-        mentioned = (mentions > 0).any(axis=1)
-        return self._per_customer(
-            candidates[mentioned],
-            positive[mentioned],
-            mentions[mentioned],
-            by=by,
-            brands=brands,
-        )
-
-    def response_matrix(
-        self, target: str, predictors: Sequence[str], *, flt: Slice, brands: Sequence[Brand]
-    ) -> FloatArray:
-        """drivers.key_drivers' rows: one per feedback that scored `target` (ascending id),
-        columns target then predictors, NaN where not rated."""
-        wanted = [target, *predictors]
-        candidates = np.flatnonzero(self.rows(flt, brands))
-        out = np.full((len(candidates), len(wanted)), np.nan)
-        for j, name in enumerate(wanted):
-            if name in self.metrics:
-                out[:, j] = self.values[candidates, self.metrics.index(name)]
-        rated: FloatArray = out[~np.isnan(out[:, 0])]
-        return rated
+def _subset(picked: _Picked, keep: BoolArray) -> _Picked:
+    return _Picked(
+        picked.feedback_id[keep],
+        picked.brand_id[keep],
+        picked.day[keep],
+        picked.cluster[keep],
+        {d: c[keep] for d, c in picked.codes.items()},
+        picked.table[keep],
+    )
 
 
 # -- building ------------------------------------------------------------------------------
@@ -551,52 +650,6 @@ def changed_since(stamp: Stamp) -> Select[Any]:
     return select(either.c.id)
 
 
-def merge(base: ScoreColumns, delta: ScoreColumns, stamp: Stamp) -> ScoreColumns:
-    """`base` with the rows of `delta` replacing or adding to its own (delta's vocabulary
-    extends base's, so codes agree)."""
-    row, found = _positions(base.feedback_id, delta.feedback_id)
-    keep = np.ones(len(base), dtype=bool)
-    keep[row[found]] = False
-    metrics = [*base.metrics, *(m for m in delta.metrics if m not in base.metrics)]
-    dimensions = [*base.dimensions, *(d for d in delta.dimensions if d not in base.dimensions)]
-
-    def widen(table: npt.NDArray[Any], names: list[str], to: list[str], fill: Any) -> Any:
-        out = np.full((len(table), len(to)), fill, dtype=table.dtype)
-        for j, name in enumerate(names):
-            out[:, to.index(name)] = table[:, j]
-        return out
-
-    feedback_id = np.concatenate([base.feedback_id[keep], delta.feedback_id])
-    order = np.argsort(feedback_id, kind="stable")
-
-    def both(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> Any:
-        return np.concatenate([a[keep], b])[order]
-
-    return ScoreColumns(
-        stamp=stamp,
-        feedback_id=feedback_id[order],
-        brand_id=both(base.brand_id, delta.brand_id),
-        day=both(base.day, delta.day),
-        cluster=both(base.cluster, delta.cluster),
-        codes={d: both(base.codes[d], delta.codes[d]) for d in CODED},
-        vocab=delta.vocab,
-        metrics=metrics,
-        values=both(
-            widen(base.values, base.metrics, metrics, np.nan),
-            widen(delta.values, delta.metrics, metrics, np.nan),
-        ),
-        dimensions=dimensions,
-        positive=both(
-            widen(base.positive, base.dimensions, dimensions, 0),
-            widen(delta.positive, delta.dimensions, dimensions, 0),
-        ),
-        mentions=both(
-            widen(base.mentions, base.dimensions, dimensions, 0),
-            widen(delta.mentions, delta.dimensions, dimensions, 0),
-        ),
-    )
-
-
 # -- on disk, shared by every process -----------------------------------------------------
 
 _ARRAYS = ("feedback_id", "brand_id", "day", "cluster", "values", "positive", "mentions")
@@ -669,7 +722,7 @@ def load(where: Path) -> ScoreColumns | None:
 _lock = threading.Lock()
 _homes: dict[str, Path] = {}  # database -> home, remembered by refresh() and use_home()
 _bases: dict[str, ScoreColumns] = {}  # database -> the build in use
-_merged: dict[str, ScoreColumns] = {}  # database -> that build with the latest delta
+_merged: dict[str, ColumnSet] = {}  # database -> that build with the latest delta
 
 
 def use_home(database: str, home: Path) -> None:
@@ -704,7 +757,7 @@ def refresh(session: Session, home: Path) -> ScoreColumns:
     return columns
 
 
-def current(session: Session) -> ScoreColumns | None:
+def current(session: Session) -> ColumnSet | None:
     """The columns for this session's data, with whatever changed since the build merged in;
     None when there is no build, a segment rebuild voided it, or too much changed."""
     database = database_of(session)
@@ -714,14 +767,14 @@ def current(session: Session) -> ScoreColumns | None:
         return None
     stamp = read_stamp(session)
     if base is not None and base.stamp.same_data(stamp):
-        return base
+        return ColumnSet(base.stamp, [(base, None)])
     with _lock:
         return _with_changes(session, database, home, base, stamp)
 
 
 def _with_changes(
     session: Session, database: str, home: Path | None, base: ScoreColumns | None, stamp: Stamp
-) -> ScoreColumns | None:
+) -> ColumnSet | None:
     """(under _lock) The newest saved build, with the changes since merged in."""
     merged = _merged.get(database)
     if merged is not None and merged.stamp.same_data(stamp):
@@ -734,7 +787,7 @@ def _with_changes(
     if base is None or base.stamp.segments_built != stamp.segments_built:
         return None
     if base.stamp.same_data(stamp):
-        return base
+        return ColumnSet(base.stamp, [(base, None)])
     stamp = read_stamp(session, count=True)
     changed = changed_since(base.stamp)
     count = session.scalar(select(func.count()).select_from(changed.subquery())) or 0
@@ -745,5 +798,8 @@ def _with_changes(
     added = int(((ids > base.stamp.max_feedback_id) & (ids <= stamp.max_feedback_id)).sum())
     if base.stamp.feedback_count + added != stamp.feedback_count:
         return None  # feedback was deleted since the build: only SQL knows which
-    merged = _merged[database] = merge(base, delta, stamp)
+    row, found = _positions(base.feedback_id, ids)
+    still = np.ones(len(base), dtype=bool)
+    still[row[found]] = False  # changed since the build: the delta holds them now
+    merged = _merged[database] = ColumnSet(stamp, [(base, still), (delta, None)])
     return merged

@@ -53,7 +53,7 @@ from trustpulse.metrics.rollup_models import CustomerSegment
 from trustpulse.text.models import FeedbackAnalysis
 
 if TYPE_CHECKING:
-    from trustpulse.metrics.columns import ScoreColumns
+    from trustpulse.metrics.columns import ColumnSet
 
 GROUP_DIMENSIONS = (
     "brand",
@@ -360,7 +360,7 @@ def customer_sentiment_totals(
     return _item_totals(session, stmt, plan, len(dimensions))
 
 
-def _columns(session: Session) -> ScoreColumns | None:
+def _columns(session: Session) -> ColumnSet | None:
     """The columnar copy of the scores (metrics/columns.py) when one is built for this data."""
     from trustpulse.metrics import columns  # noqa: PLC0415 -- it builds on this module
 
