@@ -19,8 +19,9 @@
    each process its own socket so the clients' connections are spread evenly; `shared` is
    uvicorn's one socket, where one process ends up with most connections (see `_serve`).
    Wall-clock throughput is noisy when other work shares the cores, so each HTTP run also
-   reports CPU per write: the server processes', the load generator's (this process, while it
-   drives) and PostgreSQL's (the backends serving the run's database).
+   reports CPU per write: the server processes' and the load generator's (this process, while
+   it drives). PostgreSQL's is not: the pool opens and closes overflow connections all through
+   a run, and a backend's CPU is gone with it.
 `--cases 0` skips the recompute and runs the HTTP part alone.
 The table goes between <!-- sla:begin --> / <!-- sla:end --> in --out.
 """
@@ -289,17 +290,6 @@ def _cpu_seconds(pids: list[int]) -> float:
     return total
 
 
-def _backends(engine: Engine, database: str) -> list[int]:
-    with engine.connect() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT pid FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid()"
-            ),
-            {"name": database},
-        )
-        return [int(pid) for (pid,) in rows]
-
-
 def _measured_drive(
     base: str,
     cases: int,
@@ -307,27 +297,20 @@ def _measured_drive(
     agent: int,
     *,
     servers: list[subprocess.Popen[bytes]],
-    engine: Engine,
-    database: str,
 ) -> dict[str, float]:
-    """Drive the servers; latencies, throughput and the CPU the run cost per write.
-
-    Server CPU is the processes' own (started before, so only the difference counts);
-    PostgreSQL's is that of the backends serving `database` when the run ends (a backend the
-    pool closed during the run is not counted, so it is a lower bound)."""
+    """Drive the servers; latencies, throughput and the CPU the run cost per write (the
+    servers' own, counted from the start of the drive, and this process's)."""
     pids = [s.pid for s in servers]
     server_before = _cpu_seconds(pids)
     client_before = time.process_time()
     elapsed, latencies = asyncio.run(_drive(base, cases, clients, agent))
     client = time.process_time() - client_before
     server = _cpu_seconds(pids) - server_before
-    database_cpu = _cpu_seconds(_backends(engine, database))
     writes = len(latencies)
     return {
         **_timed(latencies, elapsed, cases, clients, len(servers)),
         "server_cpu_ms": server / writes * 1000,
         "client_cpu_ms": client / writes * 1000,
-        "database_cpu_ms": database_cpu / writes * 1000,
     }
 
 
@@ -430,8 +413,6 @@ def bench_http(cases: int, clients: int, workers: int, listen: str) -> dict[str,
                 clients,
                 agent_id,
                 servers=servers,
-                engine=engine,
-                database=url.rsplit("/", 1)[1],
             )
         finally:
             _stop(servers)
@@ -489,8 +470,6 @@ def bench_http_floor(cases: int, clients: int, workers: int, listen: str) -> dic
                 clients,
                 0,
                 servers=servers,
-                engine=engine,
-                database=name,
             )
         finally:
             _stop(servers)
@@ -531,8 +510,7 @@ def _table(
             f"({listen}) | "
             f"{http['writes_per_s']:.0f} writes/s, p50 {http['p50_ms']:.0f} ms, "
             f"p99 {http['p99_ms']:.0f} ms |",
-            f"| CPU per write: server processes / load generator / PostgreSQL backends | "
-            f"{_cpu(http)} |",
+            f"| CPU per write: server processes / load generator | {_cpu(http)} |",
             f"| rows counted after the HTTP run | {http['complaints_counted']:,.0f} complaints, "
             f"{http['replies_counted']:,.0f} replies (expected {http['cases']:,.0f} each) |",
         ]
@@ -542,7 +520,7 @@ def _table(
             f"else), same clients and processes | {floor['writes_per_s']:.0f} writes/s, p50 "
             f"{floor['p50_ms']:.0f} ms, p99 {floor['p99_ms']:.0f} ms; rows "
             f"{floor['complaints_counted']:,.0f} + {floor['replies_counted']:,.0f} |",
-            f"| floor's CPU per write: server / load generator / PostgreSQL | {_cpu(floor)} |",
+            f"| floor's CPU per write: server processes / load generator | {_cpu(floor)} |",
         ]
         if http is not None:
             share = http["writes_per_s"] / floor["writes_per_s"]
@@ -551,9 +529,7 @@ def _table(
 
 
 def _cpu(run: dict[str, float]) -> str:
-    return (
-        f"{run['server_cpu_ms']:.2f} / {run['client_cpu_ms']:.2f} / {run['database_cpu_ms']:.2f} ms"
-    )
+    return f"{run['server_cpu_ms']:.2f} / {run['client_cpu_ms']:.2f} ms"
 
 
 def _recompute_rows(recompute: dict[str, float]) -> list[str]:
