@@ -41,6 +41,7 @@ SLICES = [
     (["product"], Slice(where={"touchpoint": ["delivery"], "kind": ["survey"]})),
     (["segment", "month"], Slice(brand="west", channel="email", since=date(2026, 3, 8))),
     ([], Slice(brand="acme", channel="no-such-channel")),
+    (["month", "channel"], Slice(where={"segment": ["family"], "touchpoint": ["service"]})),
 ]
 
 

@@ -125,3 +125,20 @@ def test_unknown_dimension_metric_and_brand_are_refused(
 def test_no_data_gives_no_rows(session: Session, settings: Settings) -> None:
     assert compute_metric(session, "nps", settings=settings) == []
     assert compute_metric(session, "csi", settings=settings, by=["brand"]) == []
+
+
+@pytest.mark.parametrize("metric", ["nps", "csat", "trust_index"])
+def test_a_segment_filter_equals_that_segment_of_a_segment_grouping(
+    session: Session, settings: Settings, surveys: pd.DataFrame, metric: str
+) -> None:
+    grouped = compute_metric(session, metric, settings=settings, by=["segment", "month"])
+    filtered = compute_metric(
+        session, metric, settings=settings, by=["month"], flt=Slice(where={"segment": ["family"]})
+    )
+    family = [r for r in grouped if r["group"]["segment"] == "family"]  # type: ignore[index]
+    assert len(filtered) == len(family) > 1
+    for f, g in zip(filtered, family, strict=True):
+        assert f["group"] == {"month": g["group"]["month"]}  # type: ignore[index]
+        assert f["n"] == g["n"]
+        for key in ("value", "ci_low", "ci_high"):
+            assert f[key] == pytest.approx(g[key], abs=1e-9), key

@@ -43,6 +43,7 @@ FILTERS = [
     Slice(brand="west", since=date(2026, 3, 1), until=date(2026, 3, 8)),
     Slice(channel="sms", until=date(2026, 3, 31)),
     Slice(where={"touchpoint": ["delivery"]}),
+    Slice(brand="acme", where={"segment": ["family"], "touchpoint": ["service"]}),
 ]
 
 

@@ -46,8 +46,8 @@ from trustpulse.errors import InvalidInputError
 from trustpulse.feedback.models import Feedback, Score
 from trustpulse.metrics.periods import PERIOD_DIMENSIONS, period_label
 from trustpulse.metrics.query import (
-    FEEDBACK_FILTERS,
     POSITIVE_LABEL,
+    SLICE_FILTERS,
     GroupKey,
     ItemTotals,
     Slice,
@@ -165,7 +165,7 @@ class ScoreColumns:
         if flt.channel is not None:
             mask &= self._is_in("channel", [flt.channel])
         for column, allowed in flt.where.items():
-            if column not in FEEDBACK_FILTERS:
+            if column not in SLICE_FILTERS:
                 raise InvalidInputError(f"cannot filter on {column!r}", field="filter")
             mask &= self._is_in(column, [str(a) for a in allowed])
         if flt.since is not None:
@@ -349,11 +349,19 @@ class ColumnSet:
             else:
                 parts.append(picked.codes[dim] + 1)  # 0 = NULL
                 labels.append([None, *self.vocab[dim]])
-        stacked = np.stack(parts, axis=1)
-        keys, inverse = np.unique(stacked, axis=0, return_inverse=True)
-        groups = [
-            tuple(labels[j][int(code)] for j, code in enumerate(key)) for key in keys.tolist()
-        ]
+        # one integer per row in mixed radix (np.unique over rows of a 2-D array sorts a
+        # structured copy: 10x slower)
+        combined = np.zeros(len(picked.cluster), dtype=np.int64)
+        for part, choices in zip(parts, labels, strict=True):
+            combined = combined * len(choices) + part
+        keys, inverse = np.unique(combined, return_inverse=True)
+        groups: list[GroupKey] = []
+        for key in keys.tolist():
+            rest, digits = int(key), list[str | None]()
+            for choices in reversed(labels):
+                rest, digit = divmod(rest, len(choices))
+                digits.append(choices[digit])
+            groups.append(tuple(reversed(digits)))
         return inverse.reshape(-1).astype(np.int64), groups
 
     def _per_customer(

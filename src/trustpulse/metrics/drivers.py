@@ -24,7 +24,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from trustpulse.config import Settings
-from trustpulse.customers.models import Brand
+from trustpulse.customers.models import Brand, Customer
 from trustpulse.errors import InvalidInputError
 from trustpulse.feedback.models import Feedback, Score
 from trustpulse.metrics import columns
@@ -252,10 +252,11 @@ def _response_matrix(
     wanted = [target, *predictors]
     # the wanted metrics pivoted into columns
     pivot = [func.max(case((Score.metric == m, Score.value))) for m in wanted]
+    stmt = select(Score.feedback_id, *pivot).join(Feedback, Feedback.id == Score.feedback_id)
+    if "segment" in flt.where:
+        stmt = stmt.outerjoin(Customer, Customer.id == Feedback.customer_id)
     rows = session.execute(
-        select(Score.feedback_id, *pivot)
-        .join(Feedback, Feedback.id == Score.feedback_id)
-        .where(Score.metric.in_(wanted), *filter_clauses(flt, brands))
+        stmt.where(Score.metric.in_(wanted), *filter_clauses(flt, brands))
         .group_by(Score.feedback_id)
         .having(func.count(case((Score.metric == target, 1))) > 0)
         .order_by(Score.feedback_id)

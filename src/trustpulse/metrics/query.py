@@ -69,6 +69,7 @@ GROUP_DIMENSIONS = (
 )
 SEGMENT_DIMENSIONS = ("trust_type", "value_tier")  # from customer_segments (segments build)
 FEEDBACK_FILTERS = ("channel", "kind", "touchpoint", "product")
+SLICE_FILTERS = (*FEEDBACK_FILTERS, "segment")  # segment: the customer's (customers.segment)
 POSITIVE_LABEL = "positive"  # text/default_model.py labels: negative, neutral, positive
 
 GroupKey = tuple[str | None, ...]
@@ -221,6 +222,9 @@ def filter_clauses(flt: Slice, brands: Sequence[Brand]) -> list[ColumnElement[bo
     if flt.channel is not None:
         where.append(Feedback.channel == flt.channel)
     for column, allowed in flt.where.items():
+        if column == "segment":  # the statement joins customers (_from, drivers, ...)
+            where.append(Customer.segment.in_(list(allowed)))
+            continue
         if column not in FEEDBACK_FILTERS:
             raise InvalidInputError(f"cannot filter on {column!r}", field="filter")
         where.append(getattr(Feedback, column).in_(list(allowed)))

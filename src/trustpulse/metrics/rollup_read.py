@@ -1,10 +1,10 @@
 """NPS, CSAT and CES from the daily rollups: the warm path of `trustpulse metrics`.
 
 A slice can use the rollups when every --by dimension is a rollup key or a period and the
-filters are brand, channel, touchpoint and local dates (the rollup's day is already the brand's
-local date, so --since/--until are exact). Threshold counts (promoters, satisfied, low effort)
-come from the 0-10 histogram, which is exact only for integer scores: if a slice holds any other
-value (h_other > 0) the rollups are not used.
+filters are brand, channel, touchpoint, segment and local dates (the rollup's day is already
+the brand's local date, so --since/--until are exact). Threshold counts (promoters, satisfied,
+low effort) come from the 0-10 histogram, which is exact only for integer scores: if a slice
+holds any other value (h_other > 0) the rollups are not used.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def unsupported(by: Sequence[str], flt: Slice) -> str | None:
     extra = [d for d in by if d not in ROLLUP_DIMENSIONS]
     if extra:
         return f"dimension {extra[0]!r} is not in the rollups"
-    filters = [f for f in flt.where if f != "touchpoint"]
+    filters = [f for f in flt.where if f not in {"touchpoint", "segment"}]
     if filters:
         return f"filter {filters[0]!r} is not in the rollups"
     return None
@@ -150,14 +150,7 @@ def rollup_parts(
             MetricRollup.brand_id.in_([b.id for b in brands]),
         )
     )
-    if flt.channel is not None:
-        stmt = stmt.where(MetricRollup.channel == flt.channel)
-    if "touchpoint" in flt.where:
-        stmt = stmt.where(MetricRollup.touchpoint.in_(list(flt.where["touchpoint"])))
-    if flt.since is not None:
-        stmt = stmt.where(MetricRollup.day >= flt.since)
-    if flt.until is not None:
-        stmt = stmt.where(MetricRollup.day <= flt.until)
+    stmt = stmt.where(*_slice_clauses(flt))
     if keys:
         stmt = stmt.group_by(*keys)
     out: dict[GroupKey, RollupParts] = {}
@@ -184,6 +177,21 @@ def rollup_parts(
         parts.other += int(other or 0)
         parts.histogram = [a + b for a, b in zip(parts.histogram, histogram_counts, strict=True)]
     return out
+
+
+def _slice_clauses(flt: Slice) -> list[ColumnElement[bool]]:
+    """The slice's filters on rollup rows (those `unsupported` lets through)."""
+    where: list[ColumnElement[bool]] = []
+    if flt.channel is not None:
+        where.append(MetricRollup.channel == flt.channel)
+    for column in ("touchpoint", "segment"):
+        if column in flt.where:
+            where.append(getattr(MetricRollup, column).in_(list(flt.where[column])))
+    if flt.since is not None:
+        where.append(MetricRollup.day >= flt.since)
+    if flt.until is not None:
+        where.append(MetricRollup.day <= flt.until)
+    return where
 
 
 def _day(value: object) -> date:

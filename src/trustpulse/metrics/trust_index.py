@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -135,7 +136,12 @@ def _survey_totals(
     parts: dict[GroupKey, list[tuple[ItemTotals, list[int], list[int]]]] = defaultdict(list)
     for (source, filter_key), positions in by_filter.items():
         metrics = sorted({tree.leaves[tree.survey[p]].metric for p in positions})
-        scoped = Slice(flt.brand, flt.channel, flt.since, flt.until, dict(filter_key))
+        # the leaf's own filter within the slice's: both apply (a column in both: the values
+        # in both); the leaf's used to replace the slice's, dropping e.g. its segment
+        scope = {k: list(v) for k, v in flt.where.items()}
+        for column, allowed in filter_key:
+            scope[column] = [a for a in allowed if column not in scope or a in scope[column]]
+        scoped = replace(flt, where=scope)
         columns = [metrics.index(tree.leaves[tree.survey[p]].metric) for p in positions]
         totals_of = customer_sentiment_totals if source == "sentiment" else customer_item_totals
         for group, totals in totals_of(session, metrics, by=by, flt=scoped).items():

@@ -10,7 +10,7 @@ columns only.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from sqlalchemy.orm import Session
@@ -91,17 +91,15 @@ def metric_by(
     by: Sequence[str],
     segment: str | None = None,
 ) -> list[tuple[dict[str, str | None], Point]]:
-    """[(group, estimate)] for each slice of `by`, optionally within one customer segment."""
-    dims = list(by)
-    if segment is not None and "segment" not in dims:
-        dims = ["segment", *dims]
-    rows = cache.cached_metric(session, metric, settings=settings, by=dims, flt=flt)
+    """[(group, estimate)] for each slice of `by`, optionally within one customer segment
+    (a filter: only that segment's responses are read)."""
+    if segment is not None:
+        flt = replace(flt, where={**flt.where, "segment": [segment]})
+    rows = cache.cached_metric(session, metric, settings=settings, by=list(by), flt=flt)
     out = []
     for row in rows:
         group = row["group"]
         assert isinstance(group, dict)  # noqa: S101 -- compute_metric's documented shape
-        if segment is not None and group.get("segment") != segment:
-            continue
         shown = {k: v for k, v in group.items() if k in by}
         period = next((str(v) for k, v in shown.items() if k in _PERIODS and v), "")
         out.append((shown, _point(row, period)))

@@ -142,13 +142,12 @@ def prepare_brand(session: Session, settings: Settings, *, brand: str) -> None:
             session, settings, Slice(brand=brand, channel=channel), targets=[DEFAULT_TARGET]
         )
     _channels, segments = filter_choices(session, brand=brand)
-    if segments:
-        # one segment's overview computes every segment's series (grouped by segment)
+    for segment in segments:  # the segment picker: each segment's overview (a filter)
         views.append(
             (
-                "overview by segment",
+                f"overview of segment {segment}",
                 partial(
-                    overview_figures, session, settings, slc=Slice(brand=brand), segment=segments[0]
+                    overview_figures, session, settings, slc=Slice(brand=brand), segment=segment
                 ),
             )
         )
