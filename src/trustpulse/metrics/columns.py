@@ -46,11 +46,13 @@ from trustpulse.errors import InvalidInputError
 from trustpulse.feedback.models import Feedback, Score
 from trustpulse.metrics.periods import PERIOD_DIMENSIONS, period_label
 from trustpulse.metrics.query import (
+    GROUP_DIMENSIONS,
     POSITIVE_LABEL,
     SLICE_FILTERS,
     GroupKey,
     ItemTotals,
     Slice,
+    dimension_column,
 )
 from trustpulse.metrics.rollup_models import CustomerSegment
 from trustpulse.text.models import FeedbackAnalysis
@@ -62,18 +64,9 @@ BoolArray = npt.NDArray[np.bool_]
 
 DELTA_LIMIT = 50_000  # rows changed since the build that are merged; more: SQL until rebuilt
 CHUNK = 100_000  # rows fetched at a time while building
-# the grouping and filter dimensions held as codes into a vocabulary (-1 = NULL)
-CODED = (
-    "channel",
-    "kind",
-    "touchpoint",
-    "product",
-    "region",
-    "segment",
-    "tier",
-    "trust_type",
-    "value_tier",
-)
+# the grouping and filter dimensions held as codes into a vocabulary (-1 = NULL): every
+# --by dimension but brand and periods (held as ids and days), and the feedback kind (a filter)
+CODED = (*(d for d in GROUP_DIMENSIONS if d != "brand" and d not in PERIOD_DIMENSIONS), "kind")
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
@@ -411,6 +404,11 @@ def _subset(picked: _Picked, keep: BoolArray) -> _Picked:
 # -- building ------------------------------------------------------------------------------
 
 
+def _coded_column(dimension: str) -> Any:
+    """query.py's column of a dimension (the feedback kind is a filter only)."""
+    return Feedback.kind if dimension == "kind" else dimension_column(dimension)
+
+
 def _epoch_seconds(dialect: str) -> ColumnElement[Any]:
     """Feedback.occurred_at as whole seconds since 1970 UTC, computed by the database (a
     datetime object per row costs more than the rest of the row)."""
@@ -425,15 +423,7 @@ def _feedback_rows(changed: Select[Any] | None, max_id: int, dialect: str) -> Se
         Feedback.brand_id,
         _epoch_seconds(dialect),
         Feedback.customer_id,
-        Feedback.channel,
-        Feedback.kind,
-        Feedback.touchpoint,
-        Feedback.product,
-        func.coalesce(Feedback.region, Customer.region),
-        Customer.segment,
-        Customer.tier,
-        CustomerSegment.trust_type,
-        CustomerSegment.value_tier,
+        *(_coded_column(d) for d in CODED),
     ]
     stmt = (
         select(*wanted)

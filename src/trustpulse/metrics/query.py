@@ -121,7 +121,7 @@ def brands_in_scope(session: Session, flt: Slice) -> list[Brand]:
     return customers.list_brands(session)
 
 
-def _dimension_column(name: str) -> Key:
+def dimension_column(name: str) -> Key:
     columns: dict[str, Key] = {
         "brand": Brand.code,
         "channel": Feedback.channel,
@@ -145,7 +145,7 @@ class _Plan:
 
 def _plan(session: Session, by: Sequence[str], flt: Slice, brands: Sequence[Brand]) -> _Plan:
     dialect = session.get_bind().dialect.name
-    keys: list[Key] = [_dimension_column(d) for d in by if d not in PERIOD_DIMENSIONS]
+    keys: list[Key] = [dimension_column(d) for d in by if d not in PERIOD_DIMENSIONS]
     plain = len(keys)
     zones = {b.id: b.timezone for b in brands}
     day_of: Callable[[Sequence[Any]], date] | None = None
