@@ -3,7 +3,7 @@ load, and after the data moved on only for a while and with the time they are fr
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,9 +12,11 @@ from tests.metrics.conftest import add_late_response, insert_surveys
 from trustpulse.app import create_app
 from trustpulse.db import session_scope
 from trustpulse.metrics import cache, complaint_leaves, engine
+from trustpulse.metrics.actions import create_action
 from trustpulse.metrics.query import Slice
 from trustpulse.metrics.rollups import build_rollups
 from trustpulse.reports import complaints as report_complaints
+from trustpulse.reports import improvements as report_improvements
 from trustpulse.runtime import Runtime
 from trustpulse.web import drivers, jobs, transparency
 from trustpulse.web.overview import overview_figures
@@ -209,3 +211,31 @@ def test_any_month_finds_its_complaint_figures_prepared(
         assert page.status_code == 200  # computing either would raise
         with pytest.raises(AssertionError, match="computed although"):
             client.get(f"/?brand={BRAND}&since=2026-02-03&until=2026-02-17&lang=en")
+
+
+def test_improvement_verdicts_are_prepared(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with session_scope(runtime.session_factory) as session:
+        insert_surveys(session, n=120)
+        create_action(
+            session,
+            brand=BRAND,
+            problem="shorter hotline wait",
+            metric="nps",
+            impact=7.0,
+            cost=1_000.0,
+            expected_gain=3.0,
+            status="done",
+            start_date=date(2026, 3, 10),
+            done_date=date(2026, 3, 12),
+        )
+        build_rollups(session)
+    prepare_dashboard(runtime.session_factory, runtime.settings)
+    cache.clear()
+    monkeypatch.setattr(report_improvements, "verify_action", _must_not_compute)
+    app = create_app(runtime.settings, engine=runtime.engine)
+    with TestClient(app) as client:
+        page = client.get(f"/improvements?brand={BRAND}&lang=en")
+        assert page.status_code == 200  # the verdict from the table: computing would raise
+        assert "shorter hotline wait" in page.text

@@ -39,6 +39,7 @@ from trustpulse.metrics.complaint_leaves import ComplaintFacts
 from trustpulse.metrics.query import Slice, period_window
 from trustpulse.reports import trust
 from trustpulse.reports.choices import filter_choices
+from trustpulse.reports.improvements import improvement_rows
 from trustpulse.reports.service import latest_quarter, previous_quarter
 from trustpulse.transparency import service as snapshots
 from trustpulse.web.drivers import TARGETS, driver_rows
@@ -130,7 +131,8 @@ def prepare_brand(session: Session, settings: Settings, *, brand: str) -> None:
     channel it has feedback from over the whole period, the overview per segment (drivers of
     the page's default target only in months and channels) and the complaint figures of the
     transparency page's quarters (`transparency_quarters`); and for the latest
-    `COMPLAINT_MONTHS` months what every slice of a month shares (complaint KPIs and handling).
+    `COMPLAINT_MONTHS` months what every slice of a month shares (complaint KPIs and handling);
+    and the verdicts of done improvement actions.
 
     A view the data cannot answer (e.g. too few responses for key drivers) is left out: the
     page computes it on request and shows the reason, as without preparation."""
@@ -164,6 +166,9 @@ def prepare_brand(session: Session, settings: Settings, *, brand: str) -> None:
         views.append(
             (f"transparency {quarter}", partial(complaint_figures, session, brand, quarter))
         )
+    views.append(
+        ("improvements", partial(improvement_rows, session, settings=settings, brand=brand))
+    )
     views.append(
         (
             "repurchase",
