@@ -12,9 +12,13 @@ from pathlib import Path
 
 import httpx2 as httpx
 import pytest
+import uvloop
+from uvicorn.config import HTTP_PROTOCOLS
+from uvicorn.importer import import_from_string
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from trustpulse.runtime import Runtime
-from trustpulse.server import reuseport_supported
+from trustpulse.server import reuseport_supported, worker_config
 
 
 def _free_port() -> int:
@@ -88,3 +92,15 @@ def test_a_port_in_use_fails_at_once_with_a_message(runtime: Runtime) -> None:
     assert server.returncode != 0
     assert b"cannot listen on 127.0.0.1" in err
     assert b"Traceback" not in err
+
+
+def test_workers_parse_http_with_httptools_on_uvloop() -> None:
+    config = worker_config()
+    protocol = import_from_string(HTTP_PROTOCOLS[str(config.http)])
+    loop_factory = config.get_loop_factory()
+
+    assert loop_factory is not None
+    loop = loop_factory()
+    loop.close()
+    assert protocol is HttpToolsProtocol
+    assert isinstance(loop, uvloop.Loop)

@@ -42,9 +42,15 @@ def bind_reuseport(host: str, port: int) -> socket.socket:
     return sock
 
 
+def worker_config() -> uvicorn.Config:
+    """A worker's uvicorn settings. http and loop stay "auto", so uvicorn takes httptools and
+    uvloop (both pinned dependencies) over its pure-Python h11 parser and asyncio's loop; the
+    other `serve` paths (uvicorn.run) default to "auto" as well."""
+    return uvicorn.Config(APP, factory=True, http="auto", loop="auto")
+
+
 def _run_worker(sock: socket.socket) -> None:
-    config = uvicorn.Config(APP, factory=True)
-    uvicorn.Server(config).run(sockets=[sock])
+    uvicorn.Server(worker_config()).run(sockets=[sock])
 
 
 def serve_processes(host: str, port: int, workers: int) -> None:
