@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from trustpulse.accounts import service as accounts
 from trustpulse.clock import utcnow
-from trustpulse.complaints import kpis, lifecycle, ownership, queries
+from trustpulse.complaints import hint_training, kpis, lifecycle, ownership, queries
 from trustpulse.complaints.api import detail
 from trustpulse.complaints.care_cli import contract_app, credits, rules_app
 from trustpulse.complaints.config import sla_config
@@ -30,7 +30,7 @@ from trustpulse.complaints.sla_bulk import recompute_bulk
 from trustpulse.complaints.sla_store import recompute_all
 from trustpulse.customers import service as customers
 from trustpulse.db import session_scope
-from trustpulse.errors import NotFoundError
+from trustpulse.errors import InvalidInputError, NotFoundError
 from trustpulse.imports.cli import (
     BrandOpt,
     EncodingOpt,
@@ -41,6 +41,7 @@ from trustpulse.imports.cli import (
     import_file,
 )
 from trustpulse.runtime import get_runtime
+from trustpulse.text.datasets import write_table
 
 app = typer.Typer(no_args_is_help=True)
 sla_app = typer.Typer(no_args_is_help=True, help="SLA clocks.")
@@ -287,3 +288,74 @@ def metrics(
             until=until.date() if until else None,
         )
     _print([_dump(r) for r in rows], as_json=as_json)
+
+
+SinceOpt = Annotated[
+    datetime | None,
+    typer.Option(formats=["%Y-%m-%d"], help="Only complaints resolved on or after (UTC)."),
+]
+
+
+def _attributions(brand: str | None, since: datetime | None) -> Any:
+    runtime = get_runtime()
+    with session_scope(runtime.session_factory) as session:
+        brand_row = customers.get_brand(session, brand or "default")
+        start = since.replace(tzinfo=UTC) if since else None
+        return hint_training.desk_attributions(session, brand_id=brand_row.id, since=start)
+
+
+@app.command("export-attributions")
+def export_attributions(
+    out: Annotated[Path, typer.Option("--out", help="File to write (.csv, .tsv, .xlsx, .jsonl).")],
+    brand: BrandOpt = None,
+    since: SinceOpt = None,
+) -> None:
+    """Write the desk's attributions (resolved complaints' text, responsibility, root cause),
+    personal data cut out: training data for `trustpulse text train`."""
+    frame = _attributions(brand, since)
+    write_table(frame, out)
+    typer.echo(f"wrote {len(frame)} attributed complaints -> {out}")
+
+
+@app.command("train-hints")
+def train_hints(
+    out_dir: Annotated[Path, typer.Option("--out-dir", help="Folder for the model files.")],
+    brand: BrandOpt = None,
+    since: SinceOpt = None,
+    min_per_label: Annotated[
+        int, typer.Option(min=2, help="Labels with fewer resolved complaints are left out.")
+    ] = hint_training.MIN_PER_LABEL,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="A JSON array, one object per task.")
+    ] = False,
+) -> None:
+    """Train responsibility and root-cause hint models on the desk's own attributions (make
+    them active with text.yaml `hints`)."""
+    frame = _attributions(brand, since)
+    outcomes = hint_training.train_desk_models(frame, min_per_label=min_per_label)
+    if not any(o.model for o in outcomes):
+        raise InvalidInputError(
+            f"no hint model trained from {len(frame)} attributed complaints: "
+            + "; ".join(f"{o.task}: {o.reason}" for o in outcomes)
+        )
+    rows = []
+    for outcome in outcomes:
+        row = outcome.as_dict()
+        if outcome.model is not None:
+            path = out_dir / f"{outcome.task}.joblib"
+            outcome.model.save(path)
+            row["path"] = str(path)
+        rows.append(row)
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    for row in rows:
+        if row["trained"]:
+            typer.echo(
+                f"{row['task']}: {row['version']} on {row['n']} complaints {row['classes']}, "
+                f"hold-out macro-F1 {row['holdout_macro_f1']} -> {row['path']}"
+            )
+        else:
+            typer.echo(f"{row['task']}: not trained, {row['reason']}")
+        if row["left_out"]:
+            typer.echo(f"  left out (under {min_per_label} each): {row['left_out']}")

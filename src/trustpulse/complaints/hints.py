@@ -46,6 +46,11 @@ class HintRun:
     versions: list[str]
 
 
+def complaint_text(title: str | None, description: str | None) -> str:
+    """The text a complaint is hinted on (and the desk's models are trained on)."""
+    return "\n".join(t for t in (title, description) if t)
+
+
 def hint_settings(settings: Settings, brand: str) -> HintSettings:
     return load_text_config(settings, brand=brand).hints
 
@@ -121,7 +126,7 @@ def hint_batch(
     if not rows:
         return 0, 0
     ids = [row.id for row in rows]
-    texts = ["\n".join(t for t in (row.title, row.description) if t) for row in rows]
+    texts = [complaint_text(row.title, row.description) for row in rows]
     now = utcnow()
     values = [
         {

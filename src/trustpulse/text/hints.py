@@ -18,6 +18,12 @@ from trustpulse.text.sentiment import SentimentModel, load_model
 RESPONSIBILITY_NAMES = {"customer_side": "customer"}
 
 
+def hint_input(text: str) -> str:
+    """What a hint model reads, and is trained on from the desk: the text with personal data
+    cut out (the placeholders too, so a model learns no `[PHONE]` habit of one channel)."""
+    return PLACEHOLDER_PATTERN.sub(" ", redact(text).text)
+
+
 @dataclass(frozen=True)
 class Hint:
     responsibility: str | None
@@ -44,7 +50,7 @@ class HintModels:
 
     def hint(self, texts: Sequence[str]) -> list[Hint]:
         """One hint per text, from its redacted words (the models never saw our placeholders)."""
-        cleaned = [PLACEHOLDER_PATTERN.sub(" ", redact(t).text) for t in texts]
+        cleaned = [hint_input(t) for t in texts]
         parties = self.responsibility.predict(cleaned) if self.responsibility else None
         causes = self.root_cause.predict(cleaned) if self.root_cause else None
         hints = []
