@@ -136,3 +136,47 @@ def test_a_form_sent_back_keeps_the_agents_choice_over_the_hint(
     start = page.text.index('id="form-resolve"')
     form = page.text[start : page.text.index("</form>", start)]
     assert SELECTED.findall(form) == ["logistics.delay", "supplier"]
+
+
+def test_the_queue_shows_the_suggestion_until_the_agent_attributes(
+    client: TestClient,
+    api: Api,
+    desk: Desk,
+    session: Session,
+    *,
+    hint_files: dict[str, Path],
+    acme_hint_config: None,
+) -> None:
+    hinted = _open(api, desk, OURS)
+    attributed = _open(api, desk, CUSTOMER)
+    _hint(session, desk, hint_files)
+    case = api.get(attributed)
+    api.ok(
+        case, "resolve", actor_id=desk.wang, root_cause="external.third_party",
+        responsibility="external", summary="the carrier's outage",
+    )  # fmt: skip
+    html = client.get("/complaints?brand=acme&state=all&lang=en").text
+    hint = session.get(ComplaintHint, hinted)
+    assert hint is not None
+    row = _queue_row(html, hinted)
+    assert f"Suggested: ours ({hint.responsibility_score:.2f})" in row
+    # the agent's attribution replaces the model's guess (customer side)
+    row = _queue_row(html, attributed)
+    assert "Suggested" not in row
+    assert "external" in row
+    export = client.get("/complaints?brand=acme&state=all&lang=en&export=csv").text
+    (line,) = [x for x in export.splitlines() if x.startswith(f"{hinted},")]
+    assert line.endswith(f",,ours,{hint.responsibility_score}")
+
+
+def test_the_queue_shows_no_suggestion_without_a_hint_model(
+    client: TestClient, api: Api, desk: Desk, session: Session, hint_files: dict[str, Path]
+) -> None:
+    cid = _open(api, desk, OURS)
+    _hint(session, desk, hint_files)
+    assert "Suggested" not in _queue_row(client.get("/complaints?brand=acme&lang=en").text, cid)
+
+
+def _queue_row(html: str, cid: int) -> str:
+    start = html.index(f'<tr data-complaint="{cid}">')
+    return html[start : html.index("</tr>", start)]

@@ -234,3 +234,23 @@ def hinted_responsibilities(
         )
     )
     return {cid: party for cid, party in rows if party is not None}
+
+
+def queue_hints(
+    session: Session, complaint_ids: list[int], *, brand: str, settings: Settings
+) -> dict[int, tuple[str, float | None]]:
+    """complaint id → (hinted responsibility, probability) for a page of the queue; empty when
+    the brand has no hint model (a hint stored earlier is then not shown, as on the case)."""
+    if not complaint_ids or not hint_settings(settings, brand).configured:
+        return {}
+    rows = session.execute(
+        select(
+            ComplaintHint.complaint_id,
+            ComplaintHint.responsibility,
+            ComplaintHint.responsibility_score,
+        ).where(
+            ComplaintHint.complaint_id.in_(complaint_ids),
+            ComplaintHint.responsibility.is_not(None),
+        )
+    )
+    return {cid: (party, score) for cid, party, score in rows if party is not None}

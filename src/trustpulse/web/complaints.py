@@ -18,12 +18,18 @@ from fastapi.responses import RedirectResponse, Response
 from trustpulse.accounts.actors import CurrentActor
 from trustpulse.clock import utcnow
 from trustpulse.complaints import views
+from trustpulse.complaints.hints import queue_hints
 from trustpulse.complaints.lifecycle import OPEN_STATES, StaleVersionError
 from trustpulse.complaints.models import ComplaintState, Severity
 from trustpulse.db import DbSession
 from trustpulse.errors import InvalidInputError, TrustPulseError
 from trustpulse.web.complaint_clocks import STATE_LABELS, clock_view, countdown_words
-from trustpulse.web.complaint_detail import ActionForm, detail_context, run_action
+from trustpulse.web.complaint_detail import (
+    RESPONSIBILITY_LABELS,
+    ActionForm,
+    detail_context,
+    run_action,
+)
 from trustpulse.web.complaint_timeline import timeline_table
 from trustpulse.web.context import Page, app_settings, render, serve_page
 from trustpulse.web.export import ExportTable, parse_format
@@ -105,6 +111,12 @@ def queue_context(page: Page) -> tuple[dict[str, Any], ExportTable]:
         limit=EXPORT_LIMIT if exporting else PAGE_SIZE,
         offset=0 if exporting else (number - 1) * PAGE_SIZE,
     )
+    hints = queue_hints(
+        page.session,
+        [row.complaint.id for row in rows],
+        brand=brand.code,
+        settings=app_settings(page.request),
+    )
     words = countdown_words(page.i)
     items = []
     for row in rows:
@@ -124,6 +136,9 @@ def queue_context(page: Page) -> tuple[dict[str, Any], ExportTable]:
             _("Next deadline"),
             _("Due"),
             _("SLA"),
+            _("Responsibility"),
+            _("Suggested responsibility"),
+            _("Suggestion confidence"),
         ],
         rows=[
             [
@@ -140,6 +155,9 @@ def queue_context(page: Page) -> tuple[dict[str, Any], ExportTable]:
                 if clock and clock.due_at
                 else None,
                 _(STATE_LABELS[clock.state]) if clock else None,
+                _party(row.complaint.responsibility, _),
+                _party(hints[row.complaint.id][0], _) if row.complaint.id in hints else None,
+                hints[row.complaint.id][1] if row.complaint.id in hints else None,
             ]
             for row, clock in items
         ],
@@ -162,7 +180,16 @@ def queue_context(page: Page) -> tuple[dict[str, Any], ExportTable]:
         "breaching": flt.breaching,
         "countdown_words": words,
         "zone": zone,
+        "hints": hints,
+        "responsibility_labels": RESPONSIBILITY_LABELS,
     }, export
+
+
+def _party(value: str | None, gettext: Any) -> str | None:
+    """A responsibility in the reader's language (a label a model made up stays as it is)."""
+    if value is None:
+        return None
+    return str(gettext(RESPONSIBILITY_LABELS[value])) if value in RESPONSIBILITY_LABELS else value
 
 
 @router.get("/complaints")
