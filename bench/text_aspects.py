@@ -4,12 +4,14 @@ and recall per trust category, and how often the aspect sentiment equals the lab
 
     .venv/bin/python bench/text_aspects.py [--data DIR] [--config text.yaml] [--folds 5]
                                            [--min-precision 0.8] [--prune-below 0.5] [--no-cv]
-                                           [--json]
+                                           [--no-model] [--speed] [--json]
 
 Two taggers, each reported per split: `tune` and `report` (the halves of the first sample,
 both read while tuning by now), `old` (the two together) and `fresh` (aspect_labels_fresh.csv,
 the held-out sample nobody tunes on).
-- `lexicon`: the shipped lexicon (config_defaults/text.yaml) or --config's.
+- `lexicon`: the shipped lexicon (config_defaults/text.yaml) or --config's, with its learnt
+  check if --config names one (`aspect_model: <path>`, text/aspect_model.py; --no-model
+  leaves it out).
 - `cv`: the lexicon adapted (`text/aspect_learn.py`) to the labels of the other folds only:
   the sample is split into --folds folds by a hash of dataset and id, and each fold is tagged
   with the lexicon minus the entries that were right less often than --prune-below where
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +35,10 @@ import yaml
 from trustpulse.config import Settings
 from trustpulse.text.aspect_learn import cross_validate, parse_label_cell
 from trustpulse.text.aspect_sample import parse_labels, read_labels, score_categories, with_texts
+from trustpulse.text.aspects import AspectTagger
 from trustpulse.text.config import TextConfig, load_text_config
-from trustpulse.text.service import aspect_results, build_analyzer, prepare
+from trustpulse.text.language import comparable
+from trustpulse.text.service import aspect_model_of, aspect_results, build_analyzer, prepare
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
@@ -58,6 +63,12 @@ def main() -> None:
         help="drop lexicon entries right less often than this where alone (-1: keep all)",
     )
     parser.add_argument("--no-cv", action="store_true", help="score the lexicon only")
+    parser.add_argument(
+        "--no-model", action="store_true", help="the lexicon without the learnt check (v4)"
+    )
+    parser.add_argument(
+        "--speed", action="store_true", help="only time tagging (5,000 reviews + 5,000 tweets)"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     home = args.home or Path(tempfile.mkdtemp(prefix="tp-aspects-"))
@@ -66,6 +77,11 @@ def main() -> None:
     if args.config:
         override = yaml.safe_load(args.config.read_text(encoding="utf-8"))
         config = TextConfig.model_validate({**config.model_dump(), **override})
+    if args.no_model:
+        config = config.model_copy(update={"aspect_model": None})
+    if args.speed:
+        speed(config, args.data)
+        return
     analyzer = build_analyzer(settings, config)
     old = with_texts(read_labels(LABELS), args.data)
     frame = pd.concat([old, with_texts(read_labels(FRESH_LABELS), args.data)], ignore_index=True)
@@ -123,6 +139,26 @@ def main() -> None:
         zip(out.get("learnt_per_fold", []), out.get("pruned_per_fold", []), strict=True)
     ):
         print(f"fold {fold} learnt: {learnt}\n       pruned: {pruned}")
+
+
+def speed(config: TextConfig, data: Path) -> None:
+    """Docs/s of `AspectTagger.mentions` on comparable texts, one process, best of three:
+    5,000 waimai_10k reviews + 5,000 airline tweets; the lexicon alone, then with the
+    config's learnt check if it has one (--config with `aspect_model: <path>`)."""
+    reviews = pd.read_csv(data / "waimai_10k" / "waimai_10k.csv")["review"].dropna()
+    tweets = pd.read_csv(data / "twitter_us_airline_sentiment" / "Tweets.csv")["text"].dropna()
+    texts = [comparable(str(t)) for t in [*reviews[:5000], *tweets[:5000]]]
+    for setting in dict.fromkeys([None, config.aspect_model]):
+        tagger = AspectTagger(
+            config.aspects, config.aspect_ignore, config.aspect_cues, aspect_model_of(setting)
+        )
+        best = 0.0
+        for _ in range(3):
+            start = time.perf_counter()
+            for text in texts:
+                tagger.mentions(text)
+            best = max(best, len(texts) / (time.perf_counter() - start))
+        print(f"aspect_model={setting}: {best:,.0f} docs/s")
 
 
 if __name__ == "__main__":

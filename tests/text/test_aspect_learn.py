@@ -11,11 +11,11 @@ from typer.testing import CliRunner
 from trustpulse.errors import InvalidInputError
 from trustpulse.text.aspect_learn import (
     cross_validate,
-    fold_of,
     learn_terms,
     prune_terms,
     without,
 )
+from trustpulse.text.aspect_sample import fold_of
 from trustpulse.text.cli import app
 from trustpulse.text.config import AspectSpec, TextConfig
 from trustpulse.text.default_model import DefaultSentiment

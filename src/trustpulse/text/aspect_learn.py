@@ -1,11 +1,11 @@
 """Proposing aspect-lexicon terms from labelled texts: weighted log-odds with an informative
 Dirichlet prior (Monroe, Colaresi & Quinn 2008) of each word in the texts labelled with a
 category against the texts that are not, written in the `aspects:` format of text.yaml; and
-measuring a lexicon plus learnt terms by cross-validation (terms learnt on the other folds)."""
+measuring a lexicon plus learnt terms by cross-validation (terms learnt on the other folds);
+and training the learnt check on the lexicon (`aspect_model.py`) from labelled texts."""
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -13,7 +13,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from trustpulse.errors import InvalidInputError
-from trustpulse.text.aspect_sample import CATEGORIES, CATEGORY_OF_ASPECT, category_of
+from trustpulse.text.aspect_model import AspectModel, Labelled, TrainSettings, fit
+from trustpulse.text.aspect_sample import CATEGORIES, CATEGORY_OF_ASPECT, category_of, fold_of
 from trustpulse.text.aspects import INFLECT, AspectTagger
 from trustpulse.text.config import TRUST_DIMENSIONS, AspectCues, AspectSpec
 from trustpulse.text.service import Analyzer, TextResult, aspect_results, prepare
@@ -118,11 +119,6 @@ def as_config(learnt: dict[str, list[LearntTerm]]) -> dict[str, Any]:
 def _surface(word: str) -> str:
     """English words match with their inflections (the texts said `dress`: `dresses` too)."""
     return f"{word}{INFLECT}" if word.isascii() and word.isalpha() else word
-
-
-def fold_of(key: str, folds: int) -> int:
-    """A stable fold for a text's key (dataset and id): the same on every machine and run."""
-    return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) % folds
 
 
 def with_learnt(
@@ -266,3 +262,23 @@ def cross_validate(
         for i, result in zip(test, results, strict=True):
             found[i] = result
     return CrossValidation(found, all_learnt, all_pruned)
+
+
+def train_check(
+    tagger: AspectTagger,
+    texts: Sequence[str],
+    labels: Sequence[set[str]],
+    settings: TrainSettings | None = None,
+) -> AspectModel:
+    """A learnt check on `tagger`'s lexicon (`aspect_model.fit`) from labelled texts, labels
+    being the sample's categories (trust dimensions, price_value, delivery_logistics);
+    thresholds by 5-fold cross-validation over the texts in their order. Raises
+    InvalidInputError for an unknown label."""
+    unknown = set().union(*labels) - set(CATEGORIES) if labels else set()
+    if unknown:
+        raise InvalidInputError(
+            f"unknown label {sorted(unknown)[0]!r} (use {', '.join(CATEGORIES)})", field="label"
+        )
+    feats = [tagger.model_features(prepare(t).comparable) for t in texts]
+    keys = [str(i) for i in range(len(texts))]
+    return fit(Labelled(feats, list(labels)), keys, settings or TrainSettings())

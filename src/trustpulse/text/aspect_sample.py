@@ -4,6 +4,7 @@ recall of the aspect tagger per trust category against it."""
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -278,6 +279,11 @@ def with_texts(labels: pd.DataFrame, data_dir: Path) -> pd.DataFrame:
             raise InvalidInputError(f"{dataset} id {key} is not in {data_dir}", id=key)
         texts.append(text)
     return labels.assign(text=texts)
+
+
+def fold_of(key: str, folds: int) -> int:
+    """A stable fold for a text's key (dataset and id): the same on every machine and run."""
+    return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) % folds
 
 
 def category_of(aspect: Mapping[str, Any]) -> str:

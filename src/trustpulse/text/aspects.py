@@ -10,10 +10,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from trustpulse.text.aspect_model import AspectModel, Hit, features
+from trustpulse.text.aspect_sample import CATEGORY_OF_ASPECT, category_of
 from trustpulse.text.config import AspectCues, AspectSpec
 from trustpulse.text.terms import REGEX_PREFIX, Term, TermHit, TermMatcher
 
-ASPECT_RECIPE = "aspects-v4"
+ASPECT_RECIPE = "aspects-v4"  # a learnt check (aspect_model.py) adds its own version
 IGNORE = "_ignore"
 # `cancel~`: the term and its English inflections (cancels, cancelled, canceling, ...)
 INFLECT = "~"
@@ -25,6 +27,10 @@ _NEGATED = re.compile(
     r"|(?:(?<![a-z])(?:not|never|no|hardly)|n't)\s+(?:\w+\s+)?$"
 )
 _FLIP = {"positive": "negative", "negative": "positive"}
+# the aspect of a mention the model adds where the lexicon found none of its category
+# (`category_of` reads the category back: `delivery_learnt` is delivery/logistics)
+_ADDED = {category: f"{aspect}_learnt" for aspect, category in CATEGORY_OF_ASPECT.items()}
+_DIMENSION_OF = dict.fromkeys(CATEGORY_OF_ASPECT.values(), "service_responsiveness")
 _JOIN = "\x1f"  # between the aspects of a term listed under several
 _SPACES = re.compile(r"[\s\-]+")
 _ALNUM = re.compile(r"[a-z0-9]")
@@ -116,8 +122,14 @@ class AspectTagger:
         aspects: Mapping[str, AspectSpec],
         ignore: Sequence[str] = (),
         cues: AspectCues | None = None,
+        model: AspectModel | None = None,
     ) -> None:
         self.dimensions = {name: spec.dimension for name, spec in aspects.items()}
+        self._categories = {
+            name: category_of({"aspect": name, "dimension": dimension})
+            for name, dimension in self.dimensions.items()
+        }
+        self.model = model
         # a term listed under several aspects counts for each of them (the matcher keeps one
         # group per surface, so the group names them all)
         owners: dict[str, list[str]] = {}
@@ -147,6 +159,8 @@ class AspectTagger:
         }
         if cues != AspectCues():
             payload["cues"] = cues.model_dump()
+        if model is not None:
+            payload["model"] = model.version
         digest = hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
         self.version = f"{ASPECT_RECIPE}-{digest[:8]}"
 
@@ -171,6 +185,30 @@ class AspectTagger:
         }
 
     def mentions(self, text: str) -> list[AspectMention]:
+        """The aspects of `text` (comparable), the model's check applied when there is one."""
+        found = self.lexicon_mentions(text)
+        return found if self.model is None else self._checked(text, found)
+
+    def model_features(self, text: str) -> set[str]:
+        """What the model reads of `text` (comparable): the lexicon's mentions, their words."""
+        return features(text, self._hits(self.lexicon_mentions(text)))
+
+    def _hits(self, found: Sequence[AspectMention]) -> list[Hit]:
+        return [
+            Hit(
+                m.aspect,
+                m.term,
+                self._categories[m.aspect],
+                m.scope_start,
+                m.scope_end,
+                m.start,
+                m.end,
+            )
+            for m in found
+        ]
+
+    def lexicon_mentions(self, text: str) -> list[AspectMention]:
+        """The lexicon's mentions, one per aspect and clause, before any model check."""
         hits = [h for h in self._matcher.find(text) if h.group != IGNORE]
         if not hits:
             return []
@@ -196,6 +234,39 @@ class AspectTagger:
                         term=self._entries.get((aspect, hit.canonical), hit.canonical),
                     )
         return list(found.values())
+
+    def _checked(self, text: str, found: list[AspectMention]) -> list[AspectMention]:
+        """The mentions of the categories the model decides for: the lexicon's own, and for a
+        category it adds, one mention at the hit whose features weigh most for it."""
+        assert self.model is not None  # noqa: S101 -- the caller checked; narrows the type
+        hits = [
+            Hit(
+                m.aspect,
+                m.term,
+                self._categories[m.aspect],
+                m.scope_start,
+                m.scope_end,
+                m.start,
+                m.end,
+            )
+            for m in found
+        ]
+        decided = self.model.decide(text, hits)
+        kept = [m for m, hit in zip(found, hits, strict=True) if hit.category in decided]
+        for category in sorted(decided - {hit.category for hit in hits}):
+            source = self.model.strongest(text, hits, category)
+            kept.append(
+                AspectMention(
+                    aspect=_ADDED.get(category, f"{category}_learnt"),
+                    dimension=_DIMENSION_OF.get(category, category),
+                    start=source.start,
+                    end=source.end,
+                    scope_start=source.scope_start,
+                    scope_end=source.scope_end,
+                    term=source.term,
+                )
+            )
+        return kept
 
 
 def _form_key(form: str) -> str:

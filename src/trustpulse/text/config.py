@@ -99,6 +99,9 @@ class TextConfig(BaseModel):
     # phrases that contain aspect terms but say nothing about the aspect (客服你好: a greeting)
     aspect_ignore: list[str] = Field(default_factory=list)
     aspect_cues: AspectCues = Field(default_factory=AspectCues)
+    # a learnt check on the lexicon's mentions: the path of a file from `trustpulse text
+    # train-aspects` (None: the lexicon alone)
+    aspect_model: str | None = None
     topics: TopicSettings = Field(default_factory=TopicSettings)
     hints: HintSettings = Field(default_factory=HintSettings)
 

@@ -25,6 +25,8 @@ from trustpulse.db import session_scope, utcnow
 from trustpulse.errors import NotFoundError
 from trustpulse.feedback.models import Feedback
 from trustpulse.pii import PLACEHOLDER_PATTERN, redact
+from trustpulse.text.aspect_model import AspectModel
+from trustpulse.text.aspect_model import load_model as load_aspect_model
 from trustpulse.text.aspects import AspectTagger
 from trustpulse.text.config import TextConfig, load_text_config
 from trustpulse.text.default_model import DefaultSentiment, load_default
@@ -102,13 +104,23 @@ def build_analyzer(settings: Settings, config: TextConfig | None = None) -> Anal
         to_simplified=config.to_simplified,
         keywords_per_text=config.keywords_per_text,
         aspects=(
-            AspectTagger(config.aspects, config.aspect_ignore, config.aspect_cues)
+            AspectTagger(
+                config.aspects,
+                config.aspect_ignore,
+                config.aspect_cues,
+                model=aspect_model_of(config.aspect_model),
+            )
             if config.aspects
             else None
         ),
         watch=WatchMatcher(config.watchlists) if config.watchlists else None,
         topics=load_topic_models(settings.home / "models"),
     )
+
+
+def aspect_model_of(setting: str | None) -> AspectModel | None:
+    """text.yaml's `aspect_model`: None, or the path of a model file (`text train-aspects`)."""
+    return None if setting is None else load_aspect_model(Path(setting).expanduser())
 
 
 def text_hash(text: str) -> str:
