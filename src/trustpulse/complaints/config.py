@@ -6,10 +6,10 @@ file is refused with its file, line and reason.
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date, time, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -273,27 +273,46 @@ class ComplaintsConfig(CareConfig):
 
 _CACHE: dict[tuple[object, ...], BaseModel] = {}
 _CACHE_SIZE = 256
+# the files each (name, brand, config_dir, home) reads, as strings: building the paths cost
+# more than the two stat calls that tell whether they changed
+_FILES: dict[tuple[object, ...], tuple[str, str]] = {}
 
 
-def _file_key(path: Path) -> tuple[int, int] | None:
+def _file_key(path: str) -> tuple[int, int] | None:
     try:
-        stat = path.stat()
+        stat = os.stat(path)
     except FileNotFoundError:
         return None
     return stat.st_mtime_ns, stat.st_size
+
+
+def _files(name: str, settings: Settings, brand: str | None) -> tuple[str, str]:
+    """The defaults file and the brand's override ("" without a brand)."""
+    key = (name, brand, settings.config_dir, settings.home)
+    files = _FILES.get(key)
+    if files is None:
+        base = settings.effective_config_dir
+        files = (
+            str(base / f"{name}.yaml"),
+            str(base / "brands" / brand / f"{name}.yaml") if brand else "",
+        )
+        if len(_FILES) >= _CACHE_SIZE:
+            _FILES.clear()
+        _FILES[key] = files
+    return files
 
 
 def _cached(name: str, model: type[M], settings: Settings, brand: str | None) -> M:
     """`load_config`, cached until one of its files changes (a request reads the SLA and
     desk configuration several times; parsing YAML and building holiday calendars each time
     cost most of a write's time)."""
-    base = settings.effective_config_dir
+    defaults, override = _files(name, settings, brand)
     key = (
         name,
         brand,
-        str(base),
-        _file_key(base / f"{name}.yaml"),
-        _file_key(base / "brands" / brand / f"{name}.yaml") if brand else None,
+        defaults,
+        _file_key(defaults),
+        _file_key(override) if override else None,
     )
     found = _CACHE.get(key)
     if isinstance(found, model):
