@@ -212,26 +212,24 @@ def enqueue_after_commit(session: Session, name: str, **payload: Any) -> None:
     """
     get_job(name)
     payload_json = encode_payload(name, payload)
-    _install_listeners(session)
     if not session.in_transaction():
         session.begin()  # so a rollback before any SQL still fires the events that drop the job
-    pending: list[tuple[SessionTransaction | None, str, str]] = session.info[_PENDING_KEY]
+    pending: list[tuple[SessionTransaction | None, str, str]] = session.info.setdefault(
+        _PENDING_KEY, []
+    )
     pending.append((session.get_nested_transaction(), name, payload_json))
 
 
-def _install_listeners(session: Session) -> None:
-    if _PENDING_KEY in session.info:
-        return
-    session.info[_PENDING_KEY] = []
-    event.listen(session, "after_commit", _after_commit)
-    event.listen(session, "after_soft_rollback", _after_soft_rollback)
-    event.listen(session, "after_transaction_end", _after_transaction_end)
+# Listeners on the Session class, not on each session that enqueues: listening on an instance
+# builds that session its own event dispatch, which cost as much as the rest of the enqueue.
+# Sessions that never enqueued have no pending list and return at once.
 
 
+@event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
-    if session.in_nested_transaction():
+    pending = session.info.get(_PENDING_KEY)
+    if not pending or session.in_nested_transaction():
         return  # a savepoint was released; the outer transaction may still roll back
-    pending = session.info.get(_PENDING_KEY, [])
     session.info[_PENDING_KEY] = []
     for _txn, name, payload_json in pending:
         try:
@@ -240,18 +238,24 @@ def _after_commit(session: Session) -> None:
             logger.exception("job %s lost after commit", name)
 
 
+@event.listens_for(Session, "after_soft_rollback")
 def _after_soft_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
-    pending = session.info.get(_PENDING_KEY, [])
+    pending = session.info.get(_PENDING_KEY)
+    if not pending:
+        return
     if not previous_transaction.nested:
         pending.clear()
         return
     pending[:] = [p for p in pending if not _within(p[0], previous_transaction)]
 
 
+@event.listens_for(Session, "after_transaction_end")
 def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         # closed without commit (session.close()): nothing may leak into the next transaction
-        session.info.get(_PENDING_KEY, []).clear()
+        pending = session.info.get(_PENDING_KEY)
+        if pending:
+            pending.clear()
 
 
 def _within(txn: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
