@@ -24,6 +24,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from trustpulse.config import Settings
 from trustpulse.demo.generate import generate
 from trustpulse.demo.model import DemoConfig
@@ -103,10 +105,19 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--out", type=Path, help="save the chosen model here (JSON)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--labels",
+        type=Path,
+        nargs="+",
+        default=[LABELS],
+        help="labelled samples to choose and train on (never the fresh one)",
+    )
     args = parser.parse_args()
+    if any(p.name == "aspect_labels_fresh.csv" for p in args.labels):
+        parser.error("the fresh sample is held out: it is never chosen or trained on")
     config = load_text_config(Settings(home=Path(tempfile.mkdtemp(prefix="tp-aspects-"))))
     tagger = AspectTagger(config.aspects, config.aspect_ignore, config.aspect_cues)
-    frame = with_texts(read_labels(LABELS), args.data)
+    frame = with_texts(pd.concat([read_labels(p) for p in args.labels]), args.data)
     sample = Labelled(
         [tagger.model_features(prepare(t).comparable) for t in frame["text"]],
         [set(parse_labels(v)) for v in frame["labels"]],

@@ -44,7 +44,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 LABELS = ROOT / "tests" / "text" / "fixtures" / "aspect_labels.csv"
 FRESH_LABELS = LABELS.with_name("aspect_labels_fresh.csv")
-SPLITS = ("tune", "report", "old", "fresh")
+THIRD_LABELS = LABELS.with_name("aspect_labels_third.csv")
+SPLITS = ("tune", "report", "old", "fresh", "third")
 
 
 def main() -> None:
@@ -84,7 +85,8 @@ def main() -> None:
         return
     analyzer = build_analyzer(settings, config)
     old = with_texts(read_labels(LABELS), args.data)
-    frame = pd.concat([old, with_texts(read_labels(FRESH_LABELS), args.data)], ignore_index=True)
+    held_out = [with_texts(read_labels(p), args.data) for p in (FRESH_LABELS, THIRD_LABELS)]
+    frame = pd.concat([old, *held_out], ignore_index=True)
     texts = list(frame["text"])
     gold = [parse_labels(v) for v in frame["labels"]]
     lexicon_found = aspect_results(analyzer, [prepare(t) for t in texts])
@@ -116,7 +118,7 @@ def main() -> None:
             rows = [
                 i
                 for i, s in enumerate(frame["split"])
-                if i < len(found) and (s == split or (split == "old" and s != "fresh"))
+                if i < len(found) and (s == split or (split == "old" and s in ("tune", "report")))
             ]
             if not rows:
                 continue
