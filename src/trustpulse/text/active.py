@@ -9,8 +9,8 @@ global one. Pending is judged per brand against its own analyzer's version, so a
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -20,6 +20,7 @@ from trustpulse.config import Settings
 from trustpulse.config_files import brands_with_overrides
 from trustpulse.customers.models import Brand
 from trustpulse.db import session_scope
+from trustpulse.text.adapt import ADAPT_STEPS, adapt_default, adaptation_step, chinese_texts
 from trustpulse.text.config import TextConfig, load_text_config
 from trustpulse.text.pending import PendingScope, count_pending
 from trustpulse.text.service import (
@@ -65,7 +66,8 @@ def brand_groups(
     if brand is not None:
         config = load_text_config(settings, brand=brand)
         brand_id = brand_id_of(session, brand)
-        return [BrandGroup(build_analyzer(settings, config), config.batch_size, (brand_id,))]
+        analyzer = adapted(session, settings, build_analyzer(settings, config), (brand_id,))
+        return [BrandGroup(analyzer, config.batch_size, (brand_id,))]
     base = load_text_config(settings)
     brands_dir = settings.effective_config_dir / "brands"
     codes = [c for c in brands_with_overrides(settings) if (brands_dir / c / "text.yaml").is_file()]
@@ -82,13 +84,35 @@ def brand_groups(
             configs[key] = config
             members.setdefault(key, []).append(brand_id)
     excluded = tuple(sorted(i for ids in members.values() for i in ids))
-    groups = [BrandGroup(build_analyzer(settings, base), base.batch_size, excluded=excluded)]
+    analyzer = adapted(session, settings, build_analyzer(settings, base), None, excluded)
+    groups = [BrandGroup(analyzer, base.batch_size, excluded=excluded)]
     for key, ids in members.items():
-        config = configs[key]
-        groups.append(
-            BrandGroup(build_analyzer(settings, config), config.batch_size, tuple(sorted(ids)))
-        )
+        config, brand_ids = configs[key], tuple(sorted(ids))
+        analyzer = adapted(session, settings, build_analyzer(settings, config), brand_ids)
+        groups.append(BrandGroup(analyzer, config.batch_size, brand_ids))
     return groups
+
+
+def adapted(
+    session: Session,
+    settings: Settings,
+    analyzer: Analyzer,
+    brand_ids: tuple[int, ...] | None,
+    excluded: tuple[int, ...] = (),
+    *,
+    steps: Sequence[int] = ADAPT_STEPS,
+) -> Analyzer:
+    """`analyzer` with its default Chinese model self-trained on the group's own Chinese
+    feedback texts (text/adapt.py) once there are ADAPT_STEPS[0] of them; unchanged when a
+    custom Chinese model is active or the texts are too few."""
+    if "zh" in analyzer.custom:
+        return analyzer
+    texts = chinese_texts(session, brand_ids=brand_ids, excluded=excluded, limit=max(steps))
+    step = adaptation_step(len(texts), steps)
+    if not step:
+        return analyzer
+    default = adapt_default(analyzer.default, texts[:step], settings.home / "models")
+    return replace(analyzer, default=default)
 
 
 def analyse_pending(

@@ -23,6 +23,7 @@ from trustpulse.runtime import Runtime, build_runtime, set_runtime
 from trustpulse.text import aspect_learn, datasets, responsibility, trends
 from trustpulse.text import jobs as text_jobs
 from trustpulse.text.active import analyse_pending
+from trustpulse.text.adapt import adapt_default
 from trustpulse.text.aspects import AspectTagger
 from trustpulse.text.config import load_text_config
 from trustpulse.text.default_model import canonical_label, load_default
@@ -71,20 +72,38 @@ def train(
 
 
 @app.command()
-def evaluate(
+def evaluate(  # noqa: PLR0917 -- Typer reads options from the signature
     model: ModelOption,
     input_path: InputFile,
     text_column: TextColumn,
     label_column: LabelColumn,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    adapt_on: Annotated[
+        Path | None,
+        typer.Option(
+            "--adapt-on",
+            help="With --model default: first self-train it on this file's --text-column "
+            "texts (unlabelled), as the pipeline does on a brand's texts.",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
-    """Accuracy, macro-F1, speed and confusion matrix of a model on labelled rows."""
+    """Accuracy, macro-F1, speed and confusion matrix of a model on labelled rows.
+
+    `--model default` is the unadapted default unless --adapt-on names the texts to adapt to.
+    """
     texts, gold = datasets.labelled(input_path, text_column, label_column)
+    if adapt_on is not None and model != "default":
+        raise InvalidInputError("--adapt-on adapts the default model: use it with --model default")
     # docs_per_s is the steady rate: one small batch first pays the one-off costs (jieba's
     # dictionary, OpenCC, VADER's lexicon) that would dominate the timing of a small file.
     warm_up = texts[:WARM_UP_DOCS]
     if model == "default":
-        default = load_default(get_settings().home / "models")
+        models_dir = get_settings().home / "models"
+        default = load_default(models_dir)
+        if adapt_on is not None:
+            corpus = datasets.column(datasets.read_table(adapt_on), text_column, adapt_on)
+            default = adapt_default(default, corpus, models_dir)
         gold = [canonical_label(g) for g in gold]
         three_class = "neutral" in gold
         default.predict(warm_up, three_class=three_class)
