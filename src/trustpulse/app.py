@@ -119,7 +119,8 @@ def create_app(
     app.include_router(pages.public)
     signed_in = [Depends(current_actor)]
     _add_docs(app, dependencies=signed_in)  # before the dashboard: /redoc is no placeholder
-    app.include_router(api.router, prefix="/api", dependencies=signed_in)
+    for router in api.routers:
+        app.include_router(router, prefix="/api", dependencies=signed_in)
     app.include_router(pages.router, dependencies=signed_in)
     return app
 

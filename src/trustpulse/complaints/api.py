@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from trustpulse.accounts.actors import CurrentActor
 from trustpulse.clock import utcnow
 from trustpulse.complaints import intake, kpis, lifecycle, ownership, queries
-from trustpulse.complaints.care_api import router as care_router
 from trustpulse.complaints.events import known_log, list_events
 from trustpulse.complaints.kpis import GroupBy
 from trustpulse.complaints.models import Complaint, ComplaintState, Severity
@@ -42,8 +41,6 @@ from trustpulse.db import DbSession
 from trustpulse.errors import InvalidInputError
 
 router = APIRouter(prefix="/complaints", tags=["complaints"])
-# after-care routes first: their literal segments (status, followup, credits …) must win
-router.include_router(care_router)
 
 IfMatch = Annotated[str | None, Header()]
 

@@ -1,9 +1,10 @@
 """HTTP routes for after-care: promises, compensation, the closed loop, the customer's status
 page and follow-up survey (by token, no login), contract credits and the case rules.
 
-`router` is included by complaints/api.py under the same /complaints prefix and, like every
-API route, wants a login while security is on. `customer_router` (/complaints/status|followup/
-{token}) is the customer's own and stays open: app.py includes it with the public routes.
+`router` shares the /complaints prefix with complaints/api.py's routes (trustpulse/api.py
+lists it first) and, like every API route, wants a login while security is on.
+`customer_router` (/complaints/status|followup/{token}) is the customer's own and stays open:
+app.py includes it with the public routes.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from trustpulse.config import Settings
 from trustpulse.customers.access import VisibleBrand
 from trustpulse.db import DbSession
 
-router = APIRouter(tags=["complaints"])  # mounted under /complaints by complaints/api.py
+router = APIRouter(prefix="/complaints", tags=["complaints"])
 customer_router = APIRouter(prefix="/complaints", tags=["complaints", "customer"])  # no login
 
 
