@@ -156,7 +156,9 @@ def sizes(names: Sequence[str], setting: tuple[float, int, float]) -> None:
     source = default_training_set()
     base = train_model(*source, name=DEFAULT_RECIPE, pipeline=char_nb_pipeline(), holdout=False)
     share, rounds, mass = setting
-    for name, (texts, labels) in targets(names).items():
+    sets = targets(names)
+    sets.pop(EN_SOURCE)
+    for name, (texts, labels) in sets.items():
         a, b = halves(len(texts))
         parts = [([texts[i] for i in a], [labels[i] for i in a])]
         parts.append(([texts[i] for i in b], [labels[i] for i in b]))

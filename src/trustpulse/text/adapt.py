@@ -192,7 +192,8 @@ def adapt_default(
     """The default with its Chinese model self-trained on `texts` (no labels used), cached in
     `models_dir` under the corpus hash and the default's training hash; its version names both,
     so a different corpus re-scores. `source`: the labelled set `default.zh` was trained on
-    (None: the default's own). Takes ~10-60 s the first time (docs/text.md)."""
+    (None: the default's own). The first time takes minutes: ~5 min for 10,000-20,000 texts on
+    a busy 2-core machine (docs/text.md)."""
     corpus = adaptation_corpus(texts)[: ADAPT_STEPS[-1]]
     digest = corpus_hash(corpus)
     path = adapted_model_path(models_dir, default, digest)
@@ -236,7 +237,8 @@ def chinese_texts(
     limit: int = ADAPT_STEPS[-1],
 ) -> list[str]:
     """Up to `limit` distinct Chinese feedback texts, oldest id first, PII redacted and its
-    placeholders removed (what the pipeline scores; no personal data enters a model file)."""
+    placeholders removed: what the pipeline scores, and what `redact` finds (phones, e-mails,
+    ID and card numbers ...) never reaches a model file's n-gram vocabulary."""
     query = select(Feedback.id, Feedback.text).where(Feedback.text.is_not(None))
     if brand_ids is not None:
         query = query.where(Feedback.brand_id.in_(brand_ids))
