@@ -15,6 +15,7 @@ from tests.jobs.sample_jobs import CREATE_BRAND, brand_codes
 from trustpulse.db import session_scope
 from trustpulse.jobs.queue import JobEnqueueError, RQBackend, enqueue_after_commit, use_backend
 from trustpulse.runtime import Runtime
+from trustpulse.text.jobs import ANALYZE_JOB, ANALYZE_TIMEOUT_SECONDS
 
 REDIS_URL = os.environ.get("TRUSTPULSE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -53,3 +54,15 @@ def test_rq_backend_reports_redis_down_as_enqueue_error() -> None:
     backend = RQBackend("redis://127.0.0.1:1/0")
     with pytest.raises(JobEnqueueError, match="could not enqueue"):
         backend.enqueue_json(CREATE_BRAND, '{"code": "x"}')
+
+
+def test_a_job_that_may_run_long_carries_its_own_time_limit_to_rq(
+    rq_backend: RQBackend,
+) -> None:
+    """RQ kills a job after 180 s unless told otherwise; the text pipeline may adapt its
+    sentiment model for minutes first (text/adapt.py), so its jobs say how long they may take."""
+    rq_backend.enqueue_json(ANALYZE_JOB, "{}")
+    rq_backend.enqueue_json(CREATE_BRAND, '{"code": "x"}')
+    analyze, brand = rq_backend.queue.get_jobs()
+    assert analyze.timeout == ANALYZE_TIMEOUT_SECONDS > 180
+    assert brand.timeout == rq_backend.queue.DEFAULT_TIMEOUT

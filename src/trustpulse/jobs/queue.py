@@ -31,7 +31,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
 from trustpulse.config import Settings
-from trustpulse.jobs.registry import get_job, run_registered
+from trustpulse.jobs.registry import get_job, job_timeout, run_registered
 from trustpulse.runtime import Runtime, get_runtime
 
 logger = logging.getLogger(__name__)
@@ -130,7 +130,9 @@ class RQBackend:
         from redis.exceptions import RedisError  # noqa: PLC0415
 
         try:
-            self.queue.enqueue(ENTRY_POINT, name, payload_json, description=name)
+            self.queue.enqueue(
+                ENTRY_POINT, name, payload_json, description=name, job_timeout=job_timeout(name)
+            )
         except RedisError as exc:
             raise JobEnqueueError(
                 f"could not enqueue {name!r} on {self.queue_name}: {exc}"

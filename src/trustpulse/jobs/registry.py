@@ -21,16 +21,23 @@ JobFunction = Callable[..., object]
 F = TypeVar("F", bound=JobFunction)
 
 _jobs: dict[str, JobFunction] = {}
+_timeouts: dict[str, int] = {}
 
 
 class UnknownJobError(TrustPulseError):
     code = "unknown_job"
 
 
-def job(name: str) -> Callable[[F], F]:
-    """Register a function as the job `name` (e.g. "notifications.deliver")."""
+def job(name: str, *, timeout_seconds: int | None = None) -> Callable[[F], F]:
+    """Register a function as the job `name` (e.g. "notifications.deliver").
+
+    `timeout_seconds`: how long a queue worker lets it run (None: the queue's default, RQ's
+    180 s); a job that may legitimately run longer must say so, or the worker kills it.
+    """
     if "." not in name:
         raise ValueError(f"job name {name!r} must be <domain>.<verb>")
+    if timeout_seconds is not None:
+        _timeouts[name] = timeout_seconds
 
     def register(function: F) -> F:
         existing = _jobs.get(name)
@@ -40,6 +47,12 @@ def job(name: str) -> Callable[[F], F]:
         return function
 
     return register
+
+
+def job_timeout(name: str) -> int | None:
+    """The registered job's own time limit in seconds, None for the queue's default."""
+    get_job(name)
+    return _timeouts.get(name)
 
 
 def get_job(name: str) -> JobFunction:

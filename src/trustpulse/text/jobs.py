@@ -40,6 +40,11 @@ ANALYZE_JOB = "text.analyze"
 ANALYZE_RANGE_JOB = "text.analyze_range"
 ANALYZE_KEY = "text.analyze.every"
 DEFAULT_RANGE_SIZE = 10_000  # ~5-10 s of work per job: well inside RQ's 180 s job timeout
+# A queue worker's limits. The whole-pipeline job works through everything pending (a million
+# texts take minutes) and may first adapt the default sentiment model to a group's texts
+# (text/adapt.py: up to ~5 min); a range job adapts only if the cached model is missing.
+ANALYZE_TIMEOUT_SECONDS = 6 * 3600
+ANALYZE_RANGE_TIMEOUT_SECONDS = 3600
 _PG_LOCK = 0x7470_7465_7874  # pg_try_advisory_lock key: one whole-backlog run at a time ("tptext")
 
 
@@ -62,7 +67,7 @@ def _sole_run(runtime: Runtime) -> Iterator[bool]:
                 conn.commit()
 
 
-@job(ANALYZE_JOB)
+@job(ANALYZE_JOB, timeout_seconds=ANALYZE_TIMEOUT_SECONDS)
 def analyze(brand: str | None = None, since: str | None = None) -> int:
     """`since` is an ISO date (JSON payloads carry no dates); returns feedback rows (re)written.
 
@@ -87,7 +92,7 @@ def analyze(brand: str | None = None, since: str | None = None) -> int:
     return written
 
 
-@job(ANALYZE_RANGE_JOB)
+@job(ANALYZE_RANGE_JOB, timeout_seconds=ANALYZE_RANGE_TIMEOUT_SECONDS)
 def analyze_range(
     start_id: int, end_id: int, brand: str | None = None, since: str | None = None
 ) -> int:
