@@ -7,6 +7,7 @@ import json
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,7 @@ from typer.testing import CliRunner
 from tests.factories import make_brand
 from trustpulse.config import Settings, get_settings
 from trustpulse.feedback.models import Feedback, FeedbackKind
+from trustpulse.text import active
 from trustpulse.text.active import adapted
 from trustpulse.text.adapt import (
     adapt_default,
@@ -209,3 +211,36 @@ def test_a_group_with_fewer_texts_than_the_first_step_keeps_the_unadapted_defaul
 
     assert kept.version == analyzer.version
     assert "st1" not in kept.version
+
+
+@pytest.mark.parametrize(
+    ("adapt_default", "adapt", "adapts"),
+    [(True, True, True), (False, True, False), (True, False, False)],
+)
+def test_groups_adapt_only_when_the_configuration_and_the_caller_allow_it(
+    session: Session,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    home_with_default_model: Path,
+    *,
+    adapt_default: bool,
+    adapt: bool,
+    adapts: bool,
+) -> None:
+    """text.yaml `adapt_default: false` is the opt-out; `text analyze --no-adapt` (the demo's
+    first analysis) leaves adapting to a later run."""
+    make_brand(session, code="acme")
+    calls: list[tuple[int, ...] | None] = []
+
+    def spy(_session: Session, _settings: Settings, analyzer: Any, brand_ids: Any, *_: Any) -> Any:
+        calls.append(brand_ids)
+        return analyzer
+
+    monkeypatch.setattr(active, "adapted", spy)
+    config = TextConfig(adapt_default=adapt_default)
+    monkeypatch.setattr(active, "load_text_config", lambda *_a, **_k: config)
+
+    groups = active.brand_groups(session, settings, adapt=adapt)
+
+    assert len(groups) == 1
+    assert calls == ([None] if adapts else [])

@@ -55,10 +55,11 @@ class AnalysisRun:
 
 
 def brand_groups(
-    session: Session, settings: Settings, *, brand: str | None = None
+    session: Session, settings: Settings, *, brand: str | None = None, adapt: bool = True
 ) -> list[BrandGroup]:
     """One group per distinct text configuration: the brand's own when `brand` is given, else
     the global one (every brand without an override of its own) plus one per override.
+    `adapt` False: the unadapted default sentiment model whatever the configuration says.
 
     Brands with equal configurations share one analyzer (models are loaded once). Raises
     NotFoundError for an unknown brand, ConfigError for a bad file.
@@ -66,7 +67,9 @@ def brand_groups(
     if brand is not None:
         config = load_text_config(settings, brand=brand)
         brand_id = brand_id_of(session, brand)
-        analyzer = adapted(session, settings, build_analyzer(settings, config), (brand_id,))
+        analyzer = build_analyzer(settings, config)
+        if adapt and config.adapt_default:
+            analyzer = adapted(session, settings, analyzer, (brand_id,))
         return [BrandGroup(analyzer, config.batch_size, (brand_id,))]
     base = load_text_config(settings)
     brands_dir = settings.effective_config_dir / "brands"
@@ -84,11 +87,15 @@ def brand_groups(
             configs[key] = config
             members.setdefault(key, []).append(brand_id)
     excluded = tuple(sorted(i for ids in members.values() for i in ids))
-    analyzer = adapted(session, settings, build_analyzer(settings, base), None, excluded)
+    analyzer = build_analyzer(settings, base)
+    if adapt and base.adapt_default:
+        analyzer = adapted(session, settings, analyzer, None, excluded)
     groups = [BrandGroup(analyzer, base.batch_size, excluded=excluded)]
     for key, ids in members.items():
         config, brand_ids = configs[key], tuple(sorted(ids))
-        analyzer = adapted(session, settings, build_analyzer(settings, config), brand_ids)
+        analyzer = build_analyzer(settings, config)
+        if adapt and config.adapt_default:
+            analyzer = adapted(session, settings, analyzer, brand_ids)
         groups.append(BrandGroup(analyzer, config.batch_size, brand_ids))
     return groups
 
@@ -126,15 +133,17 @@ def analyse_pending(
     end_id: int | None = None,
     on_start: Callable[[int], None] | None = None,
     on_batch: Callable[[int], None] | None = None,
+    adapt: bool = True,
 ) -> AnalysisRun:
     """Analyse all pending feedback (of `brand`, from `since`, start_id <= id <= end_id), each
-    brand's with its own active analyzer; `batch_size` None: each configuration's own.
+    brand's with its own active analyzer; `batch_size` None: each configuration's own;
+    `adapt` False: without adapting the default sentiment model first (brand_groups).
 
     Callbacks as in run_analysis: the pending total over all brands, then each batch's rows.
     """
     since_at = since_instant(since)
     with session_scope(factory) as session:
-        groups = brand_groups(session, settings, brand=brand)
+        groups = brand_groups(session, settings, brand=brand, adapt=adapt)
         if on_start is not None:
             on_start(
                 sum(

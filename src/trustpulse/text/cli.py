@@ -292,6 +292,15 @@ def analyze(
             "(default: config batch_size).",
         ),
     ] = None,
+    adapt: Annotated[
+        bool,
+        typer.Option(
+            "--adapt/--no-adapt",
+            help="Self-train the default Chinese sentiment model on the texts first, when "
+            "text.yaml adapt_default says so (minutes, once per corpus step); --no-adapt "
+            "analyses with the unadapted default now and leaves adapting to a later run.",
+        ),
+    ] = True,
 ) -> None:
     """Run the text pipeline over all feedback not yet analysed with the active models, then
     hint the complaints not yet hinted with the active hint models (if any)."""
@@ -325,6 +334,7 @@ def analyze(
                 batch_size=batch_size,
                 on_start=lambda total: progress.update(task, total=total),
                 on_batch=lambda n: progress.advance(task, n),
+                adapt=adapt,
             )
         console.print(f"analysed {run.written} feedback texts with {', '.join(run.versions)}")
         _hint_complaints(runtime, brand, batch_size)

@@ -102,6 +102,9 @@ class TextConfig(BaseModel):
     # a learnt check on the lexicon's mentions: the path of a file from `trustpulse text
     # train-aspects` (None: the lexicon alone)
     aspect_model: str | None = None
+    # self-train the default Chinese sentiment model on each group's own texts once it has
+    # enough of them (text/adapt.py); false: the unadapted default always
+    adapt_default: bool = True
     topics: TopicSettings = Field(default_factory=TopicSettings)
     hints: HintSettings = Field(default_factory=HintSettings)
 
