@@ -239,18 +239,7 @@ class AspectTagger:
         """The mentions of the categories the model decides for: the lexicon's own, and for a
         category it adds, one mention at the hit whose features weigh most for it."""
         assert self.model is not None  # noqa: S101 -- the caller checked; narrows the type
-        hits = [
-            Hit(
-                m.aspect,
-                m.term,
-                self._categories[m.aspect],
-                m.scope_start,
-                m.scope_end,
-                m.start,
-                m.end,
-            )
-            for m in found
-        ]
+        hits = self._hits(found)
         decided = self.model.decide(text, hits)
         kept = [m for m, hit in zip(found, hits, strict=True) if hit.category in decided]
         for category in sorted(decided - {hit.category for hit in hits}):
