@@ -386,16 +386,21 @@ def _timed(
     }  # fmt: skip
 
 
+def seed_bench_desk(engine: Engine) -> int:
+    """The brand `bench` and its one agent in a fresh database; returns the agent's id."""
+    with Session(engine) as session:
+        session.add(Brand(code="bench", name="Bench", timezone="Asia/Shanghai"))
+        agent = User(username="bench-agent", display_name="Bench Agent", is_active=True)
+        session.add(agent)
+        session.commit()
+        return agent.id
+
+
 def bench_http(cases: int, clients: int, workers: int, listen: str) -> dict[str, float]:
     engine, url = _database()
     home = Path(tempfile.mkdtemp())
     try:
-        with Session(engine) as session:
-            session.add(Brand(code="bench", name="Bench", timezone="Asia/Shanghai"))
-            agent = User(username="bench-agent", display_name="Bench Agent", is_active=True)
-            session.add(agent)
-            session.commit()
-            agent_id = agent.id
+        agent_id = seed_bench_desk(engine)
         port = _free_port()
         env = os.environ | {
             "TRUSTPULSE_HOME": str(home),

@@ -32,9 +32,7 @@ from sqlalchemy.orm import Session
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import sla  # bench/sla.py: the database, the clients
 
-from trustpulse.accounts.models import User
 from trustpulse.complaints.models import Complaint, ComplaintEvent
-from trustpulse.customers.models import Brand
 
 WARM_UP = 10
 
@@ -43,12 +41,7 @@ def count(cases: int, clients: int, src: str | None) -> dict[str, float]:
     engine, url = sla._database()
     home = Path(tempfile.mkdtemp())
     try:
-        with Session(engine) as session:
-            session.add(Brand(code="bench", name="Bench", timezone="Asia/Shanghai"))
-            agent = User(username="bench-agent", display_name="Bench Agent", is_active=True)
-            session.add(agent)
-            session.commit()
-            agent_id = agent.id
+        agent_id = sla.seed_bench_desk(engine)
         env = os.environ | {
             "TRUSTPULSE_HOME": str(home),
             "TRUSTPULSE_DATABASE_URL": engine.url.render_as_string(hide_password=False),
