@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,10 @@ from typer.testing import CliRunner
 from tests.text.test_service import TEXTS, add_feedback
 from trustpulse.config import get_settings
 from trustpulse.db import session_scope
-from trustpulse.feedback.models import Feedback
+from trustpulse.feedback.models import Feedback, FeedbackKind
 from trustpulse.jobs.queue import InProcessBackend
 from trustpulse.runtime import Runtime, set_runtime
+from trustpulse.text import active
 from trustpulse.text import jobs as text_jobs
 from trustpulse.text.active import analyse_pending, brand_groups
 from trustpulse.text.cli import app
@@ -118,3 +120,60 @@ def test_brands_without_a_different_configuration_share_the_global_analyzer(
         assert aurora_model in _stored(runtime)[aurora[0]][0]
     finally:
         shutil.rmtree(same)
+
+
+CHINESE = [
+    "送餐太慢了，饭都凉了",
+    "味道很好，下次还点",
+    "分量太少，不值这个价",
+    "骑手很准时，包装也好",
+    "汤洒了一半，差评",
+    "米饭夹生，再也不点了",
+]
+
+
+def _add_more(runtime: Runtime, brand_id: int, texts: list[str], first: int) -> None:
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    with session_scope(runtime.session_factory) as session:
+        session.add_all(
+            Feedback(
+                brand_id=brand_id,
+                kind=FeedbackKind.review,
+                channel="app",
+                occurred_at=start + timedelta(days=first + i),
+                text=text,
+                source="test",
+                external_id=f"more-{first + i}",
+                content_hash=f"more{first + i}".rjust(64, "0"),
+            )
+            for i, text in enumerate(texts)
+        )
+
+
+def test_the_pipeline_adapts_at_a_step_rescores_once_and_then_stays(
+    runtime: Runtime, home_with_default_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Below the first step the unadapted default scores; reaching it adapts the default to
+    the group's oldest texts and re-scores the group once; a later text does not move the
+    corpus, so it alone is analysed, with the same adapted version."""
+    monkeypatch.setattr(active, "ADAPT_STEPS", (4,))
+    with session_scope(runtime.session_factory) as session:
+        first = add_feedback(session, CHINESE[:3], brand="acme")
+        brand_id = session.get_one(Feedback, first[0]).brand_id
+
+    run = analyse_pending(runtime.session_factory, runtime.settings)
+    assert run.written == 3
+    assert not any("st1" in version for version, _ in _stored(runtime).values())
+
+    _add_more(runtime, brand_id, CHINESE[3:5], first=3)
+    run = analyse_pending(runtime.session_factory, runtime.settings)
+    assert run.written == 5  # the two new ones and the three scored before the step
+    adapted_versions = {version for version, _ in _stored(runtime).values()}
+    assert len(adapted_versions) == 1
+    assert "default-zh-v2-st1-" in next(iter(adapted_versions))
+    assert analyse_pending(runtime.session_factory, runtime.settings).written == 0
+
+    _add_more(runtime, brand_id, CHINESE[5:], first=5)
+    run = analyse_pending(runtime.session_factory, runtime.settings)
+    assert run.written == 1
+    assert {version for version, _ in _stored(runtime).values()} == adapted_versions

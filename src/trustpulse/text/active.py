@@ -107,13 +107,14 @@ def adapted(
     brand_ids: tuple[int, ...] | None,
     excluded: tuple[int, ...] = (),
     *,
-    steps: Sequence[int] = ADAPT_STEPS,
+    steps: Sequence[int] | None = None,
 ) -> Analyzer:
     """`analyzer` with its default Chinese model self-trained on the group's own Chinese
     feedback texts (text/adapt.py) once there are ADAPT_STEPS[0] of them; unchanged when a
     custom Chinese model is active or the texts are too few."""
     if "zh" in analyzer.custom:
         return analyzer
+    steps = ADAPT_STEPS if steps is None else steps  # read per call: tests use small steps
     texts = chinese_texts(session, brand_ids=brand_ids, excluded=excluded, limit=max(steps))
     step = adaptation_step(len(texts), steps)
     if not step:
