@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +15,8 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from tests.factories import make_brand
+from tests.text.test_service import add_feedback
 from trustpulse.config import Settings, get_settings
-from trustpulse.feedback.models import Feedback, FeedbackKind
 from trustpulse.text import active
 from trustpulse.text.active import adapted
 from trustpulse.text.adapt import (
@@ -136,34 +135,14 @@ def test_adaptation_waits_for_the_first_step_and_then_uses_the_largest_reached()
     assert adaptation_step(50_000, (1000, 2000)) == 2000
 
 
-def _add_feedback(session: Session, texts: list[str], *, brand: str) -> None:
-    # rows as the importer stores them (no feedback factory yet, as in test_service.py)
-    brand_row = make_brand(session, code=brand)
-    start = datetime(2026, 11, 1, tzinfo=UTC)
-    session.add_all(
-        Feedback(
-            brand_id=brand_row.id,
-            kind=FeedbackKind.review,
-            channel="app",
-            occurred_at=start + timedelta(days=i),
-            text=text,
-            source="test",
-            external_id=f"{brand}-{i}",
-            content_hash=f"{brand}{i}".rjust(64, "0"),
-        )
-        for i, text in enumerate(texts)
-    )
-    session.flush()
-
-
 @pytest.mark.usefixtures("settings")
 def test_chinese_texts_are_distinct_redacted_and_oldest_first(session: Session) -> None:
-    _add_feedback(
+    add_feedback(
         session,
         ["送餐太慢了，电话13812345678", "The food was cold.", "味道很好", "味道很好", "", "量很足"],
         brand="acme",
     )
-    _add_feedback(session, ["别的品牌的评论"], brand="other")
+    add_feedback(session, ["别的品牌的评论"], brand="other")
     acme = make_brand(session, code="acme").id
 
     texts = chinese_texts(session, brand_ids=(acme,))
@@ -204,7 +183,7 @@ def test_evaluate_adapt_on_scores_with_the_default_adapted_to_that_file(
 def test_a_group_with_fewer_texts_than_the_first_step_keeps_the_unadapted_default(
     session: Session, settings: Settings, home_with_default_model: Path
 ) -> None:
-    _add_feedback(session, ["送餐太慢了", "味道很好", "The food was cold."], brand="acme")
+    add_feedback(session, ["送餐太慢了", "味道很好", "The food was cold."], brand="acme")
     analyzer = build_analyzer(settings, TextConfig())
 
     kept = adapted(session, settings, analyzer, None, steps=(3,))
