@@ -11,6 +11,8 @@ from trustpulse.config import Settings
 from trustpulse.errors import InvalidInputError
 from trustpulse.text.aspect_sample import (
     CATEGORIES,
+    FOURTH_SEED,
+    FOURTH_STAGES,
     FRESH_SEED,
     FRESH_STAGES,
     CategoryScore,
@@ -28,6 +30,10 @@ from trustpulse.text.service import Analyzer, aspect_results, prepare
 LABELS = Path(__file__).resolve().parent / "fixtures" / "aspect_labels.csv"
 # the fresh held-out draw, labelled before the tagger ran on it and never tuned on
 FRESH_LABELS = LABELS.with_name("aspect_labels_fresh.csv")
+# the fourth draw, labelled before any tagger or model ran on it
+FOURTH_LABELS = LABELS.with_name("aspect_labels_fourth.csv")
+# every sample labelled before the fourth draw (the second labeller's rows are fresh rows)
+EARLIER_LABELS = [LABELS, FRESH_LABELS, LABELS.with_name("aspect_labels_third.csv")]
 # the bar applies to categories with at least this many labelled texts
 MIN_LABELLED = 30
 
@@ -106,6 +112,26 @@ def test_fresh_sample_was_drawn_apart_from_the_first(shared_data: Path) -> None:
     fresh = read_labels(FRESH_LABELS)
     assert [(d, k) for d, k, _t in drawn] == list(zip(fresh["dataset"], fresh["id"], strict=True))
     assert not old_keys & set(zip(fresh["dataset"], fresh["id"], strict=True))
+
+
+@pytest.mark.shared_data
+def test_fourth_sample_was_drawn_apart_from_the_others(shared_data: Path) -> None:
+    earlier = [read_labels(path) for path in EARLIER_LABELS]
+    old_keys = {key for f in earlier for key in zip(f["dataset"], f["id"], strict=True)}
+    drawn = draw_sample(shared_data, seed=FOURTH_SEED, stages=FOURTH_STAGES, exclude=old_keys)
+    fourth = read_labels(FOURTH_LABELS)
+    keys = list(zip(fourth["dataset"], fourth["id"], strict=True))
+    assert [(d, k) for d, k, _t in drawn] == keys
+    assert not old_keys & set(keys)
+
+
+def test_fourth_sample_has_30_labelled_texts_per_category() -> None:
+    frame = read_labels(FOURTH_LABELS)
+    assert len(frame) >= 330
+    assert set(frame["split"]) == {"fourth"}
+    assert not frame.duplicated(["dataset", "id"]).any()
+    counts = {c: sum(c in parse_labels(v) for v in frame["labels"]) for c in CATEGORIES}
+    assert min(counts.values()) >= MIN_LABELLED
 
 
 def test_fresh_sample_has_30_labelled_texts_per_category() -> None:
