@@ -17,7 +17,7 @@ from trustpulse.complaints import contracts, intake
 from trustpulse.complaints.cli import app
 from trustpulse.complaints.config import sla_config
 from trustpulse.complaints.escalation import run_sla_tick
-from trustpulse.complaints.models import ServiceCredit
+from trustpulse.complaints.models import ComplaintSlaTarget, ServiceCredit
 from trustpulse.complaints.schemas import ComplaintCreate
 from trustpulse.config import Settings
 from trustpulse.db import session_scope
@@ -42,7 +42,10 @@ def _breach_three(session: Session, settings: Settings, clock: ManualClock, bran
             brand=brand,
             settings=settings,
         )
-        assert case.sla_policy == "contract_enterprise_gold"
+        clocks = session.scalars(
+            select(ComplaintSlaTarget.policy).where(ComplaintSlaTarget.complaint_id == case.id)
+        ).all()
+        assert set(clocks) == {"contract_enterprise_gold"}
     clock.advance(timedelta(hours=9))
     run_sla_tick(session, settings=settings, now=utcnow())
     run_sla_tick(session, settings=settings, now=utcnow())

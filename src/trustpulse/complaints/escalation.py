@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import literal_column, select
 from sqlalchemy.orm import Session
 
 from trustpulse.accounts.models import Team, User
@@ -40,7 +40,8 @@ def run_sla_tick(
     stmt = (
         select(ComplaintSlaTarget.id)
         .where(
-            ComplaintSlaTarget.status == SlaStatus.active,
+            # literally, so that a prepared (generic) plan can use the partial index
+            ComplaintSlaTarget.status == literal_column(f"'{SlaStatus.active.value}'"),
             ComplaintSlaTarget.next_check_at <= now,
         )
         .order_by(ComplaintSlaTarget.next_check_at, ComplaintSlaTarget.id)

@@ -21,7 +21,7 @@ from trustpulse.complaints.lifecycle import claim_ownership, require_user
 from trustpulse.complaints.models import Complaint, ComplaintState
 from trustpulse.complaints.notices import new_status_token
 from trustpulse.complaints.schemas import ComplaintCreate
-from trustpulse.complaints.sla_store import policy_of, remember_targets, sync_sla
+from trustpulse.complaints.sla_store import remember_targets, sync_sla
 from trustpulse.config import Settings
 from trustpulse.customers import service as customers
 from trustpulse.customers.models import Brand, Customer
@@ -85,7 +85,6 @@ def open_complaint(
         updated_at=now,
     )
     config = sla_config(settings, brand)
-    complaint.sla_policy = policy_of(session, complaint, config).name
     session.add(complaint)
     session.flush()
     remember_log(session, complaint.id, [])

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.expression import false
@@ -100,7 +101,6 @@ class Complaint(Base):
     # needed more than one team or more than one solution attempt (complex-case resolution rate)
     is_complex: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     reopen_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    sla_policy: Mapped[str | None] = mapped_column(String(80))  # name of the matched policy
     compensation_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     raw: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     import_run_id: Mapped[int | None] = mapped_column(
@@ -171,11 +171,22 @@ class ComplaintSlaTarget(Base):
     __tablename__ = "complaint_sla_targets"
     __table_args__ = (
         UniqueConstraint("complaint_id", "target"),
-        Index("ix_complaint_sla_targets_due", "status", "next_check_at"),
+        # only running clocks are ever looked up by their next check (escalation.py says
+        # `status = 'active'` literally, so a generic plan can use it too)
+        Index(
+            "ix_complaint_sla_targets_due",
+            "next_check_at",
+            postgresql_where=text("status = 'active'"),
+            sqlite_where=text("status = 'active'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"))
+    # no foreign key: these rows are derived from the log and rebuilt by a recompute, and
+    # PostgreSQL checks a key per row under a row lock on the case, which was more than half
+    # of writing a million cases' clocks (docs/complaints.md, "Bulk recomputation");
+    # the application never deletes a case (it is closed), so nothing is left behind
+    complaint_id: Mapped[int] = mapped_column(Integer)
     target: Mapped[SlaTarget] = mapped_column(Enum(SlaTarget, native_enum=False, length=20))
     cycle: Mapped[int] = mapped_column(Integer, default=1)
     policy: Mapped[str] = mapped_column(String(80))

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 
 from trustpulse.complaints.models import (
     ComplaintState,
@@ -15,6 +15,7 @@ from trustpulse.complaints.models import (
     SlaStatus,
     SlaTarget,
 )
+from trustpulse.complaints.sla import policy_of_clocks
 from trustpulse.pii import redact
 
 Text = str
@@ -144,9 +145,14 @@ class ComplaintOut(BaseModel):
     resolution_summary: str | None
     is_complex: bool
     reopen_count: int
-    sla_policy: str | None
     version: int
     sla: list[SlaTargetOut] = Field(default_factory=list)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def sla_policy(self) -> str | None:
+        """The name of the policy the case's clocks run on (every clock carries it)."""
+        return policy_of_clocks(self.sla)
 
     # Issue #5: the stored title and description keep what the customer wrote (a restricted
     # column); what leaves through the API has personal data replaced by typed placeholders.

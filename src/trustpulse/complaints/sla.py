@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from trustpulse.complaints.calendar import AROUND_THE_CLOCK, WorkClock
 from trustpulse.complaints.config import PolicyConfig, SlaConfig
@@ -190,6 +191,19 @@ def match_policy(config: SlaConfig, subject: Subject) -> PolicyConfig:
         ):
             return policy
     return config.policies[-1]  # unreachable: validation makes the last policy a catch-all
+
+
+class _PolicyNamed(Protocol):
+    @property
+    def policy(self) -> str: ...
+
+
+def policy_of_clocks(clocks: Sequence[_PolicyNamed]) -> str | None:
+    """The policy a case runs on, read from its clocks (None: no clock yet). `sync_sla` and the
+    bulk recompute write the case's policy into every clock it has, so the case keeps no copy
+    of its own: a recompute that moved a million cases to new policies would otherwise rewrite
+    a million case rows as well."""
+    return clocks[0].policy if clocks else None
 
 
 def clock_name(config: SlaConfig, policy: PolicyConfig, team_calendar: str | None) -> str:

@@ -73,7 +73,7 @@ class BulkResult:
 @dataclass
 class _Cases:
     frame: pd.DataFrame  # complaint_id, policy, clock, public_clock (indexes into the lists;
-    # public_clock -1: not a public case), special, stale
+    # public_clock -1: not a public case), special
     policies: list[str]  # config.policies' names
     clocks: list[str]  # the calendar names in use
 
@@ -111,15 +111,8 @@ def recompute_bulk(
     if not clocks.frame.empty:
         changed = _changed(rows, before, clocks, config)
         ids = clocks.frame["complaint_id"].to_numpy()
-        frame = cases.frame
-        stale = frame[frame["stale"].to_numpy(bool) & np.isin(frame["complaint_id"], ids)]
         result.rows = write_targets(
-            session,
-            rows[changed],
-            policies=cases.policies,
-            clocks=cases.clocks,
-            stale=stale[["complaint_id", "policy"]],
-            now=now,
+            session, rows[changed], policies=cases.policies, clocks=cases.clocks, now=now
         )
         result.vectorised = len(np.unique(ids))
     for start in range(0, len(fallback), _REPLAY_CHUNK):
@@ -137,7 +130,7 @@ def recompute_bulk(
 
 def _cases(session: Session, brand_id: int, config: SlaConfig) -> _Cases:
     """Each case's policy and calendar (and public-reply calendar), and whether it is special
-    (left to sync_sla: a customer with a contract) or its stored complaints.sla_policy stale.
+    (left to sync_sla: a customer with a contract).
 
     Read grouped by what policies match on, so each policy is matched once per group.
     """
@@ -149,7 +142,6 @@ def _cases(session: Session, brand_id: int, config: SlaConfig) -> _Cases:
             Complaint.channel,
             Customer.tier,
             Team.calendar,
-            Complaint.sla_policy,
             ComplaintContract.contract,
             Complaint.id.label("complaint_id"),
         )
@@ -158,7 +150,7 @@ def _cases(session: Session, brand_id: int, config: SlaConfig) -> _Cases:
         .outerjoin(Team, Team.id == Complaint.team_id)
         .outerjoin(ComplaintContract, ComplaintContract.customer_id == Complaint.customer_id)
         .where(Complaint.brand_id == brand_id),
-        keys=7,
+        keys=6,
     )
     names = [p.name for p in config.policies]
     clocks: list[str] = []
@@ -169,14 +161,13 @@ def _cases(session: Session, brand_id: int, config: SlaConfig) -> _Cases:
         return clocks.index(clock)
 
     public = config.public_reply
-    per_group: list[tuple[int, int, int, bool, bool]] = []
+    per_group: list[tuple[int, int, int, bool]] = []
     for (
         category,
         severity,
         channel,
         tier,
         team_calendar,
-        stored,
         contract,
     ) in groups.keys.itertuples(index=False):
         policy = match_policy(config, Subject(category, _severity(severity), channel, tier))
@@ -189,10 +180,9 @@ def _cases(session: Session, brand_id: int, config: SlaConfig) -> _Cases:
                 number(name),
                 number(public_name) if channel in public.channels else -1,
                 contract is not None,
-                stored != policy.name,
             )
         )
-    table = np.array(per_group, dtype=np.int64).reshape(-1, 5)
+    table = np.array(per_group, dtype=np.int64).reshape(-1, 4)
     group = groups.values["group"].to_numpy()
     frame = pd.DataFrame(
         {
@@ -201,7 +191,6 @@ def _cases(session: Session, brand_id: int, config: SlaConfig) -> _Cases:
             "clock": table[group, 1],
             "public_clock": table[group, 2],
             "special": table[group, 3].astype(bool),
-            "stale": table[group, 4].astype(bool),
         }
     )
     return _Cases(frame, names, clocks)

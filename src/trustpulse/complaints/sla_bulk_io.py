@@ -7,7 +7,7 @@ the escalation runner recorded (warned_at, escalation_level, breached_at) is kep
 cycle changed, and a late fulfilment fills breached_at only if it was empty. On PostgreSQL the
 rows travel by binary COPY with names as codes and timestamps as PostgreSQL's own integers
 (none: 'infinity'), so nothing is formatted or parsed; the upsert looks the names up. Most of
-a cold run is then the upsert itself: per row, three index entries and the foreign-key check.
+a cold run is then the upsert itself: per row, two index entries (three for a running clock).
 """
 
 from __future__ import annotations
@@ -116,25 +116,6 @@ ON CONFLICT (complaint_id, target) DO UPDATE SET
 """
 
 
-def _policy_temp(*, names: bool) -> Table:
-    return Table(
-        "tmp_sla_policy",
-        MetaData(),
-        Column("complaint_id", Integer),
-        Column("policy", String(80) if names else Integer),  # a name, or its 1-based code
-        prefixes=["TEMPORARY"],
-    )
-
-
-_POLICY_NAMES, _POLICY_CODES = _policy_temp(names=True), _policy_temp(names=False)
-_POLICIES = """
-UPDATE complaints SET sla_policy = p.name, version = complaints.version + 1
-FROM (SELECT complaint_id, {name} AS name FROM tmp_sla_policy) AS p
-WHERE complaints.id = p.complaint_id
-  AND (complaints.sla_policy IS NULL OR complaints.sla_policy <> p.name)
-"""
-
-
 @dataclass
 class Stored:
     """The stored clocks of a brand: codes for strings (-1: a name not in use), times in µs
@@ -233,13 +214,11 @@ def write_targets(
     *,
     policies: Sequence[str],
     clocks: Sequence[str],
-    stale: pd.DataFrame,
     now: datetime,
 ) -> int:
-    """Upsert the clocks in `rows` and set complaints.sla_policy of the `stale` cases
-    (complaint_id, policy); returns the clock rows written.
+    """Upsert the clocks in `rows`; returns the clock rows written.
 
-    Names in both come as codes: of TARGETS, `policies`, `clocks` and STATUSES.
+    Names come as codes: of TARGETS, `policies`, `clocks` and STATUSES.
     """
     names = {
         "targets": _TARGETS,
@@ -247,8 +226,6 @@ def write_targets(
         "clocks": list(clocks),
         "statuses": [s.value for s in STATUSES],
     }
-    if not stale.empty:
-        _set_policies(session, stale, names["policies"])
     if rows.empty:
         return 0
     # in index order, each insert lands where the previous one did
@@ -286,26 +263,6 @@ _SOURCES = {
     "breached_at": "breached_at",
     "next_check_at": "next_check_at",
 }
-
-
-def _set_policies(session: Session, stale: pd.DataFrame, policies: list[str]) -> None:
-    stale = stale.sort_values("complaint_id")
-    ids, codes = stale["complaint_id"].to_numpy(), stale["policy"].to_numpy()
-    postgres, temp = _fresh_temp(session, codes=_POLICY_CODES, names=_POLICY_NAMES)
-    if postgres:
-        write_binary(
-            session, temp.name, {"complaint_id": ("int4", ids), "policy": ("int4", codes + 1)}
-        )
-        name, parameters = "(CAST(:policies AS VARCHAR[]))[policy]", {"policies": policies}
-    else:
-        records = [
-            {"complaint_id": int(i), "policy": policies[int(p)]}
-            for i, p in zip(ids, codes, strict=True)
-        ]
-        session.execute(insert(temp), records)
-        name, parameters = "policy", {}
-    session.execute(text(_POLICIES.format(name=name)), parameters)
-    temp.drop(session.connection())
 
 
 def _fresh_temp(session: Session, *, codes: Table, names: Table) -> tuple[bool, Table]:

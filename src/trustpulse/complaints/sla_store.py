@@ -251,7 +251,6 @@ def sync_sla(
     with session.no_autoflush:
         policy, team_calendar = _policy(session, complaint, config, facts)
     name = clock_name(config, policy, team_calendar)
-    complaint.sla_policy = policy.name
     derived, clocks = _derive_all(
         _events(session, complaint, facts), complaint.channel, config, policy, name
     )

@@ -27,6 +27,7 @@ from trustpulse.complaints.models import (
     SlaStatus,
 )
 from trustpulse.complaints.queries import breaching_ids, get_complaint, sla_targets
+from trustpulse.complaints.sla import policy_of_clocks
 from trustpulse.customers import service as customers
 from trustpulse.customers.models import Customer
 from trustpulse.pii import redact
@@ -74,6 +75,10 @@ class CaseView:
     text: str | None
     text_redacted: bool  # False only when there is no text at all
     desk: list[tuple[Team, list[User]]] = field(default_factory=list)
+
+    @property
+    def sla_policy(self) -> str | None:
+        return policy_of_clocks(self.targets)
 
 
 def list_queue(
