@@ -114,7 +114,7 @@ def recompute_bulk(
         result.rows = write_targets(
             session, rows[changed], policies=cases.policies, clocks=cases.clocks, now=now
         )
-        result.vectorised = len(np.unique(ids))
+        result.vectorised = len(pd.unique(ids))  # numpy's unique took 1.2 s on 2M ids
     for start in range(0, len(fallback), _REPLAY_CHUNK):
         chunk = list(
             session.scalars(
