@@ -75,7 +75,11 @@ def demo_labelled(tagger: AspectTagger, weight: float) -> Labelled:
 
 def demo_bar(config: TextConfig, model: AspectModel) -> dict[str, float]:
     """The lowest precision and recall over the dimensions of the demo truth, per check seed."""
-    tagger = AspectTagger(config.aspects, config.aspect_ignore, model=model)
+    return tagger_demo_bar(AspectTagger(config.aspects, config.aspect_ignore, model=model))
+
+
+def tagger_demo_bar(tagger: AspectTagger) -> dict[str, float]:
+    """`demo_bar` of any tagger (a learnt check, a text-level classifier)."""
     out = {}
     for seed in DEMO_CHECK_SEEDS:
         texts, truth = demo_texts(seed)

@@ -7,11 +7,13 @@ and recall per trust category, and how often the aspect sentiment equals the lab
                                            [--no-model] [--speed] [--json]
 
 Two taggers, each reported per split: `tune` and `report` (the halves of the first sample,
-both read while tuning by now), `old` (the two together) and `fresh` (aspect_labels_fresh.csv,
-the held-out sample nobody tunes on).
+both read while tuning by now), `old` (the two together), `fresh` (aspect_labels_fresh.csv,
+held out until the text-level classifier trained on it), `third` (aspect_labels_third.csv) and
+`fourth` (aspect_labels_fourth.csv, the held-out draw nothing was chosen or trained on).
 - `lexicon`: the shipped lexicon (config_defaults/text.yaml) or --config's, with its learnt
-  check if --config names one (`aspect_model: <path>`, text/aspect_model.py; --no-model
-  leaves it out).
+  check or text-level classifier if --config names one (`aspect_model: <path>`,
+  text/aspect_model.py; `aspect_classifier: <path>`, text/aspect_classifier.py; --no-model
+  leaves both out).
 - `cv`: the lexicon adapted (`text/aspect_learn.py`) to the labels of the other folds only:
   the sample is split into --folds folds by a hash of dataset and id, and each fold is tagged
   with the lexicon minus the entries that were right less often than --prune-below where
@@ -38,14 +40,21 @@ from trustpulse.text.aspect_sample import parse_labels, read_labels, score_categ
 from trustpulse.text.aspects import AspectTagger
 from trustpulse.text.config import TextConfig, load_text_config
 from trustpulse.text.language import comparable
-from trustpulse.text.service import aspect_model_of, aspect_results, build_analyzer, prepare
+from trustpulse.text.service import (
+    aspect_classifier_of,
+    aspect_model_of,
+    aspect_results,
+    build_analyzer,
+    prepare,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 LABELS = ROOT / "tests" / "text" / "fixtures" / "aspect_labels.csv"
 FRESH_LABELS = LABELS.with_name("aspect_labels_fresh.csv")
 THIRD_LABELS = LABELS.with_name("aspect_labels_third.csv")
-SPLITS = ("tune", "report", "old", "fresh", "third")
+FOURTH_LABELS = LABELS.with_name("aspect_labels_fourth.csv")
+SPLITS = ("tune", "report", "old", "fresh", "third", "fourth")
 
 
 def main() -> None:
@@ -79,13 +88,15 @@ def main() -> None:
         override = yaml.safe_load(args.config.read_text(encoding="utf-8"))
         config = TextConfig.model_validate({**config.model_dump(), **override})
     if args.no_model:
-        config = config.model_copy(update={"aspect_model": None})
+        config = config.model_copy(update={"aspect_model": None, "aspect_classifier": None})
     if args.speed:
         speed(config, args.data)
         return
     analyzer = build_analyzer(settings, config)
     old = with_texts(read_labels(LABELS), args.data)
-    held_out = [with_texts(read_labels(p), args.data) for p in (FRESH_LABELS, THIRD_LABELS)]
+    held_out = [
+        with_texts(read_labels(p), args.data) for p in (FRESH_LABELS, THIRD_LABELS, FOURTH_LABELS)
+    ]
     frame = pd.concat([old, *held_out], ignore_index=True)
     texts = list(frame["text"])
     gold = [parse_labels(v) for v in frame["labels"]]
@@ -146,13 +157,18 @@ def main() -> None:
 def speed(config: TextConfig, data: Path) -> None:
     """Docs/s of `AspectTagger.mentions` on comparable texts, one process, best of three:
     5,000 waimai_10k reviews + 5,000 airline tweets; the lexicon alone, then with the
-    config's learnt check if it has one (--config with `aspect_model: <path>`)."""
+    config's learnt check or classifier if it has one (--config with `aspect_model: <path>` or
+    `aspect_classifier: <path>`)."""
     reviews = pd.read_csv(data / "waimai_10k" / "waimai_10k.csv")["review"].dropna()
     tweets = pd.read_csv(data / "twitter_us_airline_sentiment" / "Tweets.csv")["text"].dropna()
     texts = [comparable(str(t)) for t in [*reviews[:5000], *tweets[:5000]]]
-    for setting in dict.fromkeys([None, config.aspect_model]):
+    for setting in dict.fromkeys([(None, None), (config.aspect_model, config.aspect_classifier)]):
         tagger = AspectTagger(
-            config.aspects, config.aspect_ignore, config.aspect_cues, aspect_model_of(setting)
+            config.aspects,
+            config.aspect_ignore,
+            config.aspect_cues,
+            aspect_model_of(setting[0]),
+            aspect_classifier_of(setting[1]),
         )
         best = 0.0
         for _ in range(3):
@@ -160,7 +176,7 @@ def speed(config: TextConfig, data: Path) -> None:
             for text in texts:
                 tagger.mentions(text)
             best = max(best, len(texts) / (time.perf_counter() - start))
-        print(f"aspect_model={setting}: {best:,.0f} docs/s")
+        print(f"aspect_model={setting[0]} aspect_classifier={setting[1]}: {best:,.0f} docs/s")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from trustpulse.text.aspect_classifier import AspectClassifier
 from trustpulse.text.aspect_model import AspectModel, Hit, features
 from trustpulse.text.aspect_sample import CATEGORY_OF_ASPECT, category_of
 from trustpulse.text.config import AspectCues, AspectSpec
@@ -123,6 +124,7 @@ class AspectTagger:
         ignore: Sequence[str] = (),
         cues: AspectCues | None = None,
         model: AspectModel | None = None,
+        classifier: AspectClassifier | None = None,
     ) -> None:
         self.dimensions = {name: spec.dimension for name, spec in aspects.items()}
         self._categories = {
@@ -130,6 +132,7 @@ class AspectTagger:
             for name, dimension in self.dimensions.items()
         }
         self.model = model
+        self.classifier = classifier
         # a term listed under several aspects counts for each of them (the matcher keeps one
         # group per surface, so the group names them all)
         owners: dict[str, list[str]] = {}
@@ -161,6 +164,8 @@ class AspectTagger:
             payload["cues"] = cues.model_dump()
         if model is not None:
             payload["model"] = model.version
+        if classifier is not None:
+            payload["classifier"] = classifier.version
         digest = hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
         self.version = f"{ASPECT_RECIPE}-{digest[:8]}"
 
@@ -185,20 +190,28 @@ class AspectTagger:
         }
 
     def mentions(self, text: str) -> list[AspectMention]:
-        """The aspects of `text` (comparable), the model's check applied when there is one."""
+        """The aspects of `text` (comparable), the model's check applied when there is one,
+        then the text-level classifier's decision when there is one."""
         found = self.lexicon_mentions(text)
-        return found if self.model is None else self._checked(text, found)
+        if self.model is not None:
+            found = self._checked(text, found)
+        return found if self.classifier is None else self._classified(text, found)
 
     def model_features(self, text: str) -> set[str]:
         """What the model reads of `text` (comparable): the lexicon's mentions, their words."""
-        return features(text, self._hits(self.lexicon_mentions(text)))
+        return features(text, self.lexicon_hits(text))
+
+    def lexicon_hits(self, text: str) -> list[Hit]:
+        """The lexicon's mentions of `text` (comparable) as the learnt models read them."""
+        return self._hits(self.lexicon_mentions(text))
 
     def _hits(self, found: Sequence[AspectMention]) -> list[Hit]:
         return [
             Hit(
                 m.aspect,
                 m.term,
-                self._categories[m.aspect],
+                self._categories.get(m.aspect)
+                or category_of({"aspect": m.aspect, "dimension": m.dimension}),
                 m.scope_start,
                 m.scope_end,
                 m.start,
@@ -253,6 +266,27 @@ class AspectTagger:
                     scope_start=source.scope_start,
                     scope_end=source.scope_end,
                     term=source.term,
+                )
+            )
+        return kept
+
+    def _classified(self, text: str, found: list[AspectMention]) -> list[AspectMention]:
+        """The mentions of the categories the classifier decides for; a category it adds with
+        no mention gets one over the whole text (span and scope), so its sentiment is the
+        text's own."""
+        assert self.classifier is not None  # noqa: S101 -- the caller checked; narrows the type
+        hits = self._hits(found)
+        decided = self.classifier.decide(text, hits)
+        kept = [m for m, hit in zip(found, hits, strict=True) if hit.category in decided]
+        for category in sorted(decided - {hit.category for hit in hits}):
+            kept.append(
+                AspectMention(
+                    aspect=_ADDED.get(category, f"{category}_learnt"),
+                    dimension=_DIMENSION_OF.get(category, category),
+                    start=0,
+                    end=len(text),
+                    scope_start=0,
+                    scope_end=len(text),
                 )
             )
         return kept

@@ -25,6 +25,7 @@ from trustpulse.db import session_scope, utcnow
 from trustpulse.errors import NotFoundError
 from trustpulse.feedback.models import Feedback
 from trustpulse.pii import PLACEHOLDER_PATTERN, redact
+from trustpulse.text.aspect_classifier import AspectClassifier, load_classifier
 from trustpulse.text.aspect_model import AspectModel
 from trustpulse.text.aspect_model import load_model as load_aspect_model
 from trustpulse.text.aspects import AspectTagger
@@ -109,6 +110,7 @@ def build_analyzer(settings: Settings, config: TextConfig | None = None) -> Anal
                 config.aspect_ignore,
                 config.aspect_cues,
                 model=aspect_model_of(config.aspect_model),
+                classifier=aspect_classifier_of(config.aspect_classifier),
             )
             if config.aspects
             else None
@@ -121,6 +123,11 @@ def build_analyzer(settings: Settings, config: TextConfig | None = None) -> Anal
 def aspect_model_of(setting: str | None) -> AspectModel | None:
     """text.yaml's `aspect_model`: None, or the path of a model file (`text train-aspects`)."""
     return None if setting is None else load_aspect_model(Path(setting).expanduser())
+
+
+def aspect_classifier_of(setting: str | None) -> AspectClassifier | None:
+    """text.yaml's `aspect_classifier`: None, or the path of a classifier file."""
+    return None if setting is None else load_classifier(Path(setting).expanduser())
 
 
 def text_hash(text: str) -> str:
