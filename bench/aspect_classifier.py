@@ -80,7 +80,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--labels", type=Path, nargs="+", default=LABELS)
     parser.add_argument(
-        "--repeats", type=int, default=1, help="CV repeats (1: 18 settings in ~30 min)"
+        "--repeats", type=int, default=1, help="CV repeats (1: the grid in ~15 min)"
     )
     args = parser.parse_args()
     if any(p.name == HELD_OUT for p in args.labels):

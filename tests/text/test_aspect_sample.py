@@ -187,6 +187,50 @@ def test_recall_bar_where_precision_falls_short(
     assert held_out[category].recall >= 0.6
 
 
+@pytest.fixture
+def fourth(shared_data: Path, default_sentiment: DefaultSentiment) -> dict[str, CategoryScore]:
+    """Scores of the shipped lexicon on the fourth draw: labelled before any tagger or model
+    ran on it, read once for v4 and once for the text-level classifier; computed once."""
+    key = shared_data / FOURTH_LABELS.name
+    if key not in _SCORED:
+        _SCORED[key] = _score(shared_data, default_sentiment, FOURTH_LABELS)
+    return _SCORED[key]
+
+
+# fourth draw (334 texts), lexicon v4 (docs/text.md): no category meets both bars. Product
+# 0.73 / 0.71, service 0.67 / 0.52, transparency 0.82 / 0.44, professionalism 0.57 / 0.22,
+# responsibility 0.73 / 0.43, price/value 0.85 / 0.58, delivery 0.79 / 0.70
+FOURTH_BAR_MISSED = list(CATEGORIES)
+
+
+def test_bar_applies_to_every_category_of_the_fourth_draw() -> None:
+    frame = read_labels(FOURTH_LABELS)
+    counts = {c: sum(c in parse_labels(v) for v in frame["labels"]) for c in CATEGORIES}
+    assert {c for c, n in counts.items() if n >= MIN_LABELLED} == set(FOURTH_BAR_MISSED)
+
+
+@pytest.mark.shared_data
+@pytest.mark.xfail(strict=True, reason="bar not met yet: docs/text.md, a classifier that adds tags")
+@pytest.mark.parametrize("category", FOURTH_BAR_MISSED)
+def test_bar_not_met_yet_on_the_fourth_draw(
+    fourth: dict[str, CategoryScore], category: str
+) -> None:
+    assert fourth[category].precision >= 0.8
+    assert fourth[category].recall >= 0.6
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("category", ["product_reliability", "delivery_logistics"])
+def test_recall_bar_on_the_fourth_draw(fourth: dict[str, CategoryScore], category: str) -> None:
+    assert fourth[category].recall >= 0.6
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("category", ["information_transparency", "price_value"])
+def test_precision_bar_on_the_fourth_draw(fourth: dict[str, CategoryScore], category: str) -> None:
+    assert fourth[category].precision >= 0.8
+
+
 def test_every_category_is_known() -> None:
     frame = read_labels(LABELS)
     used = {c for value in frame["labels"] for c in parse_labels(value)}
