@@ -319,16 +319,12 @@ def test_a_warm_bulk_recompute_writes_only_changed_cases(
     cold = recompute_bulk(session, brand_id=desk.brand_id, config=config, now=utcnow())
     assert cold.rows == session.scalar(select(func.count()).select_from(ComplaintSlaTarget))
     assert cold.per_case == 0  # next-reply cycles and reopenings included
-    written = dict(
-        session.execute(select(ComplaintSlaTarget.id, ComplaintSlaTarget.updated_at)).all()
-    )
+    written = _written_at(session)
     clock.advance(timedelta(minutes=1))
     warm = recompute_bulk(session, brand_id=desk.brand_id, config=config, now=utcnow())
     assert warm.rows == 0
     session.expire_all()
-    rewritten = dict(
-        session.execute(select(ComplaintSlaTarget.id, ComplaintSlaTarget.updated_at)).all()
-    )
+    rewritten = _written_at(session)
     assert rewritten == written  # the replayed cases are not rewritten either
     moved = session.scalars(
         select(ComplaintSlaTarget).where(ComplaintSlaTarget.target == "resolution").limit(1)
@@ -338,16 +334,25 @@ def test_a_warm_bulk_recompute_writes_only_changed_cases(
     again = recompute_bulk(session, brand_id=desk.brand_id, config=config, now=utcnow())
     assert again.rows == 1  # the one clock, not its case's others
     session.expire_all()
-    updated = dict(
-        session.execute(select(ComplaintSlaTarget.id, ComplaintSlaTarget.updated_at)).all()
-    )
-    assert {k for k in written if updated[k] != written[k]} == {moved.id}
+    updated = _written_at(session)
+    key = (moved.complaint_id, moved.target)
+    assert {k for k in written if updated[k] != written[k]} == {key}
     # a clock on a policy the case no longer matches is rewritten with its case's policy
     policy, moved.policy = moved.policy, "outdated"
     session.flush()
     assert recompute_bulk(session, brand_id=desk.brand_id, config=config, now=utcnow()).rows == 1
     session.expire_all()
-    assert session.get_one(ComplaintSlaTarget, moved.id).policy == policy
+    assert session.get_one(ComplaintSlaTarget, key).policy == policy
+
+
+def _written_at(session: Session) -> dict[tuple[int, str], datetime]:
+    t = ComplaintSlaTarget
+    return {
+        (complaint_id, target): at
+        for complaint_id, target, at in session.execute(
+            select(t.complaint_id, t.target, t.updated_at)
+        )
+    }
 
 
 def test_a_bulk_recompute_of_one_brand_leaves_the_others_alone(

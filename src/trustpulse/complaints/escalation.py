@@ -38,21 +38,25 @@ def run_sla_tick(
 ) -> TickResult:
     """Fire every warning and escalation due by `now`; the caller commits."""
     stmt = (
-        select(ComplaintSlaTarget.id)
+        select(ComplaintSlaTarget.complaint_id, ComplaintSlaTarget.target)
         .where(
             # literally, so that a prepared (generic) plan can use the partial index
             ComplaintSlaTarget.status == literal_column(f"'{SlaStatus.active.value}'"),
             ComplaintSlaTarget.next_check_at <= now,
         )
-        .order_by(ComplaintSlaTarget.next_check_at, ComplaintSlaTarget.id)
+        .order_by(
+            ComplaintSlaTarget.next_check_at,
+            ComplaintSlaTarget.complaint_id,
+            ComplaintSlaTarget.target,
+        )
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     result = TickResult()
     configs: dict[int, SlaConfig] = {}
-    for target_id in list(session.scalars(stmt)):
-        row = session.get(ComplaintSlaTarget, target_id)
+    for key in list(session.execute(stmt)):
+        row = session.get(ComplaintSlaTarget, tuple(key))
         if row is None:
             continue
         # the complaint's row lock orders our log entries with an agent's concurrent change

@@ -154,6 +154,10 @@ class SlaTarget(enum.StrEnum):
     public_reply = "public_reply"  # public reviews and posts: the first public answer
 
 
+# the order clocks are listed in (and the bulk recompute writes them in)
+TARGET_ORDER = {target: i for i, target in enumerate(SlaTarget)}
+
+
 class SlaStatus(enum.StrEnum):
     active = "active"
     paused = "paused"
@@ -170,7 +174,6 @@ class ComplaintSlaTarget(Base):
 
     __tablename__ = "complaint_sla_targets"
     __table_args__ = (
-        UniqueConstraint("complaint_id", "target"),
         # only running clocks are ever looked up by their next check (escalation.py says
         # `status = 'active'` literally, so a generic plan can use it too)
         Index(
@@ -181,13 +184,15 @@ class ComplaintSlaTarget(Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # no foreign key: these rows are derived from the log and rebuilt by a recompute, and
     # PostgreSQL checks a key per row under a row lock on the case, which was more than half
     # of writing a million cases' clocks (docs/complaints.md, "Bulk recomputation");
-    # the application never deletes a case (it is closed), so nothing is left behind
-    complaint_id: Mapped[int] = mapped_column(Integer)
-    target: Mapped[SlaTarget] = mapped_column(Enum(SlaTarget, native_enum=False, length=20))
+    # the application never deletes a case (it is closed), so nothing is left behind.
+    # One clock per target and case: that pair is the key (no surrogate id, one index fewer)
+    complaint_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    target: Mapped[SlaTarget] = mapped_column(
+        Enum(SlaTarget, native_enum=False, length=20), primary_key=True
+    )
     cycle: Mapped[int] = mapped_column(Integer, default=1)
     policy: Mapped[str] = mapped_column(String(80))
     calendar: Mapped[str] = mapped_column(String(80))

@@ -9,6 +9,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from trustpulse.complaints.models import (
+    TARGET_ORDER,
     Complaint,
     ComplaintSlaTarget,
     ComplaintState,
@@ -105,12 +106,14 @@ def sla_targets(
     ids = list(complaint_ids)
     for start in range(0, len(ids), _IN_CHUNK):  # a whole queue can exceed SQLite's bind limit
         rows = session.scalars(
-            select(ComplaintSlaTarget)
-            .where(ComplaintSlaTarget.complaint_id.in_(ids[start : start + _IN_CHUNK]))
-            .order_by(ComplaintSlaTarget.complaint_id, ComplaintSlaTarget.id)
+            select(ComplaintSlaTarget).where(
+                ComplaintSlaTarget.complaint_id.in_(ids[start : start + _IN_CHUNK])
+            )
         )
         for row in rows:
             out[row.complaint_id].append(row)
+    for clocks in out.values():
+        clocks.sort(key=lambda row: TARGET_ORDER[row.target])
     return out
 
 

@@ -28,6 +28,7 @@ from trustpulse.complaints.events import (
     transaction_memo,
 )
 from trustpulse.complaints.models import (
+    TARGET_ORDER,
     Complaint,
     ComplaintContract,
     ComplaintEvent,
@@ -102,13 +103,13 @@ def remember_targets(
 
 
 def known_targets(session: Session, complaint_id: int) -> list[ComplaintSlaTarget] | None:
-    """The clock rows `remember_targets` holds (with any `sync_sla` added), in id order."""
+    """The clock rows `remember_targets` holds (with any `sync_sla` added), in target order."""
     targets: dict[SlaTarget, ComplaintSlaTarget] | None = transaction_memo(
         session, "sla_targets"
     ).get(complaint_id)
     if targets is None:
         return None
-    return sorted(targets.values(), key=lambda row: row.id)
+    return sorted(targets.values(), key=lambda row: TARGET_ORDER[row.target])
 
 
 @dataclass

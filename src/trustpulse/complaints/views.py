@@ -19,6 +19,7 @@ from trustpulse.accounts import service as accounts
 from trustpulse.accounts.models import Team, User
 from trustpulse.complaints.events import list_events
 from trustpulse.complaints.models import (
+    TARGET_ORDER,
     Complaint,
     ComplaintEvent,
     ComplaintSlaTarget,
@@ -61,7 +62,7 @@ class QueueRow:
     def next_target(self) -> ComplaintSlaTarget | None:
         """The running clock due first (what the queue is sorted by)."""
         running = [t for t in self.targets if t.status == SlaStatus.active and t.due_at]
-        return min(running, key=lambda t: (t.due_at, t.id)) if running else None
+        return min(running, key=lambda t: (t.due_at, TARGET_ORDER[t.target])) if running else None
 
 
 @dataclass(frozen=True)
