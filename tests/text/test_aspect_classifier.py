@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 from trustpulse.config import Settings
 from trustpulse.errors import InvalidInputError
@@ -16,6 +18,7 @@ from trustpulse.text.aspect_classifier import (
 )
 from trustpulse.text.aspect_model import Labelled, TrainSettings, train
 from trustpulse.text.aspects import AspectTagger
+from trustpulse.text.cli import app
 from trustpulse.text.config import AspectSpec, TextConfig, load_text_config
 from trustpulse.text.language import comparable
 from trustpulse.text.service import aspect_results, build_analyzer, prepare
@@ -114,3 +117,42 @@ def test_a_file_that_is_no_classifier_is_refused(tmp_path: Path) -> None:
     path.write_text('{"recipe": "aspect-model-v1"}', encoding="utf-8")
     with pytest.raises(InvalidInputError, match="not an aspect classifier file"):
         load_classifier(path)
+
+
+def test_train_aspect_classifier_writes_a_classifier_the_pipeline_loads(
+    tmp_path: Path, settings: Settings, home_with_default_model: Path
+) -> None:
+    # complaints about a refund in words no shipped lexicon term names, texts about nothing
+    refused = ["钱一直没回来", "钱拖着不给回", "说好的钱没回来", "回款拖了一个月"]
+    labelled = tmp_path / "labelled.csv"
+    rows = [(t, "responsibility") for t in refused] * 4 + [("一般般吧", ""), ("还行", "")] * 4
+    pd.DataFrame(rows, columns=["review", "dims"]).to_csv(labelled, index=False)
+    out = tmp_path / "classifier.json"
+    args = ["train-aspect-classifier", "--input", str(labelled), "--text-column", "review"]
+    result = CliRunner().invoke(app, [*args, "--label-column", "dims", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "responsibility" in result.output
+    assert "cross-validated" in result.output
+    classifier = load_classifier(out)
+    assert (classifier.union, classifier.lexicon_features) == (True, False)
+    plain = load_text_config(settings)
+    tagger = AspectTagger(plain.aspects, plain.aspect_ignore, plain.aspect_cues)
+    text = comparable("我的钱到现在都没回来")
+    assert "responsibility" not in {m.dimension for m in tagger.mentions(text)}
+    learnt = AspectTagger(
+        plain.aspects, plain.aspect_ignore, plain.aspect_cues, classifier=classifier
+    )
+    assert "responsibility" in {m.dimension for m in learnt.mentions(text)}
+    configured = TextConfig.model_validate({**plain.model_dump(), "aspect_classifier": str(out)})
+    assert build_analyzer(settings, configured).version != build_analyzer(settings, plain).version
+
+
+def test_train_aspect_classifier_refuses_an_unknown_label(tmp_path: Path) -> None:
+    labelled = tmp_path / "labelled.csv"
+    pd.DataFrame([("送得很快", "speed")], columns=["review", "dims"]).to_csv(labelled, index=False)
+    args = ["train-aspect-classifier", "--input", str(labelled), "--text-column", "review"]
+    result = CliRunner().invoke(
+        app, [*args, "--label-column", "dims", "--out", str(tmp_path / "c.json")]
+    )
+    assert result.exit_code != 0
+    assert isinstance(result.exception, InvalidInputError)

@@ -13,12 +13,24 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from trustpulse.errors import InvalidInputError
-from trustpulse.text.aspect_model import AspectModel, Labelled, TrainSettings, fit
+from trustpulse.text.aspect_classifier import AspectClassifier, text_features, with_lexicon
+from trustpulse.text.aspect_model import (
+    AspectModel,
+    Labelled,
+    TrainSettings,
+    choose_thresholds,
+    fit,
+    out_of_fold,
+    train,
+)
 from trustpulse.text.aspect_sample import CATEGORIES, CATEGORY_OF_ASPECT, category_of, fold_of
 from trustpulse.text.aspects import INFLECT, AspectTagger
 from trustpulse.text.config import TRUST_DIMENSIONS, AspectCues, AspectSpec
 from trustpulse.text.service import Analyzer, TextResult, aspect_results, prepare
 from trustpulse.text.topics import topic_tokens
+
+# bench/aspect_classifier.py's choice (docs/text.md, "A classifier that adds tags")
+CLASSIFIER_SETTINGS = TrainSettings(c=3.0)
 
 # category -> (aspect name, dimension) for the categories that are not trust dimensions
 _ASPECT_OF_CATEGORY = {
@@ -274,11 +286,53 @@ def train_check(
     being the sample's categories (trust dimensions, price_value, delivery_logistics);
     thresholds by 5-fold cross-validation over the texts in their order. Raises
     InvalidInputError for an unknown label."""
+    _known_labels(labels)
+    feats = [tagger.model_features(prepare(t).comparable) for t in texts]
+    keys = [str(i) for i in range(len(texts))]
+    return fit(Labelled(feats, list(labels)), keys, settings or TrainSettings())
+
+
+def train_classifier(
+    tagger: AspectTagger,
+    texts: Sequence[str],
+    labels: Sequence[set[str]],
+    settings: TrainSettings = CLASSIFIER_SETTINGS,
+) -> AspectClassifier:
+    """The text-level classifier (`aspect_classifier`) from labelled texts, as
+    bench/aspect_classifier.py chose it: whole-text features only, read as the union with what
+    `tagger`'s lexicon finds, thresholds by 5-fold cross-validation of that union over the texts
+    in their order (metrics: the cross-validated precision and recall). Raises
+    InvalidInputError for an unknown label."""
+    _known_labels(labels)
+    comparable = [prepare(t).comparable for t in texts]
+    hits = [tagger.lexicon_hits(t) for t in comparable]
+    sample = Labelled(
+        [text_features(t, h, lexicon=False) for t, h in zip(comparable, hits, strict=True)],
+        list(labels),
+    )
+    probabilities = out_of_fold(sample, [str(i) for i in range(len(texts))], settings)
+    found = [{h.category for h in row} for row in hits]
+    choice = choose_thresholds(with_lexicon(probabilities, found), sample.labels)
+    model = train([sample], settings, {c: s.threshold for c, s in choice.items()})
+    metrics = {
+        "texts": len(texts),
+        "settings": {"c": settings.c, "balanced": settings.balanced, "min_df": settings.min_df},
+        "cross_validated": {
+            c: {
+                "threshold": s.threshold,
+                "precision": round(s.precision, 3),
+                "recall": round(s.recall, 3),
+            }
+            for c, s in choice.items()
+            if c in model.categories
+        },
+    }
+    return AspectClassifier(replace(model, metrics=metrics), lexicon_features=False, union=True)
+
+
+def _known_labels(labels: Sequence[set[str]]) -> None:
     unknown = set().union(*labels) - set(CATEGORIES) if labels else set()
     if unknown:
         raise InvalidInputError(
             f"unknown label {sorted(unknown)[0]!r} (use {', '.join(CATEGORIES)})", field="label"
         )
-    feats = [tagger.model_features(prepare(t).comparable) for t in texts]
-    keys = [str(i) for i in range(len(texts))]
-    return fit(Labelled(feats, list(labels)), keys, settings or TrainSettings())

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import yaml
@@ -208,22 +209,55 @@ def train_aspects(
     price_value or delivery_logistics joined by `;`, empty = about none); thresholds by 5-fold
     cross-validation, whose precision / recall per category are printed. Turn it on with
     text.yaml `aspect_model: <out>`."""
+    texts, labels = _aspect_labels(input_path, text_column, label_column)
+    config = load_text_config(get_settings())
+    tagger = AspectTagger(config.aspects, config.aspect_ignore, config.aspect_cues)
+    model = aspect_learn.train_check(tagger, texts, labels)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    model.save(out)
+    _show_trained(model.metrics, len(texts), out)
+
+
+@app.command("train-aspect-classifier")
+def train_aspect_classifier(
+    *,
+    input_path: InputFile,
+    text_column: TextColumn,
+    label_column: LabelColumn,
+    out: Annotated[Path, typer.Option("--out", help="JSON file with the classifier.")],
+) -> None:
+    """Train the text-level aspect classifier, which can tag what no lexicon term names, from
+    labelled texts (labels as for train-aspects); it tags what the lexicon finds plus what it
+    scores above a threshold chosen by 5-fold cross-validation, printed per category. Turn it
+    on with text.yaml `aspect_classifier: <out>`."""
+    texts, labels = _aspect_labels(input_path, text_column, label_column)
+    config = load_text_config(get_settings())
+    tagger = AspectTagger(config.aspects, config.aspect_ignore, config.aspect_cues)
+    classifier = aspect_learn.train_classifier(tagger, texts, labels)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    classifier.save(out)
+    _show_trained(classifier.model.metrics, len(texts), out)
+
+
+def _show_trained(metrics: Mapping[str, Any], texts: int, out: Path) -> None:
+    for category, row in metrics["cross_validated"].items():
+        console.print(
+            f"{category:26s} threshold {row['threshold']:.3f}"
+            f" P {row['precision']:.2f} R {row['recall']:.2f} (cross-validated)"
+        )
+    console.print(f"trained on {texts} texts -> {out}")
+
+
+def _aspect_labels(
+    input_path: Path, text_column: str, label_column: str
+) -> tuple[list[str], list[set[str]]]:
+    """The labelled texts of a file (rows with an empty text left out)."""
     frame = datasets.read_table(input_path)
     texts = datasets.column(frame, text_column, input_path)
     cells = datasets.column(frame, label_column, input_path)
     rows = [(t, aspect_learn.parse_label_cell(c)) for t, c in zip(texts, cells, strict=True)]
     rows = [(t, c) for t, c in rows if t.strip()]
-    config = load_text_config(get_settings())
-    tagger = AspectTagger(config.aspects, config.aspect_ignore, config.aspect_cues)
-    model = aspect_learn.train_check(tagger, [t for t, _ in rows], [c for _, c in rows])
-    out.parent.mkdir(parents=True, exist_ok=True)
-    model.save(out)
-    for category, row in model.metrics["cross_validated"].items():
-        console.print(
-            f"{category:26s} threshold {row['threshold']:.3f}"
-            f" P {row['precision']:.2f} R {row['recall']:.2f} (cross-validated)"
-        )
-    console.print(f"trained on {len(rows)} texts -> {out}")
+    return [t for t, _ in rows], [c for _, c in rows]
 
 
 @app.command("train-hints")

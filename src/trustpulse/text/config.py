@@ -103,7 +103,7 @@ class TextConfig(BaseModel):
     # train-aspects` (None: the lexicon alone)
     aspect_model: str | None = None
     # a text-level classifier that can tag what the lexicon missed: the path of a file from
-    # bench/aspect_classifier.py (None: the lexicon, and its check, alone)
+    # `text train-aspect-classifier` (None: the lexicon, and its check, alone)
     aspect_classifier: str | None = None
     # self-train the default Chinese sentiment model on each group's own texts once it has
     # enough of them (text/adapt.py); false: the unadapted default always
