@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, func, select
@@ -48,6 +49,7 @@ from trustpulse.complaints.sla_bulk_clocks import (
     TARGETS,
     derive_bulk,
 )
+from trustpulse.complaints.sla_bulk_io import Stored
 from trustpulse.complaints.sla_store import sync_sla
 from trustpulse.complaints.sla_vector import VectorClock, from_micros, to_micros
 from trustpulse.config import Settings
@@ -308,6 +310,28 @@ def test_bulk_recompute_gives_the_rows_of_the_per_case_replay(
     for complaint in complaints:
         sync_sla(session, complaint, config=config, now=utcnow())
     assert _snapshot(session) == fresh
+
+
+def test_clocks_written_after_the_stored_ones_were_read_are_upserted(
+    session: Session,
+    settings: Settings,
+    desk: Desk,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A case worked while the recompute runs gets clock rows the read did not see: the plain
+    INSERT of the clocks thought new then meets them, and they are upserted instead."""
+    _work_cases(session, settings, desk, clock, cases=10)
+    replayed = _snapshot(session)
+    # as if nothing had been stored when the stored clocks were read
+    monkeypatch.setattr(Stored, "find", lambda _self, ids, _targets: np.full(len(ids), -1))
+    config = sla_config(settings, "acme")
+    result = recompute_bulk(session, brand_id=desk.brand_id, config=config, now=utcnow())
+    assert result.rows == len(replayed)
+    after = _snapshot(session)
+    assert {k: v[:DERIVED] for k, v in after.items()} == {
+        k: v[:DERIVED] for k, v in replayed.items()
+    }
 
 
 def test_a_warm_bulk_recompute_writes_only_changed_cases(

@@ -310,7 +310,8 @@ def _rows(clocks: Clocks, cases: _Cases, config: SlaConfig) -> pd.DataFrame:
 def _changed(
     rows: pd.DataFrame, stored: Stored, clocks: Clocks, config: SlaConfig
 ) -> npt.NDArray[np.bool_]:
-    """Which rows the upsert would change (new rows included); sets their next_check_at.
+    """Which rows the upsert would change (new rows included); sets their next_check_at, and
+    `stored`: whether a row was stored for them.
 
     Mirrors sync_sla: a new cycle (or a first row) starts with nothing fired (_fresh_row);
     within a cycle the escalation runner's warned_at, escalation_level and breached_at stay,
@@ -318,6 +319,7 @@ def _changed(
     """
     was = stored.find(rows["complaint_id"].to_numpy(), rows["target"].to_numpy())
     known = was >= 0
+    rows["stored"] = known  # write_targets inserts the others without an upsert
 
     def before(column: str) -> Ints:
         values = stored.values[column].to_numpy()

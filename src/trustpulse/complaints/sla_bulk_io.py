@@ -36,6 +36,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from trustpulse.complaints.models import Complaint, ComplaintSlaTarget, SlaStatus
@@ -81,6 +82,7 @@ def _temp(*, names: bool) -> Table:
         Column("paused_seconds", Integer),
         Column("status", code),
         Column("updated_at", time),
+        Column("is_new", Integer),  # 1: no row was stored for it when the stored ones were read
         prefixes=["TEMPORARY"],
     )
 
@@ -95,9 +97,15 @@ _FROM_CODES = [
     else c
     for c in _COLUMNS
 ]
+# clocks no stored row had: a plain INSERT, about half the cost of the upsert's speculative
+# insertion (2.06 M rows: 4.9 s against 8.6-10.0 s in psql)
+_INSERT_NEW = """
+INSERT INTO complaint_sla_targets ({columns}, warned_at, escalation_level)
+SELECT {select}, NULL, 0 FROM tmp_sla_bulk WHERE is_new = 1
+"""
 _UPSERT = """
 INSERT INTO complaint_sla_targets ({columns}, warned_at, escalation_level)
-SELECT {select}, NULL, 0 FROM tmp_sla_bulk WHERE true
+SELECT {select}, NULL, 0 FROM tmp_sla_bulk WHERE {which}
 ON CONFLICT (complaint_id, target) DO UPDATE SET
   policy = excluded.policy, calendar = excluded.calendar,
   target_seconds = excluded.target_seconds, started_at = excluded.started_at,
@@ -216,7 +224,10 @@ def write_targets(
     clocks: Sequence[str],
     now: datetime,
 ) -> int:
-    """Upsert the clocks in `rows`; returns the clock rows written.
+    """Upsert the clocks in `rows`; returns the clock rows written. `rows["stored"]`: whether
+    a row was stored for the clock when the stored ones were read; those that were not are
+    inserted plainly, unless someone wrote one since (a case worked during the recompute),
+    then they are upserted like the rest.
 
     Names come as codes: of TARGETS, `policies`, `clocks` and STATUSES.
     """
@@ -241,6 +252,7 @@ def write_targets(
         "paused_seconds": ("int4", rows["paused"].to_numpy() // 1_000_000),
         "status": ("int4", rows["status"].to_numpy() + 1),
         "updated_at": ("time", np.full(len(rows), to_micros(now), dtype=np.int64)),
+        "is_new": ("int4", (~rows["stored"].to_numpy(bool)).astype(np.int64)),
     }
     postgres, temp = _fresh_temp(session, codes=_TEMP_CODES, names=_TEMP_NAMES)
     if postgres:
@@ -249,7 +261,14 @@ def write_targets(
     else:
         _insert(session, values, names)
         select, parameters = list(_COLUMNS), {}
-    upsert = _UPSERT.format(columns=", ".join(_COLUMNS), select=", ".join(select))
+    columns, picked = ", ".join(_COLUMNS), ", ".join(select)
+    which = "is_new = 0"
+    try:
+        with session.begin_nested():
+            session.execute(text(_INSERT_NEW.format(columns=columns, select=picked)), parameters)
+    except IntegrityError:
+        which = "true"  # written since it was read: upsert them too
+    upsert = _UPSERT.format(columns=columns, select=picked, which=which)
     session.execute(text(upsert), parameters)
     temp.drop(session.connection())
     return len(rows)
