@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from tests.complaints.conftest import Desk, make_desk
 from trustpulse.clock import ManualClock, utcnow
-from trustpulse.complaints import intake, lifecycle
+from trustpulse.complaints import intake, lifecycle, sla_bulk_copy
 from trustpulse.complaints.calendar import AROUND_THE_CLOCK, AroundTheClock
 from trustpulse.complaints.config import CalendarConfig, PolicyConfig, SlaConfig, sla_config
 from trustpulse.complaints.escalation import run_sla_tick
@@ -427,3 +427,22 @@ def test_a_bulk_recompute_in_spans_of_cases_gives_the_same_rows(
     assert {k: v[:DERIVED] for k, v in fresh.items()} == {
         k: v[:DERIVED] for k, v in replayed.items()
     }
+
+
+def test_binary_copy_writes_every_slice_in_order(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("binary COPY is PostgreSQL's")
+    monkeypatch.setattr(sla_bulk_copy, "_COPY_SLICE", 3)  # 10 rows: slices of 3, 3, 3 and 1
+    session.execute(text("CREATE TEMPORARY TABLE tmp_copy (n int4, at timestamptz)"))
+    numbers = np.arange(10, dtype=np.int64) * 7
+    times = to_micros(datetime(2025, 1, 1, tzinfo=UTC)) + numbers * 1_000_000
+    times[4] = NONE  # 'infinity', the bulk path's "no time"
+    sla_bulk_copy.write_binary(session, "tmp_copy", {"n": ("int4", numbers), "at": ("time", times)})
+    # in the order written (a fresh heap fills page by page)
+    query = "SELECT n, NULLIF(at, 'infinity') FROM tmp_copy ORDER BY ctid"
+    rows = session.execute(text(query)).all()
+    assert [n for n, _ in rows] == numbers.tolist()
+    assert [at is None for _, at in rows] == [i == 4 for i in range(10)]
+    assert rows[9][1] == datetime(2025, 1, 1, 0, 1, 3, tzinfo=UTC)

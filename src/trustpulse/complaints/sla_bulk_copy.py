@@ -30,6 +30,7 @@ NONE = np.iinfo(np.int64).max  # a NULL time; also PostgreSQL's binary 'infinity
 T = TypeVar("T")
 _SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 _Y2K = 946_684_800_000_000  # 2000-01-01 (PostgreSQL's timestamp epoch) in Unix microseconds
+_COPY_SLICE = 100_000  # rows per write of `write_binary`
 _TIMESTAMPTZ, _WIDTHS = 1184, {20: 8, 23: 4, 21: 2, 1184: 8}  # array element OIDs → bytes
 
 
@@ -238,15 +239,24 @@ def write_binary(
     layout: list[tuple[str, str]] = [("fields", ">i2")]
     for i, kind in enumerate(kinds):
         layout += [(f"n{i}", ">i4"), (f"v{i}", _FORMATS[kind])]
-    rows = np.empty(len(next(iter(columns.values()))[1]), dtype=np.dtype(layout))
-    rows["fields"] = len(kinds)
-    for i, (kind, values) in enumerate(columns.values()):
-        rows[f"n{i}"] = np.dtype(_FORMATS[kind]).itemsize
-        rows[f"v{i}"] = np.where(values == NONE, NONE, values - _Y2K) if kind == "time" else values
-    header = _SIGNATURE + struct.pack(">ii", 0, 0)
+    total = len(next(iter(columns.values()))[1])
     statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT binary)"
     with _driver(session).cursor() as cursor, cursor.copy(statement) as copy:
-        copy.write(header + rows.tobytes() + struct.pack(">h", -1))
+        copy.write(_SIGNATURE + struct.pack(">ii", 0, 0))
+        # a slice at a time: the server parses one while the next is built (2M rows: 1.6 s
+        # of building that had kept the server waiting)
+        for start in range(0, total, _COPY_SLICE):
+            end = min(start + _COPY_SLICE, total)
+            rows = np.empty(end - start, dtype=np.dtype(layout))
+            rows["fields"] = len(kinds)
+            for i, (kind, values) in enumerate(columns.values()):
+                part = values[start:end]
+                rows[f"n{i}"] = np.dtype(_FORMATS[kind]).itemsize
+                if kind == "time":
+                    part = np.where(part == NONE, NONE, part - _Y2K)
+                rows[f"v{i}"] = part
+            copy.write(rows.tobytes())
+        copy.write(struct.pack(">h", -1))
 
 
 def _driver(session: Session) -> Any:
