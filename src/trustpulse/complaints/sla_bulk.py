@@ -4,10 +4,10 @@
 action, too slow for "recompute a million cases after a policy change". `recompute_bulk`
 reads the lifecycle events of a brand in one query, derives the clocks with numpy
 (sla_bulk_clocks.py: first response, next-reply cycles, resolution with its reopenings, public
-reply, pauses) and writes the rows that changed with one upsert (PostgreSQL: binary COPY into a
-temporary table, then INSERT … ON CONFLICT). It gives the same rows as `sync_sla` (tests check
-it); cases with a contract policy (a late breach earns a credit) and irregular logs go through
-`sync_sla` as before.
+reply, pauses) and writes the rows that changed (PostgreSQL: binary COPY into a temporary
+table, then a plain INSERT of the new clocks and INSERT … ON CONFLICT of the rest). It gives
+the same rows as `sync_sla` (tests check it); cases with a contract policy (a late breach
+earns a credit) and irregular logs go through `sync_sla` as before.
 
 Facts recorded by the escalation runner (warned_at, escalation_level, breached_at) are kept
 within a cycle and cleared by a new one; a clock met late gets its breached_at. Unlike

@@ -2,12 +2,13 @@
 
 `read_targets` reads the stored clocks with times as int64 microseconds and names as codes
 (sla_bulk_copy.py), so the caller can keep only the rows that changed. `write_targets` loads
-those into a temporary table and upserts `complaint_sla_targets` from it in one statement: what
-the escalation runner recorded (warned_at, escalation_level, breached_at) is kept unless the
-cycle changed, and a late fulfilment fills breached_at only if it was empty. On PostgreSQL the
-rows travel by binary COPY with names as codes and timestamps as PostgreSQL's own integers
-(none: 'infinity'), so nothing is formatted or parsed; the upsert looks the names up. Most of
-a cold run is then the upsert itself: per row, two index entries (three for a running clock).
+those into a temporary table, inserts the clocks that had no stored row and upserts the others
+into `complaint_sla_targets`: what the escalation runner recorded (warned_at, escalation_level,
+breached_at) is kept unless the cycle changed, and a late fulfilment fills breached_at only if
+it was empty. On PostgreSQL the rows travel by binary COPY with names as codes and timestamps
+as PostgreSQL's own integers (none: 'infinity'), so nothing is formatted or parsed; the insert
+looks the names up. Most of a cold run is then the insert itself: per row, two index entries
+(three for a running clock).
 """
 
 from __future__ import annotations
