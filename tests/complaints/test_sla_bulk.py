@@ -11,9 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, func, select, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from tests.complaints.conftest import Desk, make_desk
+from tests.complaints.conftest import Desk, HeldJobs, make_desk
 from trustpulse.clock import ManualClock, utcnow
 from trustpulse.complaints import intake, lifecycle, sla_bulk_copy
 from trustpulse.complaints.calendar import AROUND_THE_CLOCK, AroundTheClock
@@ -54,6 +55,7 @@ from trustpulse.complaints.sla_store import sync_sla
 from trustpulse.complaints.sla_vector import VectorClock, from_micros, to_micros
 from trustpulse.config import Settings
 from trustpulse.customers.models import Brand
+from trustpulse.jobs.queue import use_backend
 
 CAL = CalendarConfig().build("cn_business")
 instants = st.datetimes(
@@ -446,3 +448,36 @@ def test_binary_copy_writes_every_slice_in_order(
     assert [n for n, _ in rows] == numbers.tolist()
     assert [at is None for _, at in rows] == [i == 4 for i in range(10)]
     assert rows[9][1] == datetime(2025, 1, 1, 0, 1, 3, tzinfo=UTC)
+
+
+def test_the_pipelined_recompute_writes_what_the_sequential_one_does(
+    settings: Settings, committed_engine: Engine, clock: ManualClock
+) -> None:
+    """Above `stage` cases, PostgreSQL recomputes a range at a time, reading the next range on
+    a second connection (which sees what is committed) while the session writes."""
+    if committed_engine.dialect.name != "postgresql":
+        pytest.skip("the pipeline runs on PostgreSQL")
+    with use_backend(HeldJobs()), Session(committed_engine) as session:
+        desk = make_desk(session)
+        _work_cases(session, settings, desk, clock, cases=30)
+        session.commit()
+        config = sla_config(settings, "acme")
+        replayed = {k: v[:DERIVED] for k, v in _snapshot(session).items()}
+        for stage in (None, 7):  # one pass; then five ranges of up to 7 cases
+            session.execute(delete(ComplaintSlaTarget))
+            session.commit()
+            cold = recompute_bulk(
+                session, brand_id=desk.brand_id, config=config, now=utcnow(), stage=stage
+            )
+            session.commit()
+            assert (cold.vectorised, cold.per_case, cold.rows) == (30, 0, len(replayed))
+            assert {k: v[:DERIVED] for k, v in _snapshot(session).items()} == replayed
+            warm = recompute_bulk(
+                session, brand_id=desk.brand_id, config=config, now=utcnow(), stage=stage
+            )
+            assert (warm.vectorised, warm.rows) == (30, 0)
+        # a transaction that has written reads on its own connection, whatever the stage
+        session.execute(delete(ComplaintSlaTarget))
+        late = recompute_bulk(session, brand_id=desk.brand_id, config=config, now=utcnow(), stage=7)
+        assert late.rows == len(replayed)
+        assert {k: v[:DERIVED] for k, v in _snapshot(session).items()} == replayed
