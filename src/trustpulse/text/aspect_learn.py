@@ -19,6 +19,7 @@ from trustpulse.text.aspect_model import (
     Labelled,
     TrainSettings,
     choose_thresholds,
+    cross_validated,
     fit,
     out_of_fold,
     train,
@@ -317,15 +318,7 @@ def train_classifier(
     metrics = {
         "texts": len(texts),
         "settings": {"c": settings.c, "balanced": settings.balanced, "min_df": settings.min_df},
-        "cross_validated": {
-            c: {
-                "threshold": s.threshold,
-                "precision": round(s.precision, 3),
-                "recall": round(s.recall, 3),
-            }
-            for c, s in choice.items()
-            if c in model.categories
-        },
+        "cross_validated": cross_validated(choice, model.categories),
     }
     return AspectClassifier(replace(model, metrics=metrics), lexicon_features=False, union=True)
 

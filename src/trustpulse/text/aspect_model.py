@@ -311,14 +311,20 @@ def fit(
             "min_df": settings.min_df,
             "extra_weight": [part.weight for part in extra],
         },
-        "cross_validated": {
-            c: {
-                "threshold": s.threshold,
-                "precision": round(s.precision, 3),
-                "recall": round(s.recall, 3),
-            }
-            for c, s in choice.items()
-            if c in model.categories
-        },
+        "cross_validated": cross_validated(choice, model.categories),
     }
     return AspectModel(model.categories, model.weights, model.bias, model.thresholds, metrics)
+
+
+def cross_validated(choice: Mapping[str, Any], categories: Sequence[str]) -> dict[str, Any]:
+    """A model file's `cross_validated` metrics: per category it holds, the threshold chosen
+    (`choose_thresholds`) with its out-of-fold precision and recall."""
+    return {
+        c: {
+            "threshold": s.threshold,
+            "precision": round(s.precision, 3),
+            "recall": round(s.recall, 3),
+        }
+        for c, s in choice.items()
+        if c in categories
+    }
