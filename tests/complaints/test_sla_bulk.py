@@ -450,6 +450,38 @@ def test_binary_copy_writes_every_slice_in_order(
     assert rows[9][1] == datetime(2025, 1, 1, 0, 1, 3, tzinfo=UTC)
 
 
+def test_binary_copy_writes_nulls_and_names_in_rows_of_their_own_length(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NULLs and names make rows differ in length; each must still land in its own column."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("binary COPY is PostgreSQL's")
+    monkeypatch.setattr(sla_bulk_copy, "_COPY_SLICE", 4)
+    session.execute(
+        text("CREATE TEMPORARY TABLE tmp_copy (n int4, at timestamptz, name varchar(20), m int4)")
+    )
+    numbers = np.arange(9, dtype=np.int64)
+    times = to_micros(datetime(2025, 1, 1, tzinfo=UTC)) + numbers * 1_000_000
+    times[[0, 5, 6]] = NONE  # NULL
+    names = ["a", "", "长名字", "three"]
+    codes = numbers % 4
+    sla_bulk_copy.write_binary(
+        session,
+        "tmp_copy",
+        {
+            "n": ("int4", numbers),
+            "at": ("time?", times),
+            "name": ("name", codes),
+            "m": ("int4", -numbers),
+        },
+        names={"name": names},
+    )
+    rows = session.execute(text("SELECT n, at, name, m FROM tmp_copy ORDER BY ctid")).all()
+    assert [(n, name, m) for n, _, name, m in rows] == [(i, names[i % 4], -i) for i in range(9)]
+    assert [at is None for _, at, _, _ in rows] == [i in {0, 5, 6} for i in range(9)]
+    assert rows[8][1] == datetime(2025, 1, 1, 0, 0, 8, tzinfo=UTC)
+
+
 def test_the_pipelined_recompute_writes_what_the_sequential_one_does(
     settings: Settings, committed_engine: Engine, clock: ManualClock
 ) -> None:

@@ -13,7 +13,7 @@ SQLite has no COPY; there the rows are fetched as usual and shaped the same way.
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -226,19 +226,38 @@ def _array(value: memoryview, length: int) -> npt.NDArray[np.int64]:
 
 
 HIGH = 1 << 32  # two int4 values travel as one int8: high × HIGH + low
-_FORMATS = {"int2": ">i2", "int4": ">i4", "int8": ">i8", "time": ">i8"}
+_FORMATS = {"int2": ">i2", "int4": ">i4", "int8": ">i8", "time": ">i8", "time?": ">i8"}
 
 
 def write_binary(
-    session: Session, table: str, columns: Mapping[str, tuple[str, npt.NDArray[np.int64]]]
+    session: Session,
+    table: str,
+    columns: Mapping[str, tuple[str, npt.NDArray[np.int64]]],
+    *,
+    names: Mapping[str, Sequence[str]] | None = None,
 ) -> None:
-    """COPY columns of integers (kind "int2", "int4", "int8") or times ("time": µs since the
-    Unix epoch, NONE for 'infinity') into `table`, in PostgreSQL's binary format: one numpy
-    record per row, no formatting and no parsing."""
+    """COPY columns into `table` in PostgreSQL's binary format, one numpy record per row: no
+    formatting and no parsing. Kinds: integers ("int2", "int4", "int8"); times ("time": µs
+    since the Unix epoch, NONE for 'infinity'; "time?": NONE for NULL); "name": an index into
+    `names[column]`, sent as that text.
+
+    With only fixed-width kinds every row has the same bytes. NULLs and names make rows differ
+    in length: each row is then built at its widest and the unused bytes are cut out with one
+    mask per slice, which keeps the work in numpy.
+    """
+    names = names or {}
     kinds = [kind for kind, _ in columns.values()]
+    vocabularies = {
+        column: np.array([n.encode() for n in names[column]] or [b""])
+        for column, (kind, _) in columns.items()
+        if kind == "name"
+    }
     layout: list[tuple[str, str]] = [("fields", ">i2")]
-    for i, kind in enumerate(kinds):
-        layout += [(f"n{i}", ">i4"), (f"v{i}", _FORMATS[kind])]
+    for i, (column, (kind, _)) in enumerate(columns.items()):
+        value = vocabularies[column].dtype.str if kind == "name" else _FORMATS[kind]
+        layout += [(f"n{i}", ">i4"), (f"v{i}", value)]
+    dtype = np.dtype(layout)
+    variable = any(kind in ("name", "time?") for kind in kinds)
     total = len(next(iter(columns.values()))[1])
     statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT binary)"
     with _driver(session).cursor() as cursor, cursor.copy(statement) as copy:
@@ -247,16 +266,43 @@ def write_binary(
         # of building that had kept the server waiting)
         for start in range(0, total, _COPY_SLICE):
             end = min(start + _COPY_SLICE, total)
-            rows = np.empty(end - start, dtype=np.dtype(layout))
+            rows = np.zeros(end - start, dtype=dtype)
             rows["fields"] = len(kinds)
-            for i, (kind, values) in enumerate(columns.values()):
+            keep: dict[int, npt.NDArray[np.int64]] = {}  # bytes kept of a variable value
+            for i, (column, (kind, values)) in enumerate(columns.items()):
                 part = values[start:end]
-                rows[f"n{i}"] = np.dtype(_FORMATS[kind]).itemsize
-                if kind == "time":
-                    part = np.where(part == NONE, NONE, part - _Y2K)
+                if kind == "name":
+                    vocabulary = vocabularies[column]
+                    rows[f"v{i}"] = vocabulary[part]
+                    keep[i] = np.char.str_len(vocabulary)[part]
+                    rows[f"n{i}"] = keep[i]
+                    continue
+                width = np.dtype(_FORMATS[kind]).itemsize
+                if kind == "time?":
+                    missing = part == NONE
+                    keep[i] = np.where(missing, 0, width)
+                    rows[f"n{i}"] = np.where(missing, -1, width)
+                    part = np.where(missing, 0, part - _Y2K)
+                else:
+                    rows[f"n{i}"] = width
+                    if kind == "time":
+                        part = np.where(part == NONE, NONE, part - _Y2K)
                 rows[f"v{i}"] = part
-            copy.write(rows.tobytes())
+            copy.write(_cut(rows, keep) if variable else rows.tobytes())
         copy.write(struct.pack(">h", -1))
+
+
+def _cut(rows: npt.NDArray[np.void], keep: Mapping[int, npt.NDArray[np.int64]]) -> bytes:
+    """The rows' bytes without what a variable value leaves unused (`keep`: bytes kept of
+    value field i, per row)."""
+    width = rows.dtype.itemsize
+    fields: Mapping[str, tuple[Any, ...]] = rows.dtype.fields or {}
+    mask = np.ones((len(rows), width), dtype=bool)
+    for i, kept in keep.items():
+        offset = fields[f"v{i}"][1]
+        size = rows.dtype[f"v{i}"].itemsize
+        mask[:, offset : offset + size] = np.arange(size) < kept[:, None]
+    return rows.view(np.uint8).reshape(len(rows), width)[mask].tobytes()
 
 
 def _driver(session: Session) -> Any:

@@ -1,14 +1,15 @@
 """Reads and writes of the stored clocks for the bulk recompute (PostgreSQL: COPY).
 
 `read_targets` reads the stored clocks with times as int64 microseconds and names as codes
-(sla_bulk_copy.py), so the caller can keep only the rows that changed. `write_targets` loads
-those into a temporary table, inserts the clocks that had no stored row and upserts the others
-into `complaint_sla_targets`: what the escalation runner recorded (warned_at, escalation_level,
-breached_at) is kept unless the cycle changed, and a late fulfilment fills breached_at only if
-it was empty. On PostgreSQL the rows travel by binary COPY with names as codes and timestamps
-as PostgreSQL's own integers (none: 'infinity'), so nothing is formatted or parsed; the insert
-looks the names up. Most of a cold run is then the insert itself: per row, two index entries
-(three for a running clock).
+(sla_bulk_copy.py), so the caller can keep only the rows that changed. `write_targets` writes
+those: on PostgreSQL the clocks that had no stored row go straight into
+`complaint_sla_targets` by binary COPY (names sent as text, no time as NULL, so nothing is
+formatted or parsed), and the others are loaded into a temporary table (names as codes, no
+time as 'infinity') and upserted from it; SQLite takes the temporary table by executemany,
+inserts the new clocks and upserts the rest. The upsert keeps what the escalation runner
+recorded (warned_at, escalation_level, breached_at) unless the cycle changed, and a late
+fulfilment fills breached_at only if it was empty. Most of a cold run is then the insert
+itself: per row, two index entries (three for a running clock).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import psycopg
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -98,8 +100,8 @@ _FROM_CODES = [
     else c
     for c in _COLUMNS
 ]
-# clocks no stored row had: a plain INSERT, about half the cost of the upsert's speculative
-# insertion (2.06 M rows: 4.9 s against 8.6-10.0 s in psql)
+# SQLite: clocks no stored row had, by a plain INSERT (on PostgreSQL, where this was about half
+# the cost of the upsert's speculative insertion, they are copied in directly: `_copy_new`)
 _INSERT_NEW = """
 INSERT INTO complaint_sla_targets ({columns}, warned_at, escalation_level)
 SELECT {select}, NULL, 0 FROM tmp_sla_bulk WHERE is_new = 1
@@ -242,20 +244,33 @@ def write_targets(
         return 0
     # in index order, each insert lands where the previous one did
     rows = rows.iloc[np.lexsort((rows["target"].to_numpy(), rows["complaint_id"].to_numpy()))]
+    postgres = session.connection().dialect.name == "postgresql"
+    new = ~rows["stored"].to_numpy(bool)
+    upsert_all = False
+    if postgres and new.any():
+        try:
+            with session.begin_nested():
+                _copy_new(session, rows[new], names, now)
+        except psycopg.errors.UniqueViolation:
+            upsert_all = True  # a case wrote one of these clocks since it was read
+        else:
+            if new.all():
+                return len(rows)
+    kept = rows if upsert_all or not postgres else rows[~new]
     values: dict[str, tuple[str, Ints]] = {
-        "complaint_id": ("int4", rows["complaint_id"].to_numpy()),
-        "target": ("int4", rows["target"].to_numpy() + 1),
-        "cycle": ("int4", rows["cycle"].to_numpy()),
-        "policy": ("int4", rows["policy"].to_numpy() + 1),
-        "calendar": ("int4", rows["clock"].to_numpy() + 1),
-        "target_seconds": ("int4", rows["target_seconds"].to_numpy()),
-        **{name: ("time", rows[source].to_numpy()) for name, source in _SOURCES.items()},
-        "paused_seconds": ("int4", rows["paused"].to_numpy() // 1_000_000),
-        "status": ("int4", rows["status"].to_numpy() + 1),
-        "updated_at": ("time", np.full(len(rows), to_micros(now), dtype=np.int64)),
-        "is_new": ("int4", (~rows["stored"].to_numpy(bool)).astype(np.int64)),
+        "complaint_id": ("int4", kept["complaint_id"].to_numpy()),
+        "target": ("int4", kept["target"].to_numpy() + 1),
+        "cycle": ("int4", kept["cycle"].to_numpy()),
+        "policy": ("int4", kept["policy"].to_numpy() + 1),
+        "calendar": ("int4", kept["clock"].to_numpy() + 1),
+        "target_seconds": ("int4", kept["target_seconds"].to_numpy()),
+        **{name: ("time", kept[source].to_numpy()) for name, source in _SOURCES.items()},
+        "paused_seconds": ("int4", kept["paused"].to_numpy() // 1_000_000),
+        "status": ("int4", kept["status"].to_numpy() + 1),
+        "updated_at": ("time", np.full(len(kept), to_micros(now), dtype=np.int64)),
+        "is_new": ("int4", (~kept["stored"].to_numpy(bool)).astype(np.int64)),
     }
-    postgres, temp = _fresh_temp(session, codes=_TEMP_CODES, names=_TEMP_NAMES)
+    _, temp = _fresh_temp(session, codes=_TEMP_CODES, names=_TEMP_NAMES)
     if postgres:
         write_binary(session, temp.name, values)
         select, parameters = _FROM_CODES, names
@@ -264,15 +279,51 @@ def write_targets(
         select, parameters = list(_COLUMNS), {}
     columns, picked = ", ".join(_COLUMNS), ", ".join(select)
     which = "is_new = 0"
-    try:
-        with session.begin_nested():
-            session.execute(text(_INSERT_NEW.format(columns=columns, select=picked)), parameters)
-    except IntegrityError:
-        which = "true"  # written since it was read: upsert them too
+    if postgres:
+        which = "true"  # the new ones went in above, unless they are here to be upserted
+    else:
+        try:
+            with session.begin_nested():
+                session.execute(
+                    text(_INSERT_NEW.format(columns=columns, select=picked)), parameters
+                )
+        except IntegrityError:
+            which = "true"  # written since it was read: upsert them too
     upsert = _UPSERT.format(columns=columns, select=picked, which=which)
     session.execute(text(upsert), parameters)
     temp.drop(session.connection())
     return len(rows)
+
+
+def _copy_new(
+    session: Session, rows: pd.DataFrame, names: dict[str, list[str]], now: datetime
+) -> None:
+    """PostgreSQL: the clocks no stored row had, straight into complaint_sla_targets by binary
+    COPY. The insert itself is what costs (heap and two indexes: 4.3 s for 2.06 M rows in
+    psql); going through the temporary table had added a second COPY and an INSERT … SELECT
+    (together 1.3-1.7 s more on the server)."""
+    none = np.full(len(rows), _NONE, dtype=np.int64)
+    values: dict[str, tuple[str, Ints]] = {
+        "complaint_id": ("int4", rows["complaint_id"].to_numpy()),
+        "target": ("name", rows["target"].to_numpy()),
+        "cycle": ("int4", rows["cycle"].to_numpy()),
+        "policy": ("name", rows["policy"].to_numpy()),
+        "calendar": ("name", rows["clock"].to_numpy()),
+        "target_seconds": ("int4", rows["target_seconds"].to_numpy()),
+        **{name: ("time?", rows[source].to_numpy()) for name, source in _SOURCES.items()},
+        "paused_seconds": ("int4", rows["paused"].to_numpy() // 1_000_000),
+        "status": ("name", rows["status"].to_numpy()),
+        "updated_at": ("time", np.full(len(rows), to_micros(now), dtype=np.int64)),
+        "warned_at": ("time?", none),
+        "escalation_level": ("int4", np.zeros(len(rows), dtype=np.int64)),
+    }
+    coded = {"target": "targets", "policy": "policies", "calendar": "clocks", "status": "statuses"}
+    write_binary(
+        session,
+        ComplaintSlaTarget.__tablename__,
+        values,
+        names={column: names[list_name] for column, list_name in coded.items()},
+    )
 
 
 _SOURCES = {
