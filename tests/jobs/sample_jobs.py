@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from sqlalchemy import select
@@ -16,6 +17,9 @@ from trustpulse.runtime import get_runtime
 CREATE_BRAND = "testjobs.create_brand"
 ECHO = "testjobs.echo"
 FAIL = "testjobs.fail"
+HOLD = "testjobs.hold"
+
+released = threading.Event()  # HOLD runs until a test sets it
 
 echoed: list[dict[str, Any]] = []
 
@@ -29,6 +33,11 @@ def create_brand(code: str) -> None:
 @job(ECHO)
 def echo(**payload: Any) -> None:
     echoed.append(payload)
+
+
+@job(HOLD)
+def hold() -> None:
+    released.wait(timeout=30)
 
 
 @job(FAIL)

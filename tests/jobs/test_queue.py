@@ -4,13 +4,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.jobs.sample_jobs import CREATE_BRAND, ECHO, FAIL, brand_codes, echoed
+from tests.jobs.sample_jobs import CREATE_BRAND, ECHO, FAIL, HOLD, brand_codes, echoed, released
 from trustpulse.db import session_scope
 from trustpulse.jobs.queue import (
     InProcessBackend,
     JobPayloadError,
     enqueue,
     enqueue_after_commit,
+    use_backend,
 )
 from trustpulse.jobs.registry import UnknownJobError
 from trustpulse.runtime import Runtime
@@ -98,3 +99,23 @@ def test_drain_reraises_a_failed_job(runtime: Runtime, jobs: InProcessBackend) -
     enqueue(FAIL)
     with pytest.raises(RuntimeError, match="always fails"):
         jobs.drain()
+
+
+def test_a_job_waiting_to_start_absorbs_the_same_job_enqueued_again(runtime: Runtime) -> None:
+    """The waiting run has read nothing yet, so one run serves both enqueues; a job already
+    running, or with another payload, is queued as usual."""
+    echoed.clear()
+    released.clear()
+    backend = InProcessBackend(max_workers=1)
+    with use_backend(backend):
+        enqueue(HOLD)  # occupies the only worker
+        for _ in range(3):
+            enqueue(ECHO, n=1)
+        enqueue(ECHO, n=2)
+        released.set()
+        backend.drain()
+        assert echoed == [{"n": 1}, {"n": 2}]
+        enqueue(ECHO, n=1)  # the first one has run: this one runs too
+        backend.drain()
+    backend.close()
+    assert echoed == [{"n": 1}, {"n": 2}, {"n": 1}]

@@ -14,7 +14,7 @@ from trustpulse.customers.models import Brand
 from trustpulse.db import session_scope
 from trustpulse.errors import InvalidInputError
 from trustpulse.jobs.models import ScheduledJob
-from trustpulse.jobs.queue import InProcessBackend
+from trustpulse.jobs.queue import InProcessBackend, use_backend
 from trustpulse.jobs.scheduler import install_periodic_jobs
 from trustpulse.notifications.channels import Notification, register_channel, unregister_channel
 from trustpulse.notifications.jobs import SWEEP_KEY, backoff, deliver, deliver_due
@@ -125,6 +125,48 @@ def test_message_is_delivered_once_after_commit(
         T0,
     )
     assert len(reliable.sent) == 1
+
+
+class _Unqueued:
+    """Takes the delivery job enqueued after commit and never runs it: the test runs its own."""
+
+    def enqueue_json(self, name: str, payload_json: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_run_claims_its_batch_at_once_and_records_only_what_was_sent(
+    runtime: Runtime, reliable: FlakyChannel, clock: ManualClock
+) -> None:
+    """One run: up to batch_size due messages, oldest first; a send that fails is a failed
+    attempt of that message alone; the rest are delivered and never claimed again."""
+    with use_backend(_Unqueued()), session_scope(runtime.session_factory) as session:
+        ids = [_queue(session, recipient=f"r{i}") for i in range(5)]
+    config = NotificationsConfig(batch_size=3)
+
+    def fail_r1(notification: Notification) -> None:
+        if notification.recipient == "r1":
+            raise ConnectionError("r1 unreachable")
+        reliable(notification)
+
+    register_channel("test", fail_r1, replace=True)
+    assert deliver_due(runtime.session_factory, config) == 2  # r0, r2; r1 failed
+    assert [n.recipient for n in reliable.sent] == ["r0", "r2"]
+    assert deliver_due(runtime.session_factory, config) == 2  # r3, r4: r1 waits for its retry
+    clock.advance(timedelta(hours=1))
+    register_channel("test", reliable, replace=True)
+    assert deliver_due(runtime.session_factory, config) == 1  # r1, second attempt
+    assert deliver_due(runtime.session_factory, config) == 0
+    with session_scope(runtime.session_factory) as session:
+        messages = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        assert [(m.id, m.status, m.attempts) for m in messages] == [
+            (ids[0], OutboxStatus.delivered, 1),
+            (ids[1], OutboxStatus.delivered, 2),
+            *((i, OutboxStatus.delivered, 1) for i in ids[2:]),
+        ]
+    assert sorted(n.recipient for n in reliable.sent) == ["r0", "r1", "r2", "r3", "r4"]
 
 
 def test_dedupe_key_writes_the_message_once(session: Session, reliable: FlakyChannel) -> None:

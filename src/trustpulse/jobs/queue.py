@@ -64,24 +64,40 @@ def encode_payload(name: str, payload: dict[str, Any]) -> str:
 
 
 class InProcessBackend:
-    """Embedded mode: jobs run in a small thread pool; `drain()` waits for all of them."""
+    """Embedded mode: jobs run in a small thread pool; `drain()` waits for all of them.
+
+    A job enqueued while the same job (same name and payload) waits to start is not queued
+    again: the waiting one has not read anything yet, so it sees what the second enqueue's
+    commit wrote, and jobs are idempotent (jobs/registry.py). Under load this turns the outbox
+    delivery that every complaint write asks for into one run for many writes.
+    """
 
     def __init__(self, max_workers: int = 4) -> None:
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="tp-job")
         self._lock = threading.Lock()
         self._futures: set[Future[None]] = set()
         self._errors: list[BaseException] = []
+        self._waiting: set[tuple[str, str]] = set()  # queued, not started
 
     def enqueue_json(self, name: str, payload_json: str) -> None:
+        key = (name, payload_json)
+        with self._lock:
+            if key in self._waiting:
+                return
+            self._waiting.add(key)
         try:
             future = self._pool.submit(self._run, name, payload_json)
         except RuntimeError as exc:  # submit after shutdown
+            with self._lock:
+                self._waiting.discard(key)
             raise JobEnqueueError(f"in-process queue is closed: {exc}") from exc
         with self._lock:
             self._futures.add(future)
         future.add_done_callback(self._forget)
 
     def _run(self, name: str, payload_json: str) -> None:
+        with self._lock:
+            self._waiting.discard((name, payload_json))
         try:
             run_registered(name, json.loads(payload_json))
         except BaseException as exc:
@@ -219,7 +235,9 @@ def enqueue_after_commit(session: Session, name: str, **payload: Any) -> None:
     pending: list[tuple[SessionTransaction | None, str, str]] = session.info.setdefault(
         _PENDING_KEY, []
     )
-    pending.append((session.get_nested_transaction(), name, payload_json))
+    entry = (session.get_nested_transaction(), name, payload_json)
+    if entry not in pending:  # the same job twice in one transaction runs once
+        pending.append(entry)
 
 
 # Listeners on the Session class, not on each session that enqueues: listening on an instance
