@@ -290,6 +290,17 @@ def _cpu_seconds(pids: list[int]) -> float:
     return total
 
 
+def _database_cpu_seconds() -> float:
+    """User + system CPU of every PostgreSQL process on this machine so far: the backends
+    come and go with the pools, so they are summed by name, not by pid."""
+    total = 0.0
+    for process in psutil.process_iter(["name", "cpu_times"]):
+        if process.info["name"] == "postgres" and process.info["cpu_times"] is not None:
+            times = process.info["cpu_times"]
+            total += times.user + times.system
+    return total
+
+
 def _measured_drive(
     base: str,
     cases: int,
@@ -302,15 +313,18 @@ def _measured_drive(
     servers' own, counted from the start of the drive, and this process's)."""
     pids = [s.pid for s in servers]
     server_before = _cpu_seconds(pids)
+    database_before = _database_cpu_seconds()
     client_before = time.process_time()
     elapsed, latencies = asyncio.run(_drive(base, cases, clients, agent))
     client = time.process_time() - client_before
     server = _cpu_seconds(pids) - server_before
+    database = _database_cpu_seconds() - database_before
     writes = len(latencies)
     return {
         **_timed(latencies, elapsed, cases, clients, len(servers)),
         "server_cpu_ms": server / writes * 1000,
         "client_cpu_ms": client / writes * 1000,
+        "database_cpu_ms": database / writes * 1000,
     }
 
 
@@ -515,7 +529,7 @@ def _table(
             f"({listen}) | "
             f"{http['writes_per_s']:.0f} writes/s, p50 {http['p50_ms']:.0f} ms, "
             f"p99 {http['p99_ms']:.0f} ms |",
-            f"| CPU per write: server processes / load generator | {_cpu(http)} |",
+            f"| CPU per write: server processes / load generator / PostgreSQL | {_cpu(http)} |",
             f"| rows counted after the HTTP run | {http['complaints_counted']:,.0f} complaints, "
             f"{http['replies_counted']:,.0f} replies (expected {http['cases']:,.0f} each) |",
         ]
@@ -525,7 +539,8 @@ def _table(
             f"else), same clients and processes | {floor['writes_per_s']:.0f} writes/s, p50 "
             f"{floor['p50_ms']:.0f} ms, p99 {floor['p99_ms']:.0f} ms; rows "
             f"{floor['complaints_counted']:,.0f} + {floor['replies_counted']:,.0f} |",
-            f"| floor's CPU per write: server processes / load generator | {_cpu(floor)} |",
+            "| floor's CPU per write: server processes / load generator / PostgreSQL | "
+            f"{_cpu(floor)} |",
         ]
         if http is not None:
             share = http["writes_per_s"] / floor["writes_per_s"]
@@ -534,7 +549,9 @@ def _table(
 
 
 def _cpu(run: dict[str, float]) -> str:
-    return f"{run['server_cpu_ms']:.2f} / {run['client_cpu_ms']:.2f} ms"
+    return (
+        f"{run['server_cpu_ms']:.2f} / {run['client_cpu_ms']:.2f} / {run['database_cpu_ms']:.2f} ms"
+    )
 
 
 def _recompute_rows(recompute: dict[str, float]) -> list[str]:
