@@ -166,7 +166,7 @@ def test_a_run_claims_its_batch_at_once_and_records_only_what_was_sent(
             (ids[1], OutboxStatus.delivered, 2),
             *((i, OutboxStatus.delivered, 1) for i in ids[2:]),
         ]
-    assert sorted(n.recipient for n in reliable.sent) == ["r0", "r1", "r2", "r3", "r4"]
+    assert sorted(str(n.recipient) for n in reliable.sent) == ["r0", "r1", "r2", "r3", "r4"]
 
 
 def test_dedupe_key_writes_the_message_once(session: Session, reliable: FlakyChannel) -> None:
