@@ -1,5 +1,5 @@
 """Fixtures for pages that work complaints: a manual clock, the app on the test session with
-jobs held (the session never commits), the acme desk and its API helper.
+jobs held (the session never commits), the acme desk and its API helper, brand overrides.
 
 Test modules star-import them (named imports would read as redefined by the test arguments);
 tests/web/conftest.py keeps its plain `client` for the other pages.
@@ -14,14 +14,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from tests.complaints.conftest import START, Api, Desk, HeldJobs, make_desk
+from tests.complaints.conftest import START, Api, Desk, HeldJobs, brand_config, make_desk
 from trustpulse.app import create_app
 from trustpulse.clock import ManualClock, use_clock
 from trustpulse.config import Settings
 from trustpulse.db import get_session
 from trustpulse.jobs.queue import use_backend
 
-__all__ = ["api", "client", "clock", "desk"]
+__all__ = ["api", "brand_config", "client", "clock", "desk"]
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from io import BytesIO
 from typing import Any
@@ -294,3 +295,71 @@ def test_timeline_exports_newest_first_with_notes_neutralised(
     assert waiting[7] == "'" + note
     csv = client.get(url + "&export=csv").content.decode("utf-8-sig")
     assert "'=cmd" in csv
+
+
+def test_compensation_form_shows_the_standard_and_needs_a_managers_approval_beyond_it(
+    client: TestClient,
+    api: Api,
+    desk: Desk,
+    brand_config: Callable[[str, str, str], None],
+) -> None:
+    brand_config("acme", "complaints", "compensation:\n  approvers: [li-acme]\n")
+    opened = api.open(title="parcel late", category="logistics", team_id=desk.team_id)
+    cid = opened["id"]
+    _post(client, api, cid, "acknowledge", actor_id=str(desk.wang))
+    resolved = _post(
+        client, api, cid, "resolve", actor_id=str(desk.wang), root_cause="logistics.delay",
+        responsibility="supplier", summary="courier re-dispatched",
+    )  # fmt: skip
+    assert resolved.status_code == 303, FLASH.findall(resolved.text)
+    page = client.get(f"/complaints/{cid}?brand=acme&lang=en").text
+    standards = page[page.index('id="standards"') : page.index('id="compensations"')]
+    # the default matrix for a logistics case the supplier caused, in the form's type order
+    offered = re.findall(r'data-compensation-kind="(\w+)"', standards)
+    assert offered == ["refund", "coupon", "points"]
+    assert "coupon 10–100" in standards
+    assert "No compensation given." in _section(page, "compensations")
+
+    given = _post(client, api, cid, "compensate", actor_id=str(desk.wang), kind="coupon",
+                  amount="50")  # fmt: skip
+    assert given.status_code == 303, FLASH.findall(given.text)
+    refused = _post(client, api, cid, "compensate", actor_id=str(desk.wang), kind="coupon",
+                    amount="150")  # fmt: skip
+    assert refused.status_code == 403
+    assert "150 is outside the range 10–100" in FLASH.findall(refused.text)[0]
+    assert 'value="150"' in refused.text  # what the agent typed is kept
+    approved = _post(
+        client, api, cid, "compensate", actor_id=str(desk.wang), kind="coupon", amount="150",
+        approved_by=str(desk.lead), approval_reason="third delay this month",
+    )  # fmt: skip
+    assert approved.status_code == 303, FLASH.findall(approved.text)
+    bad = _post(client, api, cid, "compensate", actor_id=str(desk.wang), kind="coupon",
+                amount="lots")  # fmt: skip
+    assert (bad.status_code, "amount" in FLASH.findall(bad.text)[0]) == (422, True)
+
+    rows = _section(client.get(f"/complaints/{cid}?brand=acme&lang=en").text, "compensations")
+    assert re.findall(r'data-compensation="\d+" data-approval="(\d)"', rows) == ["0", "1"]
+    assert "within the standard" in rows
+    assert "Li · third delay this month" in rows
+    kinds = [e["kind"] for e in api.get(cid)["events"]]
+    assert (kinds.count("compensated"), kinds.count("compensation_approved")) == (1, 1)
+
+
+def test_closing_the_loop_from_the_case_page_needs_an_action_or_a_reason(
+    client: TestClient, api: Api, desk: Desk
+) -> None:
+    cid = api.open(title="fault", severity="P2", team_id=desk.team_id)["id"]
+    assert 'id="form-loop"' not in client.get(f"/complaints/{cid}?brand=acme&lang=en").text
+    _post(client, api, cid, "acknowledge", actor_id=str(desk.wang))
+    _post(
+        client, api, cid, "resolve", actor_id=str(desk.wang), root_cause="logistics.delay",
+        responsibility="ours", summary="fixed",
+    )  # fmt: skip
+    neither = _post(client, api, cid, "loop", actor_id=str(desk.wang))
+    assert neither.status_code == 422
+    linked = _post(client, api, cid, "loop", actor_id=str(desk.wang), improvement_ref="IA-12")
+    assert linked.status_code == 303, FLASH.findall(linked.text)
+    page = client.get(f"/complaints/{cid}?brand=acme&lang=en").text
+    loop_panel = page[page.index('id="loop"') : page.index('id="loop-closed"')]
+    assert "IA-12" in loop_panel
+    assert "improvement_linked" in [e["kind"] for e in api.get(cid)["events"]]

@@ -1,4 +1,5 @@
-"""Brand-scoped reads of a case's after-care for the dashboard: promises and follow-up results.
+"""Brand-scoped reads of a case's after-care for the dashboard: promises, compensation given and
+follow-up results.
 
 The follow-up of each resolution (cycle) is one of: scheduled (the survey job has not run
 yet), sent (invitation open), answered (with the customer's CSAT, NPS and solved? from the
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from trustpulse.complaints.loop import FOLLOWUP_JOB
 from trustpulse.complaints.models import (
+    ComplaintCompensation,
     ComplaintPromise,
     ComplaintState,
     ComplaintSurveyInvitation,
@@ -44,10 +46,12 @@ class FollowupResult:
 class Aftercare:
     promises: list[ComplaintPromise]  # by due time
     followups: list[FollowupResult]  # newest resolution first
+    compensations: list[ComplaintCompensation]  # in the order given
 
 
 def get_aftercare(session: Session, complaint_id: int, *, brand: str, now: datetime) -> Aftercare:
-    """Promises and follow-up results of one case; NotFoundError if missing or another brand's."""
+    """Promises, compensation and follow-up results of one case; NotFoundError if missing or
+    another brand's."""
     complaint = get_complaint(session, complaint_id, brand=brand)
     promises = list(
         session.scalars(
@@ -92,7 +96,14 @@ def get_aftercare(session: Session, complaint_id: int, *, brand: str, now: datet
                 answered_at=None,
             )
             followups.insert(0, pending)
-    return Aftercare(promises=promises, followups=followups)
+    compensations = list(
+        session.scalars(
+            select(ComplaintCompensation)
+            .where(ComplaintCompensation.complaint_id == complaint.id)
+            .order_by(ComplaintCompensation.created_at, ComplaintCompensation.id)
+        )
+    )
+    return Aftercare(promises=promises, followups=followups, compensations=compensations)
 
 
 def _result(

@@ -11,20 +11,34 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from trustpulse.accounts.models import User
 from trustpulse.clock import utcnow
-from trustpulse.complaints import aftercare_views, hints, lifecycle, ownership, promises, views
-from trustpulse.complaints.care_config import tree_paths
+from trustpulse.complaints import (
+    aftercare_views,
+    hints,
+    lifecycle,
+    loop,
+    ownership,
+    promises,
+    resolution,
+    views,
+)
+from trustpulse.complaints.care_config import CompensationConfig, CompensationRow, tree_paths
 from trustpulse.complaints.config import complaints_config
 from trustpulse.complaints.lifecycle import OPEN_STATES, TRANSITIONS
 from trustpulse.complaints.models import Complaint, ComplaintState
 from trustpulse.complaints.schemas import (
     ActorWrite,
+    CompensationCreate,
+    LoopUpdate,
     PromiseCreate,
     PromiseSettle,
     ReopenRequest,
@@ -59,6 +73,13 @@ RESPONSIBILITY_LABELS = {
     "unknown": N_("unknown"),
 }
 PROMISE_LABELS = {"open": N_("open"), "kept": N_("kept"), "broken": N_("broken")}
+COMPENSATION_LABELS = {
+    "refund": N_("refund"),
+    "coupon": N_("coupon"),
+    "points": N_("loyalty points"),
+    "extended_warranty": N_("extended warranty"),
+    "service_credit": N_("service credit"),
+}
 FOLLOWUP_LABELS = {
     "scheduled": N_("survey scheduled"),
     "sent": N_("invitation sent, no answer yet"),
@@ -105,6 +126,8 @@ ACTIONS = (
     "reopen",
     "promise",
     "settle",
+    "compensate",
+    "loop",
 )
 
 
@@ -130,6 +153,12 @@ class ActionForm(BaseModel):
     due_at: str = ""  # datetime-local input: the brand's local time
     promise_id: str = ""
     kept: str = ""
+    kind: str = ""
+    amount: str = ""
+    approved_by: str = ""
+    approval_reason: str = ""
+    improvement_ref: str = ""
+    no_action_reason: str = ""
 
     def number(self, name: str) -> int:
         value = self.optional_number(name)
@@ -171,6 +200,9 @@ def available_actions(state: ComplaintState) -> list[str]:
         actions.append("reopen")
     if state in OPEN_STATES:
         actions.append("promise")
+    actions.append("compensate")  # goodwill may follow the resolution too
+    if state in (S.resolved, S.closed):
+        actions.append("loop")  # the closed loop's step after attribution
     return actions
 
 
@@ -180,6 +212,25 @@ def default_agent(case: views.CaseView) -> int | None:
         if case.team is not None and team.id == case.team.id and members:
             return members[0].id
     return next((members[0].id for _, members in case.desk if members), None)
+
+
+def compensation_standards(
+    case: views.CaseView, rules: CompensationConfig
+) -> dict[str, CompensationRow | None]:
+    """Per compensation type, the matrix row this case matches (None: the standard gives none,
+    so any amount needs a manager's approval)."""
+    complaint = case.complaint
+    return {
+        kind: resolution.match_compensation(
+            rules,
+            category=complaint.category,
+            severity=complaint.severity.value,
+            tier=case.customer.tier if case.customer else None,
+            responsibility=complaint.responsibility.value if complaint.responsibility else None,
+            kind=kind,
+        )
+        for kind in COMPENSATION_LABELS
+    }
 
 
 def detail_context(
@@ -204,6 +255,14 @@ def detail_context(
     zone = ZoneInfo(brand.timezone)
     config = complaints_config(settings, brand.code)
     aftercare = aftercare_views.get_aftercare(page.session, complaint_id, brand=brand.code, now=now)
+    standards = compensation_standards(case, config.compensation)
+    approvers = list(
+        page.session.scalars(
+            select(User)
+            .where(User.username.in_(config.compensation.approvers), User.is_active)
+            .order_by(User.display_name)
+        )
+    )
     return {
         "case": case,
         "complaint": case.complaint,
@@ -219,6 +278,13 @@ def detail_context(
         "promises": aftercare.promises,
         "followups": aftercare.followups,
         "promise_labels": PROMISE_LABELS,
+        "compensations": aftercare.compensations,
+        "compensation_labels": COMPENSATION_LABELS,
+        "standards": standards,
+        "offered": [(kind, row) for kind, row in standards.items() if row is not None],
+        "approvers": approvers,
+        "people": {**case.people, **{u.id: u.display_name for u in approvers}},
+        "loop_target_days": config.loop_target_days,
         "followup_labels": FOLLOWUP_LABELS,
         "agent": acting,
         "agents": agents,
@@ -320,6 +386,39 @@ def _settle(session: Session, cid: int, form: ActionForm, *, brand: str, **_: An
     return promises.settle_promise(session, cid, form.number("promise_id"), data, brand=brand)
 
 
+def _amount(text: str) -> Decimal:
+    try:
+        return Decimal(text.strip().replace(",", ""))
+    except InvalidOperation as exc:
+        raise InvalidInputError(f"amount: {text!r} is not a number", field="amount") from exc
+
+
+def _compensate(
+    session: Session, cid: int, form: ActionForm, *, brand: str, settings: Settings, **_: Any
+) -> object:
+    if not form.amount.strip():
+        raise InvalidInputError("amount is required", field="amount")
+    data = CompensationCreate.model_validate(
+        {
+            "actor_id": _actor(form),
+            "kind": form.kind,
+            "amount": _amount(form.amount),
+            "approved_by": form.optional_number("approved_by"),
+            "approval_reason": form.text("approval_reason"),
+        }
+    )
+    return resolution.give_compensation(session, cid, data, brand=brand, settings=settings)
+
+
+def _loop(session: Session, cid: int, form: ActionForm, *, brand: str, **_: Any) -> object:
+    data = LoopUpdate(
+        actor_id=_actor(form),
+        improvement_ref=form.text("improvement_ref"),
+        no_action_reason=form.text("no_action_reason"),
+    )
+    return loop.link_action(session, cid, data, brand=brand)
+
+
 HANDLERS: dict[str, Callable[..., object]] = {
     "acknowledge": _acknowledge,
     "reply": _reply,
@@ -331,6 +430,8 @@ HANDLERS: dict[str, Callable[..., object]] = {
     "reopen": _reopen,
     "promise": _promise,
     "settle": _settle,
+    "compensate": _compensate,
+    "loop": _loop,
 }
 
 
