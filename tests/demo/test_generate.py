@@ -154,6 +154,40 @@ def test_complaint_handling_is_ordered_and_mostly_closed(small: DemoData) -> Non
     assert 0.05 <= share <= 0.12
 
 
+def test_resolved_cases_carry_agent_replies_and_a_closed_loop(small: DemoData) -> None:
+    """Resolving attributes the case and tells the customer; most loops are then closed by an
+    improvement action (ours or shared) or "no action needed" (not ours), logged at that time;
+    about seven in ten cases were resolved with one agent reply."""
+    log: dict[int, list[dict[str, Any]]] = {}
+    for event in small.tables["complaint_events"]:
+        log.setdefault(event["complaint_id"], []).append(event)
+    resolved = [c for c in small.tables["complaints"] if c["resolved_at"] is not None]
+    first_contact = closed_loops = 0
+    for c in resolved:
+        assert c["attributed_at"] == c["customer_notified_at"] == c["resolved_at"]
+        entries = log[c["id"]]
+        assert [e["at"] for e in entries] == sorted(e["at"] for e in entries)
+        until = next(i for i, e in enumerate(entries) if e["kind"] == "resolved")
+        replies = [e for e in entries[:until] if e["kind"] == "replied"]
+        assert replies
+        assert all(e["data"] == {"author": "agent"} for e in replies)
+        first_contact += len(replies) == 1
+        if c["loop_closed_at"] is None:
+            assert c["action_linked_at"] is None
+            continue
+        closed_loops += 1
+        assert c["loop_closed_at"] == c["action_linked_at"] > c["resolved_at"]
+        ours = c["responsibility"].value in ("ours", "shared")
+        assert (c["improvement_ref"] is not None, c["no_action_reason"] is not None) == (
+            ours,
+            not ours,
+        )
+        kind = "improvement_linked" if ours else "no_action_needed"
+        assert [e["at"] for e in entries if e["kind"] == kind] == [c["action_linked_at"]]
+    assert 0.6 <= first_contact / len(resolved) <= 0.8
+    assert 0.75 <= closed_loops / len(resolved) <= 0.9
+
+
 def test_full_scale_meets_the_issue_minimums() -> None:
     data = generate(DemoConfig(seed=1, scale=1.0))
     counts = data.counts()

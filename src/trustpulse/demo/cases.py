@@ -17,8 +17,11 @@ from trustpulse.demo.model import (
     COMPENSATION_SHARE,
     CRISIS,
     CRISIS_ROOT_CAUSE,
+    FIRST_CONTACT_SHARE,
     FIRST_RESPONSE_MEDIAN_MIN,
     HANDLING_SIGMA,
+    LOOP_LINKED_SHARE,
+    LOOP_MEDIAN_DAYS,
     NOW,
     RESOLVE_MEDIAN_HOURS,
     ROOT_CAUSES,
@@ -89,6 +92,7 @@ def build_cases(
     comp_u = rng.random(n)
     comp_amount = rng.lognormal(np.log(120.0), 0.8, n)
     owner_u = rng.random(n)
+    extra_replies, loop_u, loop_days = _aftercare_draws(rng, sev)
     for i, seed in enumerate(seeds):
         cid = first_id + i
         external_id = f"cmp-{brand.code}-{i + 1:06d}"
@@ -106,9 +110,24 @@ def build_cases(
         first = opened + timedelta(minutes=float(first_min[i]))
         resolved = first + timedelta(hours=float(resolve_h[i]))
         closed = resolved + timedelta(hours=float(close_h[i]))
-        events = _timeline(opened, first, resolved, closed, owner=owner, waiting=bool(waiting[i]))
+        events = _timeline(
+            opened,
+            first,
+            resolved,
+            closed,
+            owner=owner,
+            waiting=bool(waiting[i]),
+            extra_replies=int(extra_replies[i]),
+        )
         state = events[-1][4]
         done = state in (ComplaintState.resolved, ComplaintState.closed)
+        # a share of the resolved cases link an action; the others' loops stay open
+        loop = (
+            _loop(cause, responsibility, resolved, float(loop_days[i]))
+            if done and loop_u[i] < LOOP_LINKED_SHARE
+            else {}
+        )
+        events = _with_loop_entry(events, loop, owner=owner)
         ours = responsibility in ("ours", "shared")
         compensation = None
         if done and ours and comp_u[i] < COMPENSATION_SHARE:
@@ -138,6 +157,13 @@ def build_cases(
             # agents record the cause when they resolve; open cases do not know it yet
             "root_cause": cause if done else None,
             "responsibility": Responsibility(responsibility) if done else None,
+            # resolving attributes the case and sends the customer the resolution notice
+            "attributed_at": resolved if done else None,
+            "customer_notified_at": resolved if done else None,
+            "action_linked_at": loop.get("action_linked_at"),
+            "improvement_ref": loop.get("improvement_ref"),
+            "no_action_reason": loop.get("no_action_reason"),
+            "loop_closed_at": loop.get("action_linked_at"),  # the last of the three steps
             "compensation_amount": compensation,
             "raw": {"feedback_external_id": seed["feedback_external_id"]},
             "version": 1,
@@ -155,22 +181,7 @@ def build_cases(
             }
         )
         out.complaints.append(row)
-        for seq, (kind, at, actor, before, after) in enumerate(events, start=1):
-            out.events.append(
-                {
-                    "complaint_id": cid,
-                    "seq": seq,
-                    "kind": kind,
-                    "at": at,
-                    "actor_id": actor,
-                    "from_state": None if before is None else str(before),
-                    "to_state": str(after),
-                    "note": None,
-                    "channel": seed["channel"] if kind == "opened" else None,
-                    "data": {},
-                    "recorded_at": at,
-                }
-            )
+        out.events += _event_rows(cid, events, channel=seed["channel"], loop=loop)
         out.truth[external_id] = {
             "root_cause": cause,
             "responsibility": responsibility,
@@ -192,8 +203,12 @@ def _timeline(
     *,
     owner: int,
     waiting: bool,
+    extra_replies: int = 0,
 ) -> list[Event]:
-    """The case's events (kind, at, actor, from, to) up to model.NOW; the last gives the state."""
+    """The case's events (kind, at, actor, from, to) up to model.NOW; the last gives the state.
+
+    A resolved case got the agent's answer just before it was resolved, and `extra_replies`
+    more between the first response and that answer (0: resolved at first contact)."""
     events: list[Event] = [("opened", opened, None, None, ComplaintState.new)]
     if first > NOW:
         return events
@@ -204,12 +219,78 @@ def _timeline(
             state = ComplaintState.waiting_on_customer
             events.append(("asked_customer", asked, owner, ComplaintState.acknowledged, state))
         return events
-    events.append(
-        ("resolved", resolved, owner, ComplaintState.acknowledged, ComplaintState.resolved)
-    )
+    acked = ComplaintState.acknowledged
+    answer = resolved - timedelta(minutes=1)
+    for k in range(1, extra_replies + 1):
+        events.append(("replied", first + (answer - first) * k / (extra_replies + 1), owner,
+                       acked, acked))  # fmt: skip
+    events.append(("replied", max(answer, first), owner, acked, acked))
+    events.append(("resolved", resolved, owner, acked, ComplaintState.resolved))
     if closed <= NOW:
         events.append(("closed", closed, owner, ComplaintState.resolved, ComplaintState.closed))
     return events
+
+
+def _aftercare_draws(
+    rng: np.random.Generator, sev: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Agent replies beyond the answer, and the loop's chance and delay, per case. Drawn after
+    everything else, so the cases stay what they were before generator version 2."""
+    n = len(sev)
+    first_contact = rng.random(n) < np.array(FIRST_CONTACT_SHARE)[sev]
+    extra_replies = np.where(first_contact, 0, rng.integers(1, 3, n))
+    return extra_replies, rng.random(n), rng.lognormal(np.log(LOOP_MEDIAN_DAYS), 0.9, n)
+
+
+def _loop(cause: str, responsibility: str, resolved: datetime, days: float) -> dict[str, Any]:
+    """The loop's last step: a corrective action linked where the company (partly) caused it,
+    else "no action needed" with the reason; none if that would be after model.NOW."""
+    linked = resolved + timedelta(days=days)
+    if linked > NOW:
+        return {}
+    if responsibility in ("ours", "shared"):
+        ref = "AWH-60 seal recall" if cause == CRISIS_ROOT_CAUSE[0] else f"CAPA {cause}"
+        return {"action_linked_at": linked, "improvement_ref": ref}
+    return {"action_linked_at": linked, "no_action_reason": f"not ours: {cause}"}
+
+
+def _with_loop_entry(events: list[Event], loop: dict[str, Any], *, owner: int) -> list[Event]:
+    """The log with the loop's entry at its time (after a close, it is in the closed state)."""
+    if not loop:
+        return events
+    at = loop["action_linked_at"]
+    kind = "improvement_linked" if "improvement_ref" in loop else "no_action_needed"
+    state = next(e[4] for e in reversed(events) if e[1] <= at)
+    return sorted([*events, (kind, at, owner, state, state)], key=lambda e: e[1])
+
+
+def _event_rows(
+    cid: int, events: list[Event], *, channel: str, loop: dict[str, Any]
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "complaint_id": cid,
+            "seq": seq,
+            "kind": kind,
+            "at": at,
+            "actor_id": actor,
+            "from_state": None if before is None else str(before),
+            "to_state": str(after),
+            "note": loop.get("no_action_reason") if kind == "no_action_needed" else None,
+            "channel": channel if kind in ("opened", "replied") else None,
+            "data": _event_data(kind, loop),
+            "recorded_at": at,
+        }
+        for seq, (kind, at, actor, before, after) in enumerate(events, start=1)
+    ]
+
+
+def _event_data(kind: str, loop: dict[str, Any]) -> dict[str, Any]:
+    if kind == "replied":
+        return {"author": "agent"}
+    if kind in ("improvement_linked", "no_action_needed"):
+        return {"improvement_ref": loop.get("improvement_ref")}
+    return {}
 
 
 def _root_cause(category: str, crisis: bool, u: float) -> tuple[str, str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"  # 2: agent replies and the closed loop
 SOURCE = "demo"
 TIMEZONE = "Asia/Shanghai"
 TZ_OFFSET = timedelta(hours=8)  # Asia/Shanghai has had no DST since 1991: a fixed offset is exact
@@ -298,6 +298,13 @@ HANDLING_SIGMA = 0.8
 CRISIS_SLOWDOWN = 1.6
 COMPENSATION_SHARE = 0.25  # of resolved complaints where we are (partly) responsible
 WAITING_ON_CUSTOMER_SHARE = 0.15  # of open, acknowledged complaints
+# resolved with one agent reply (first-contact resolution), by severity P1..P4; the others
+# took one or two more replies
+FIRST_CONTACT_SHARE = (0.45, 0.6, 0.72, 0.8)
+# closed loop after resolution: an improvement action linked (ours / shared) or "no action
+# needed" with its reason (not ours), for this share of resolved cases, after lognormal days
+LOOP_LINKED_SHARE = 0.85
+LOOP_MEDIAN_DAYS = 3.0
 
 # teams per brand: (name, category team index); a lead plus 4-8 agents each
 TEAMS: dict[str, tuple[str, ...]] = {
