@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
+import pytest
 import yaml
 from sqlalchemy.orm import Session
 
 from tests.complaints.conftest import Api, Desk, kinds, make_desk, sla
 from tests.factories import make_customer
 from trustpulse.clock import ManualClock
+from trustpulse.complaints import intake
 from trustpulse.complaints.events import list_events, replay_state
 from trustpulse.complaints.models import Complaint
 
@@ -245,3 +248,45 @@ def test_personal_data_stays_in_the_stored_text_and_never_leaves_through_the_api
     assert "13812345678" not in str(listed)
     stored = session.get_one(Complaint, c["id"])
     assert stored.description == "邮箱 wang@example.com，电话 13812345678"  # restricted column
+
+
+def test_a_create_sent_again_returns_the_case_it_opened(
+    api: Api, desk: Desk, session: Session
+) -> None:
+    """A client retrying after a timeout must not open a second case; the same key with other
+    content, or a key an import brought in, is a conflict rather than a silent overwrite."""
+    body = {"external_id": "crm-481", "source": "crm", "title": "parcel late", "severity": "P2"}
+    first = api.client.post("/api/complaints?brand=acme", json=body)
+    assert first.status_code == 201, first.text
+    case = api.ok(first.json(), "acknowledge", actor_id=desk.wang)
+    again = api.client.post("/api/complaints?brand=acme", json=body)
+    assert (again.status_code, again.headers["Idempotent-Replayed"]) == (200, "true")
+    assert (again.json()["id"], again.json()["state"]) == (case["id"], "acknowledged")
+    assert kinds(again.json()).count("opened") == 1
+    other = api.client.post("/api/complaints?brand=acme", json={**body, "title": "parcel lost"})
+    assert (other.status_code, other.json()["code"]) == (409, "conflict")
+    assert (other.json()["id"], f"#{case['id']}" in other.json()["detail"]) == (case["id"], True)
+    unnamed = api.open(title="parcel late", severity="P2")  # no key: a new case each time
+    assert unnamed["id"] != case["id"]
+    rows = session.query(Complaint).filter(Complaint.external_id == "crm-481").all()
+    assert [(r.source, r.id) for r in rows] == [("crm", case["id"])]
+
+
+def test_a_create_racing_its_own_retry_returns_the_case_the_other_opened(
+    api: Api, desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both copies looked before either wrote: the second insert meets the key and replays."""
+    body = {"external_id": "req-7", "title": "app down", "severity": "P1"}
+    first = api.client.post("/api/complaints?brand=acme", json=body)
+    assert first.status_code == 201, first.text
+    looked: list[bool] = []
+    real_find = intake.find_opened
+
+    def find_late(*args: Any, **kwargs: Any) -> Any:
+        looked.append(True)
+        return None if len(looked) == 1 else real_find(*args, **kwargs)
+
+    monkeypatch.setattr(intake, "find_opened", find_late)
+    second = api.client.post("/api/complaints?brand=acme", json=body)
+    assert (second.status_code, second.json()["id"]) == (200, first.json()["id"])
+    assert len(looked) == 2  # missed once, then found after the key refused the insert

@@ -182,7 +182,11 @@ def open_complaint(
     settings: AppSettings,
     brand: ScopedBrand,
 ) -> Response:
-    complaint = intake.open_complaint(session, body, brand=brand, settings=settings)
+    complaint, replayed = intake.open_or_replay(session, body, brand=brand, settings=settings)
+    if replayed:  # the same create sent again: the case it opened, as it is now
+        sent = _sent(detail(session, complaint), status_code=200)
+        sent.headers["Idempotent-Replayed"] = "true"
+        return sent
     out = written_detail(session, complaint)
     session.commit()
     return _sent(out, status_code=201)

@@ -2,6 +2,11 @@
 
 An agent opening the case owns it (首问负责制); otherwise the first agent to act does (see
 lifecycle.claim_ownership).
+
+A create that names the case (`source` + `external_id`) is idempotent: sent again with the
+same content (a client retrying after a timeout) it returns the case it opened; with other
+content, or naming a case an import brought in, it is refused (409), so a create never
+changes or duplicates a case.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ import hashlib
 import uuid
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from trustpulse.accounts import service as accounts
@@ -25,7 +31,7 @@ from trustpulse.complaints.sla_store import remember_targets, sync_sla
 from trustpulse.config import Settings
 from trustpulse.customers import service as customers
 from trustpulse.customers.models import Brand, Customer
-from trustpulse.errors import NotFoundError
+from trustpulse.errors import ConflictError, NotFoundError
 
 
 def _route(session: Session, brand: Brand, data: ComplaintCreate, settings: Settings) -> int | None:
@@ -66,8 +72,8 @@ def open_complaint(
         brand_id=brand_row.id,
         customer_id=data.customer_id,
         feedback_id=data.feedback_id,
-        source="api",
-        external_id=uuid.uuid4().hex,
+        source=data.source,
+        external_id=data.external_id or uuid.uuid4().hex,
         content_hash=hashlib.sha256(text.encode()).hexdigest(),
         title=data.title,
         description=data.description,
@@ -80,7 +86,7 @@ def open_complaint(
         team_id=_route(session, brand_row, data, settings),
         opened_at=now,
         status_token=new_status_token(),
-        raw={},
+        raw={"request_sha256": request_fingerprint(data)} if data.external_id else {},
         created_at=now,
         updated_at=now,
     )
@@ -101,3 +107,50 @@ def open_complaint(
     claim_ownership(session, complaint, data.actor_id)
     sync_sla(session, complaint, config=config, now=now)
     return complaint
+
+
+def open_or_replay(
+    session: Session, data: ComplaintCreate, *, brand: str, settings: Settings
+) -> tuple[Complaint, bool]:
+    """`open_complaint`, or for a create that names its case and was sent before, the case it
+    opened: (case, True). ConflictError when the name is taken by other content."""
+    if data.external_id is None:
+        return open_complaint(session, data, brand=brand, settings=settings), False
+    opened = find_opened(session, data, brand=brand)
+    if opened is not None:
+        return opened, True
+    try:
+        with session.begin_nested():
+            return open_complaint(session, data, brand=brand, settings=settings), False
+    except IntegrityError:
+        # the same create, sent twice at once: the other one committed first
+        opened = find_opened(session, data, brand=brand)
+        if opened is None:
+            raise
+        return opened, True
+
+
+def find_opened(session: Session, data: ComplaintCreate, *, brand: str) -> Complaint | None:
+    """The case a create naming (source, external_id) already opened in this brand, if any."""
+    brand_row = customers.get_brand(session, brand)
+    opened = session.scalar(
+        select(Complaint).where(
+            Complaint.brand_id == brand_row.id,
+            Complaint.source == data.source,
+            Complaint.external_id == data.external_id,
+        )
+    )
+    if opened is None:
+        return None
+    if (opened.raw or {}).get("request_sha256") != request_fingerprint(data):
+        raise ConflictError(
+            f"complaint {data.source}/{data.external_id} already exists (#{opened.id}) and was "
+            "not opened by this request: use another external_id, or work on that case",
+            id=opened.id,
+        )
+    return opened
+
+
+def request_fingerprint(data: ComplaintCreate) -> str:
+    """What a retried create must repeat: every field of the request, as sent."""
+    return hashlib.sha256(data.model_dump_json().encode()).hexdigest()

@@ -29,6 +29,10 @@ class _In(BaseModel):
 
 
 class ComplaintCreate(_In):
+    # the caller's own key for the case (a CRM ticket number, a request id): a retried create
+    # with the same key and content returns the case it opened instead of opening another
+    external_id: str | None = Field(default=None, min_length=1, max_length=200)
+    source: str = Field(default="api", min_length=1, max_length=120)
     customer_id: int | None = None
     title: str | None = Field(default=None, max_length=300)
     description: Text | None = None
