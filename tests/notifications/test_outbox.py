@@ -169,6 +169,19 @@ def test_a_run_claims_its_batch_at_once_and_records_only_what_was_sent(
     assert sorted(str(n.recipient) for n in reliable.sent) == ["r0", "r1", "r2", "r3", "r4"]
 
 
+def test_a_run_for_one_message_sends_that_message_only(
+    runtime: Runtime, reliable: FlakyChannel, clock: ManualClock
+) -> None:
+    with use_backend(_Unqueued()), session_scope(runtime.session_factory) as session:
+        first, second = (_queue(session, recipient=r) for r in ("a", "b"))
+    config = NotificationsConfig()
+    assert deliver_due(runtime.session_factory, config, message_id=second) == 1
+    assert deliver_due(runtime.session_factory, config, message_id=second) == 0  # delivered
+    assert [n.recipient for n in reliable.sent] == ["b"]
+    assert deliver_due(runtime.session_factory, config) == 1
+    assert [n.id for n in reliable.sent] == [second, first]
+
+
 def test_dedupe_key_writes_the_message_once(session: Session, reliable: FlakyChannel) -> None:
     first = _queue(session, dedupe_key="complaint:1:escalated")
     second = _queue(session, dedupe_key="complaint:1:escalated")
