@@ -249,9 +249,18 @@ def _loop(cause: str, responsibility: str, resolved: datetime, days: float) -> d
     if linked > NOW:
         return {}
     if responsibility in ("ours", "shared"):
-        ref = "AWH-60 seal recall" if cause == CRISIS_ROOT_CAUSE[0] else f"CAPA {cause}"
+        # a corrective-action number per root cause (shown on the case page: no codes)
+        ref = (
+            "AWH-60 阀门密封件召回" if cause == CRISIS_ROOT_CAUSE[0] else f"CAPA-{_CAPA[cause]:03d}"
+        )
         return {"action_linked_at": linked, "improvement_ref": ref}
-    return {"action_linked_at": linked, "no_action_reason": f"not ours: {cause}"}
+    return {"action_linked_at": linked, "no_action_reason": "原因不在我方，已向客户说明"}
+
+
+_CAPA = {
+    cause: n
+    for n, cause in enumerate(sorted({c for rows in ROOT_CAUSES.values() for c, _, _ in rows}), 1)
+}
 
 
 def _with_loop_entry(events: list[Event], loop: dict[str, Any], *, owner: int) -> list[Event]:
