@@ -270,7 +270,7 @@ def write_targets(
         "updated_at": ("time", np.full(len(kept), to_micros(now), dtype=np.int64)),
         "is_new": ("int4", (~kept["stored"].to_numpy(bool)).astype(np.int64)),
     }
-    _, temp = _fresh_temp(session, codes=_TEMP_CODES, names=_TEMP_NAMES)
+    temp = _fresh_temp(session, _TEMP_CODES if postgres else _TEMP_NAMES)
     if postgres:
         write_binary(session, temp.name, values)
         select, parameters = _FROM_CODES, names
@@ -336,15 +336,13 @@ _SOURCES = {
 }
 
 
-def _fresh_temp(session: Session, *, codes: Table, names: Table) -> tuple[bool, Table]:
-    """(on PostgreSQL?, the empty temporary table to fill): coded columns for binary COPY on
-    PostgreSQL, names for SQLite's executemany."""
+def _fresh_temp(session: Session, temp: Table) -> Table:
+    """`temp` (coded columns for binary COPY on PostgreSQL, names for SQLite's executemany),
+    created empty."""
     connection = session.connection()
-    postgres = connection.dialect.name == "postgresql"
-    temp = codes if postgres else names
     temp.drop(connection, checkfirst=True)
     temp.create(connection)
-    return postgres, temp
+    return temp
 
 
 def _insert(
